@@ -1,0 +1,3 @@
+from crm_cli.cli.app import main
+
+main()

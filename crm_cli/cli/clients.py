@@ -1,0 +1,361 @@
+"""Commands about clients: add-client, edit, list, show, find, archive, unarchive, forget."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import typer
+
+from crm_cli.cli import common
+from crm_cli.cli.output import err, out, print_json, table, warn
+from crm_cli.core.book import find, last_contact, last_contacts, resolve_client
+from crm_cli.core.clientform import CLEARABLE, ClientInput, edit_client, new_client
+from crm_cli.core.models import Client, Touchpoint
+from crm_cli.core.views import client_record, touchpoint_record
+from crm_cli.errors import UsageError
+
+# Options shared by add-client and edit (Typer needs them spelt out per command).
+EMAIL = typer.Option([], "--email", help="An email address (repeatable).")
+PHONE = typer.Option([], "--phone", help="A phone number, normalised to E.164 (repeatable).")
+COMPANY = typer.Option(None, "--company")
+CITY = typer.Option(None, "--city")
+CHANNEL = typer.Option(None, "--channel", help="Preferred channel: email, sms, call or coffee.")
+TIER = typer.Option(None, "--tier", help="A, B or C (never changes who comes first).")
+TAG = typer.Option([], "--tag", help="A tag (repeatable).")
+EVERY = typer.Option(
+    None, "--every", help="Check-in cadence: '6 weeks', monthly, quarterly, never, an RRULE."
+)
+SINCE = typer.Option(None, "--since", help="Client since DATE (default today).")
+BIRTHDAY = typer.Option(None, "--birthday", help="YYYY-MM-DD, or MM-DD without the year.")
+LANG = typer.Option(None, "--lang", help="Language of drafts: it or en.")
+PREFERS = typer.Option([], "--prefers", help="Something the client likes (repeatable).")
+NOTE = typer.Option(None, "--note", help="A note about the client.")
+PRIVATE_NOTE = typer.Option(
+    None, "--private-note", help="A note never shown in any message to anyone."
+)
+
+
+def _input(**values: object) -> ClientInput:
+    return ClientInput(**values)  # type: ignore[arg-type]
+
+
+def add_client(
+    name: str = typer.Argument(..., help="The client's name as you would write it."),
+    email: list[str] = EMAIL,
+    phone: list[str] = PHONE,
+    company: str | None = COMPANY,
+    city: str | None = CITY,
+    channel: str | None = CHANNEL,
+    tier: str | None = TIER,
+    tag: list[str] = TAG,
+    every: str | None = EVERY,
+    since: str | None = SINCE,
+    birthday: str | None = BIRTHDAY,
+    lang: str | None = LANG,
+    formal: bool | None = typer.Option(
+        None, "--formal/--informal", help="Lei or tu, 'Dear Ms' or first name."
+    ),
+    prefers: list[str] = PREFERS,
+    note: str | None = NOTE,
+    private_note: str | None = PRIVATE_NOTE,
+    no_email_consent: bool = typer.Option(False, "--no-email-consent"),
+    no_sms_consent: bool = typer.Option(False, "--no-sms-consent"),
+    do_not_contact: bool = typer.Option(False, "--do-not-contact"),
+    shared_contact: bool = typer.Option(
+        False, "--shared-contact", help="Others in the household may read this inbox or phone."
+    ),
+    date_: str | None = common.DateOption,
+) -> None:
+    """Add a client; prints the new id."""
+    inp = _input(
+        name=name,
+        emails=email,
+        phones=phone,
+        company=company,
+        city=city,
+        channel=channel,
+        tier=tier,
+        tags=tag,
+        every=every,
+        since=since,
+        birthday=birthday,
+        lang=lang,
+        formal=formal,
+        prefers=prefers,
+        note=note,
+        private_note=private_note,
+        email_consent=False if no_email_consent else None,
+        sms_consent=False if no_sms_consent else None,
+        do_not_contact=True if do_not_contact else None,
+        shared_contact=True if shared_contact else None,
+    )
+    settings = common.settings()
+    today = common.today(date_)
+    with common.book(write=True) as book:
+        client, warnings = new_client(inp, book.clients(), settings, today)
+        book.add_client(client)
+    for message in warnings:
+        warn(message)
+    out(client.id)
+
+
+def edit(
+    client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
+    name: str | None = typer.Option(None, "--name", help="A new display name (the id stays)."),
+    email: list[str] = EMAIL,
+    phone: list[str] = PHONE,
+    company: str | None = COMPANY,
+    city: str | None = CITY,
+    channel: str | None = CHANNEL,
+    tier: str | None = TIER,
+    tag: list[str] = TAG,
+    every: str | None = EVERY,
+    since: str | None = SINCE,
+    birthday: str | None = BIRTHDAY,
+    lang: str | None = LANG,
+    formal: bool | None = typer.Option(None, "--formal/--informal"),
+    prefers: list[str] = PREFERS,
+    note: str | None = NOTE,
+    private_note: str | None = PRIVATE_NOTE,
+    email_consent: bool | None = typer.Option(None, "--email-consent/--no-email-consent"),
+    sms_consent: bool | None = typer.Option(None, "--sms-consent/--no-sms-consent"),
+    do_not_contact: bool | None = typer.Option(None, "--do-not-contact/--may-contact"),
+    shared_contact: bool | None = typer.Option(None, "--shared-contact/--own-contact"),
+    remove_tag: list[str] = typer.Option([], "--remove-tag"),
+    remove_email: list[str] = typer.Option([], "--remove-email"),
+    remove_phone: list[str] = typer.Option([], "--remove-phone"),
+    clear: list[str] = typer.Option(
+        [], "--clear", help=f"Empty a field: {', '.join(CLEARABLE)}.", metavar="FIELD"
+    ),
+    date_: str | None = common.DateOption,
+) -> None:
+    """Change a client's details."""
+    inp = _input(
+        name=name,
+        emails=email,
+        phones=phone,
+        company=company,
+        city=city,
+        channel=channel,
+        tier=tier,
+        tags=tag,
+        every=every,
+        since=since,
+        birthday=birthday,
+        lang=lang,
+        formal=formal,
+        prefers=prefers,
+        note=note,
+        private_note=private_note,
+        email_consent=email_consent,
+        sms_consent=sms_consent,
+        do_not_contact=do_not_contact,
+        shared_contact=shared_contact,
+        remove_tags=remove_tag,
+        remove_emails=remove_email,
+        remove_phones=remove_phone,
+        clear=clear,
+    )
+    settings = common.settings()
+    today = common.today(date_)
+    with common.book(write=True) as book:
+        clients = book.clients()
+        client = resolve_client(clients, client_ref)
+        changed, warnings = edit_client(client, inp, clients, settings, today)
+        if changed != client:
+            book.update_client(changed)
+    for message in warnings:
+        warn(message)
+    if changed == client:
+        err(f"{client.id}: nothing changed")
+    else:
+        err(f"updated {client.id}")
+
+
+def list_clients(
+    tag: list[str] = typer.Option([], "--tag", help="Only clients with this tag (repeatable)."),
+    tier: str | None = typer.Option(None, "--tier", help="Only clients of this tier."),
+    archived: bool = typer.Option(False, "--archived", help="Show archived clients instead."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON list of objects."),
+) -> None:
+    """List clients."""
+    from crm_cli.core.contacts import fold
+
+    with common.book() as book:
+        clients = book.clients()
+        last = last_contacts(book.touchpoints())
+    wanted_tags = {fold(t) for t in tag}
+    chosen = [
+        c
+        for c in clients
+        if c.archived == archived
+        and (tier is None or (c.tier or "") == tier.strip().upper())
+        and wanted_tags <= {fold(t) for t in c.tags}
+    ]
+    if as_json:
+        print_json([client_record(c, last.get(c.id)) for c in chosen])
+        return
+    if not chosen:
+        err("no archived clients" if archived else "no clients match" if clients else _EMPTY)
+        return
+    rows = [
+        [
+            c.id,
+            c.name,
+            c.company or "",
+            c.tier or "",
+            c.channel or "",
+            last[c.id].isoformat() if c.id in last else "never",
+        ]
+        for c in chosen
+    ]
+    out(table(["ID", "NAME", "COMPANY", "TIER", "CHANNEL", "LAST CONTACT"], rows, shrink=(0, 1, 2)))
+
+
+_EMPTY = "the book is empty: add a client with 'crm add-client NAME' or try 'crm demo'"
+
+
+def _describe_touchpoint(tp: Touchpoint) -> str:
+    arrow = "←" if tp.direction == "in" else "→"
+    flags = [
+        f
+        for f, on in (
+            ("needs reply", tp.needs_reply),
+            ("incident", tp.incident),
+            ("private", tp.private),
+        )
+        if on
+    ]
+    if tp.follow_up:
+        flags.append(f"follow up {tp.follow_up.isoformat()}")
+    note = " ".join((tp.note or "").split())
+    if len(note) > 100:
+        note = note[:99] + "…"
+    extra = f" [{', '.join(flags)}]" if flags else ""
+    return f"{tp.date.isoformat()} {arrow} {tp.channel:<7} {note}{extra}".rstrip()
+
+
+def _profile(client: Client, tps: list[Touchpoint], today: date) -> list[str]:
+    lines = [f"{client.name}  ({client.id})" + ("  [archived]" if client.archived else "")]
+
+    def field(label: str, value: object) -> None:
+        if value not in (None, "", []):
+            lines.append(f"  {label + ':':<14}{value}")
+
+    field("company", client.company)
+    field("city", client.city)
+    field("emails", ", ".join(client.emails))
+    field("phones", ", ".join(client.phones))
+    field("channel", client.channel)
+    field("tier", client.tier)
+    field("cadence", client.cadence)
+    years = (today - client.since).days // 365
+    field("client since", f"{client.since.isoformat()} ({years} years)")
+    field("birthday", client.birthday)
+    field("language", client.lang)
+    field("register", {True: "formal", False: "informal", None: None}[client.formal])
+    field("tags", ", ".join(client.tags))
+    field("prefers", "; ".join(client.prefers))
+    field("note", client.note)
+    if client.private_note:
+        field("PRIVATE note", client.private_note + "   (never shown in messages)")
+    limits = [
+        label
+        for label, on in (
+            ("do not contact", client.do_not_contact),
+            ("no email consent", not client.email_consent),
+            ("no SMS consent", not client.sms_consent),
+            ("shared contact: others may read", client.shared_contact),
+        )
+        if on
+    ]
+    field("careful", "; ".join(limits))
+    last = last_contact(tps)
+    field("last contact", last.isoformat() if last else "never")
+    if tps:
+        lines.append("  recent:")
+        lines.extend("    " + _describe_touchpoint(tp) for tp in reversed(tps[-5:]))
+    return lines
+
+
+def show(
+    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    as_json: bool = typer.Option(False, "--json"),
+    include_private: bool = typer.Option(
+        False, "--include-private", help="With --json: include private notes."
+    ),
+    date_: str | None = common.DateOption,
+) -> None:
+    """Show a client's profile and recent touchpoints."""
+    today = common.today(date_)
+    with common.book() as book:
+        client = resolve_client(book.clients(), client_ref)
+        tps = book.touchpoints(client.id)
+    if include_private and not as_json:
+        raise UsageError("--include-private only applies to --json")
+    if as_json:
+        record = client_record(client, last_contact(tps), include_private=include_private)
+        record["recent"] = [touchpoint_record(t, include_private) for t in reversed(tps[-10:])]
+        print_json(record)
+        return
+    out("\n".join(_profile(client, tps, today)))
+
+
+def find_clients(text: str = typer.Argument(..., help="Text to look for.")) -> None:
+    """Search names, companies, emails, tags, notes and touchpoint notes."""
+    with common.book() as book:
+        hits = find(book.clients(), book.touchpoints(), text)
+    if not hits:
+        err(f"nothing matches '{text}'")
+        return
+    out(table(["ID", "NAME", "MATCHED IN"], [[c.id, c.name, w] for c, w in hits], shrink=(1, 2)))
+
+
+def _set_archived(client_ref: str, archived: bool) -> None:
+    from dataclasses import replace
+
+    with common.book(write=True) as book:
+        client = resolve_client(book.clients(), client_ref)
+        if client.archived != archived:
+            book.update_client(replace(client, archived=archived))
+    err(f"{'archived' if archived else 'unarchived'} {client.id}")
+
+
+def archive(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
+    """Archive a client: kept in the book, never due."""
+    _set_archived(client_ref, True)
+
+
+def unarchive(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
+    """Bring an archived client back."""
+    _set_archived(client_ref, False)
+
+
+def forget(
+    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Erase a client and all their touchpoints, backups included (right to erasure)."""
+    with common.book(write=True) as book:
+        client = resolve_client(book.clients(), client_ref)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError(f"forgetting {client.id} cannot be undone: add --yes to confirm")
+            if not typer.confirm(
+                f"Erase {client.name} ({client.id}) and all their history, backups included?"
+            ):
+                raise UsageError("nothing was erased")
+        removed = book.forget_client(client.id)
+    err(f"forgot {client.id}: the client and {removed} touchpoints, backups included")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add-client")(add_client)
+    app.command("edit")(edit)
+    app.command("list")(list_clients)
+    app.command("show")(show)
+    app.command("find")(find_clients)
+    app.command("archive")(archive)
+    app.command("unarchive")(unarchive)
+    app.command("forget")(forget)

@@ -1,0 +1,45 @@
+"""What every command needs: today's date, the settings, the book, the client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import typer
+
+from crm_cli.config import home_dir, load_settings
+from crm_cli.core.settings import Settings
+from crm_cli.store import Book, open_book
+
+DATE_HELP = "The day to act as today (default: today), e.g. 2026-11-23."
+
+DateOption = typer.Option(None, "--date", help=DATE_HELP, metavar="DATE")
+
+
+def settings() -> Settings:
+    """The settings, read afresh: a command reads them once or twice, and tests switch
+    ``CRM_CONFIG`` between runs in one process."""
+    return load_settings()
+
+
+def today(text: str | None = None) -> date:
+    """``--date`` parsed against the real today, or the real today."""
+    real = date.today()
+    if text is None:
+        return real
+    from crm_cli.core.dates import parse_date
+
+    return parse_date(text, today=real, date_order=settings().date_order)
+
+
+def parse_day(text: str, base: date) -> date:
+    from crm_cli.core.dates import parse_date
+
+    return parse_date(text, today=base, date_order=settings().date_order)
+
+
+@contextmanager
+def book(write: bool = False) -> Iterator[Book]:
+    with open_book(home_dir(), write=write) as opened:
+        yield opened

@@ -1,0 +1,93 @@
+"""``crm demo``: a sample book in a fresh directory, never the user's own."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import typer
+
+from crm_cli.cli import common
+from crm_cli.cli.output import err, out, table
+from crm_cli.core.book import last_contacts
+from crm_cli.core.clientform import ClientInput, new_client
+from crm_cli.core.demo_book import ARCHIVED, DEMO_SETTINGS, demo_clients
+from crm_cli.core.models import Touchpoint
+from crm_cli.core.settings import settings_from_dict
+from crm_cli.errors import UsageError
+from crm_cli.store import BOOK_FILE, open_book
+
+
+def _build(home: Path, config: Path, today_text: str | None) -> None:
+    today = common.today(today_text)
+    settings = settings_from_dict(DEMO_SETTINGS, source="demo settings")
+    config.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lines = [
+        f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in DEMO_SETTINGS.items()
+    ]
+    (config / "config.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open_book(home, write=True) as book:
+        for sample in demo_clients(today):
+            client, _ = new_client(
+                ClientInput(name=sample.name, **sample.options), book.clients(), settings, today
+            )
+            if sample.name in ARCHIVED:
+                client = replace(client, archived=True)
+            book.add_client(client)
+            for days_ago, channel, direction, note, flags in sample.history:
+                when = today - timedelta(days=days_ago)
+                follow = next((f for f in flags if f.startswith("follow_up:")), None)
+                book.add_touchpoint(
+                    Touchpoint(
+                        id="",
+                        client_id=client.id,
+                        date=when,
+                        channel=channel,
+                        direction=direction,
+                        note=note,
+                        needs_reply="needs_reply" in flags,
+                        incident="incident" in flags,
+                        private="private" in flags,
+                        follow_up=when + timedelta(days=int(follow.split(":")[1]))
+                        if follow
+                        else None,
+                    )
+                )
+
+
+def demo(
+    home: Path | None = typer.Option(
+        None, "--home", help="Build the sample book here (a new or empty directory)."
+    ),
+    date_: str | None = common.DateOption,
+) -> None:
+    """Build a sample book in a fresh directory and show it."""
+    if home is None:
+        home = Path(tempfile.mkdtemp(prefix="crm-demo-"))
+    elif home.exists() and (not home.is_dir() or any(home.iterdir())):
+        raise UsageError(f"--home {home} is not an empty directory; the demo needs a fresh one")
+    config = home / "config"
+    _build(home, config, date_)
+    with open_book(home) as book:
+        clients = book.clients()
+        last = last_contacts(book.touchpoints())
+        count = len(book.touchpoints())
+    out(f"A sample book: {len(clients)} clients, {count} touchpoints, in {home / BOOK_FILE}")
+    out("")
+    rows = [
+        [c.id, c.name, c.company or "", c.tier or "", c.channel or "", last[c.id].isoformat()]
+        for c in clients
+        if not c.archived
+    ]
+    out(table(["ID", "NAME", "COMPANY", "TIER", "CHANNEL", "LAST CONTACT"], rows, shrink=(1, 2)))
+    out("")
+    err("Explore it (your own book is untouched):")
+    err(f"  export CRM_HOME={home} CRM_CONFIG={config}")
+    err("  crm show sofia; crm history anna; crm list --json")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

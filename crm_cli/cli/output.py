@@ -1,0 +1,81 @@
+"""Printing: data to stdout, messages to stderr, tables that fit the terminal.
+
+Plain text on purpose: a table here costs nothing to import, and ``crm due``
+must start fast. ``--json`` output is stable: sorted keys, ISO dates.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+
+def out(text: str = "") -> None:
+    """Data for the user or a pipe."""
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    """A message about the data (warnings, progress, errors)."""
+    sys.stderr.write(text + "\n")
+
+
+def warn(text: str) -> None:
+    err(f"Warning: {text}")
+
+
+def print_json(data: Any) -> None:
+    out(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def _width(text: str) -> int:
+    """Terminal cells taken by ``text`` (wide CJK and emoji take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    cells, kept = 0, []
+    for ch in text:
+        w = _width(ch)
+        if cells + w > width - 1:
+            break
+        kept.append(ch)
+        cells += w
+    return "".join(kept) + "…"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequence[int] = ()) -> str:
+    """Columns separated by two spaces, fitted to the terminal (80 when piped).
+
+    When too wide, the columns listed in ``shrink`` (by index) are clipped
+    with an ellipsis, widest first, so ids and dates stay whole.
+    """
+    total = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    cells = [[" ".join(str(v).split()) for v in row] for row in rows]
+    widths = [_width(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], _width(value))
+    gap = 2
+    over = sum(widths) + gap * (len(widths) - 1) - total
+    shrinkable = list(shrink) or list(range(len(widths)))
+    while over > 0:
+        i = max(shrinkable, key=lambda k: widths[k])
+        floor = max(_width(headers[i]), 6)
+        if widths[i] <= floor:
+            break
+        cut = min(over, widths[i] - floor)
+        widths[i] -= cut
+        over -= cut
+    lines = []
+    for row in [list(headers), *cells]:
+        parts = [_clip(v, widths[i]) for i, v in enumerate(row)]
+        padded = [p + " " * (widths[i] - _width(p)) for i, p in enumerate(parts)]
+        lines.append((" " * gap).join(padded).rstrip())
+    return "\n".join(lines)

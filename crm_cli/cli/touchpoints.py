@@ -1,0 +1,109 @@
+"""Commands about touchpoints: log and history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import typer
+
+from crm_cli.cli import common
+from crm_cli.cli.output import out, print_json, table, warn
+from crm_cli.core.book import resolve_client
+from crm_cli.core.models import CHANNELS_LOG, Touchpoint
+from crm_cli.core.views import touchpoint_record
+from crm_cli.errors import InvalidValue, UsageError
+
+
+def log(
+    client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
+    channel: str = typer.Argument(..., help=f"One of: {', '.join(CHANNELS_LOG)}."),
+    inbound: bool = typer.Option(
+        False, "--in/--out", help="--in: the client reached you; --out (default): you did."
+    ),
+    date_: str | None = common.DateOption,
+    note: str | None = typer.Option(None, "--note", help="What it was about."),
+    needs_reply: bool = typer.Option(
+        False, "--needs-reply", help="An inbound request awaiting your answer."
+    ),
+    incident: bool = typer.Option(
+        False, "--incident", help="Service fell short, even if the client did not complain."
+    ),
+    private: bool = typer.Option(False, "--private", help="Keep the note out of every message."),
+    follow_up: str | None = typer.Option(
+        None, "--follow-up", help="Promise to get back on DATE.", metavar="DATE"
+    ),
+) -> None:
+    """Record a touchpoint; prints its id."""
+    name = channel.strip().lower()
+    if name not in CHANNELS_LOG:
+        raise InvalidValue(f"unknown channel '{channel}': use one of {', '.join(CHANNELS_LOG)}")
+    if needs_reply and not inbound:
+        raise UsageError("--needs-reply marks a request from the client: add --in")
+    real_today = date.today()
+    when = common.today(date_)
+    if when > real_today + timedelta(days=1):
+        warn(f"{when.isoformat()} is in the future; logged as given")
+    promise = common.parse_day(follow_up, when) if follow_up else None
+    if promise and promise < when:
+        raise InvalidValue(f"--follow-up {promise.isoformat()} is before the touchpoint's date")
+    with common.book(write=True) as book:
+        client = resolve_client(book.clients(), client_ref)
+        tp = book.add_touchpoint(
+            Touchpoint(
+                id="",
+                client_id=client.id,
+                date=when,
+                channel=name,
+                direction="in" if inbound else "out",
+                note=note if note and note.strip() else None,
+                needs_reply=needs_reply,
+                incident=incident,
+                private=private,
+                follow_up=promise,
+            )
+        )
+    if client.do_not_contact and not inbound:
+        warn(f"{client.name} asked not to be contacted")
+    out(tp.id)
+
+
+def history(
+    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the newest N."),
+    as_json: bool = typer.Option(False, "--json"),
+    include_private: bool = typer.Option(
+        False, "--include-private", help="With --json: include the notes of private touchpoints."
+    ),
+) -> None:
+    """A client's timeline, newest first."""
+    with common.book() as book:
+        client = resolve_client(book.clients(), client_ref)
+        tps = list(reversed(book.touchpoints(client.id)))
+    if limit:
+        tps = tps[:limit]
+    if as_json:
+        print_json([touchpoint_record(t, include_private) for t in tps])
+        return
+    if not tps:
+        out(f"no touchpoints with {client.name} yet")
+        return
+    rows = []
+    for tp in tps:
+        flags = ", ".join(
+            f
+            for f, on in (
+                ("needs reply", tp.needs_reply),
+                ("incident", tp.incident),
+                ("private", tp.private),
+            )
+            if on
+        )
+        if tp.follow_up:
+            flags = ", ".join(filter(None, [flags, f"follow up {tp.follow_up.isoformat()}"]))
+        rows.append([tp.id, tp.date.isoformat(), tp.direction, tp.channel, tp.note or "", flags])
+    out(table(["ID", "DATE", "DIR", "CHANNEL", "NOTE", "FLAGS"], rows, shrink=(4, 5)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("log")(log)
+    app.command("history")(history)

@@ -1,0 +1,134 @@
+"""Plain data of the book: clients, touchpoints, snoozes.
+
+Dataclasses with explicit ``to_dict``/``from_dict`` so that the store can keep
+them as JSON and tests can build books by hand. Dates are ``datetime.date``
+in memory and ISO strings on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from typing import Any
+
+CHANNELS_CONTACT = ("email", "sms", "call", "coffee")
+"""Channels a client may prefer and the scheduler may suggest."""
+
+CHANNELS_LOG = ("email", "sms", "call", "coffee", "meeting", "visit", "note")
+"""Channels a touchpoint may be logged on. ``note`` is not a contact."""
+
+TIERS = ("A", "B", "C")
+LANGS = ("it", "en")
+DIRECTIONS = ("in", "out")
+
+
+def _date_or_none(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass
+class Client:
+    id: str
+    name: str
+    since: date
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    # E.164 numbers that can receive SMS (mobile, or "fixed or mobile" where a
+    # numbering plan cannot tell): decided once when the number is entered.
+    mobiles: list[str] = field(default_factory=list)
+    company: str | None = None
+    city: str | None = None
+    channel: str | None = None
+    tier: str | None = None
+    tags: list[str] = field(default_factory=list)
+    cadence: str | None = None
+    birthday: str | None = None  # "YYYY-MM-DD" or "--MM-DD" when the year is unknown
+    lang: str | None = None
+    formal: bool | None = None
+    prefers: list[str] = field(default_factory=list)
+    note: str | None = None
+    private_note: str | None = None
+    email_consent: bool = True
+    sms_consent: bool = True
+    do_not_contact: bool = False
+    shared_contact: bool = False
+    archived: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["since"] = _iso(self.since)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Client:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["since"] = _date_or_none(values.get("since"))
+        for name in ("emails", "phones", "mobiles", "tags", "prefers"):
+            values[name] = list(values.get(name) or [])
+        return cls(**values)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+@dataclass
+class Touchpoint:
+    id: str
+    client_id: str
+    date: date
+    channel: str
+    direction: str = "out"
+    note: str | None = None
+    needs_reply: bool = False
+    incident: bool = False
+    private: bool = False
+    follow_up: date | None = None
+
+    @property
+    def seq(self) -> int:
+        """Order of logging (ids are ``t1``, ``t2``...): breaks ties within a day."""
+        digits = self.id.lstrip("t")
+        return int(digits) if digits.isdigit() else 0
+
+    @property
+    def is_contact(self) -> bool:
+        """A note is something you wrote down, not a contact with the client."""
+        return self.channel != "note"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["date"] = _iso(self.date)
+        data["follow_up"] = _iso(self.follow_up)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Touchpoint:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["date"] = _date_or_none(values["date"])
+        values["follow_up"] = _date_or_none(values.get("follow_up"))
+        return cls(**values)
+
+
+@dataclass
+class Snooze:
+    client_id: str
+    until: date
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"client_id": self.client_id, "until": self.until.isoformat(), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snooze:
+        return cls(data["client_id"], date.fromisoformat(data["until"]), data.get("reason"))

@@ -1,0 +1,165 @@
+"""The user's settings: a declared spec, validated key by key.
+
+``config.toml`` in the config dir holds them. An unknown key or a value of the
+wrong type is an error naming the key, so a typo never silently falls back to
+a default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from crm_cli.errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Settings:
+    my_name: str = ""
+    signature: str = ""
+    email: str = ""  # the From: of email drafts
+    city: str = ""
+    default_lang: str = "it"
+    date_order: str = "DMY"
+    phone_region: str = ""  # empty: derived from default_lang (it -> IT, en -> GB)
+    cadence_a: str = "4 weeks"
+    cadence_b: str = "8 weeks"
+    cadence_c: str = "12 weeks"
+    cadence_default: str = "8 weeks"
+    reply_within: int = 1  # working days
+    recover_within: int = 1  # days
+    capacity: int = 6  # items per agenda day
+    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    coffee_time: str = "09:30"
+
+    def tier_cadence(self, tier: str | None) -> str:
+        return {
+            "A": self.cadence_a,
+            "B": self.cadence_b,
+            "C": self.cadence_c,
+        }.get(tier or "", self.cadence_default)
+
+    @property
+    def region(self) -> str:
+        if self.phone_region:
+            return self.phone_region
+        return {"it": "IT", "en": "GB"}.get(self.default_lang, "IT")
+
+    @property
+    def workday_numbers(self) -> frozenset[int]:
+        """Workdays as ``date.weekday()`` numbers (Monday is 0)."""
+        return frozenset(WEEKDAYS.index(d) for d in self.workdays)
+
+
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"setting '{key}' must be a string, not {type(value).__name__}")
+    return value
+
+
+def _choice(*allowed: str) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        text = _text(key, value)
+        if text not in allowed:
+            raise ConfigError(f"setting '{key}' must be one of {', '.join(allowed)}, not '{text}'")
+        return text
+
+    return check
+
+
+def _int_between(low: int, high: int) -> Callable[[str, Any], int]:
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"setting '{key}' must be a whole number, not {value!r}")
+        if not low <= value <= high:
+            raise ConfigError(f"setting '{key}' must be between {low} and {high}, not {value}")
+        return value
+
+    return check
+
+
+def _cadence(key: str, value: Any) -> str:
+    from crm_cli.core.dates import parse_cadence
+
+    text = _text(key, value)
+    try:
+        return parse_cadence(text).canonical()
+    except Exception as exc:  # InvalidValue: re-raised naming the key
+        raise ConfigError(f"setting '{key}': {exc}") from None
+
+
+def _region(key: str, value: Any) -> str:
+    text = _text(key, value).upper()
+    if text and not re.fullmatch(r"[A-Z]{2}", text):
+        raise ConfigError(f"setting '{key}' must be a two-letter country code such as IT or GB")
+    return text
+
+
+def _clock(key: str, value: Any) -> str:
+    text = _text(key, value)
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"setting '{key}' must be a time such as '09:30', not '{text}'")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _workdays(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f'setting \'{key}\' must be a list of days such as ["mon", "tue"]')
+    days: list[str] = []
+    for item in value:
+        day = str(item).strip().lower()[:3]
+        if day not in WEEKDAYS:
+            raise ConfigError(f"setting '{key}': unknown day {item!r} (use mon, tue ... sun)")
+        if day not in days:
+            days.append(day)
+    return tuple(sorted(days, key=WEEKDAYS.index))
+
+
+SPEC: dict[str, Callable[[str, Any], Any]] = {
+    "my_name": _text,
+    "signature": _text,
+    "email": _text,
+    "city": _text,
+    "default_lang": _choice("it", "en"),
+    "date_order": _choice("DMY", "MDY"),
+    "phone_region": _region,
+    "cadence_a": _cadence,
+    "cadence_b": _cadence,
+    "cadence_c": _cadence,
+    "cadence_default": _cadence,
+    "reply_within": _int_between(0, 30),
+    "recover_within": _int_between(0, 30),
+    "capacity": _int_between(1, 100),
+    "workdays": _workdays,
+    "coffee_time": _clock,
+}
+assert set(SPEC) == {f.name for f in fields(Settings)}
+
+
+def settings_from_dict(data: dict[str, Any], source: str = "config.toml") -> Settings:
+    """Validate a parsed ``config.toml``; errors name the file and the key."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        check = SPEC.get(key)
+        if check is None:
+            known = ", ".join(sorted(SPEC))
+            raise ConfigError(f"{source}: unknown setting '{key}' (known: {known})")
+        try:
+            values[key] = check(key, value)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+    return Settings(**values)
+
+
+def describe() -> list[tuple[str, Any]]:
+    """Every setting with its default, for ``crm config`` and the README."""
+    defaults = Settings()
+    return [(f.name, getattr(defaults, f.name)) for f in fields(Settings)]
+
+
+__all__ = ["SPEC", "Settings", "describe", "settings_from_dict"]

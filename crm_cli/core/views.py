@@ -1,0 +1,27 @@
+"""The stable JSON shapes of ``--json`` output (ISO dates, every key always present)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from crm_cli.core.models import Client, Touchpoint
+
+
+def client_record(
+    client: Client, last_contact: date | None, include_private: bool = False
+) -> dict[str, Any]:
+    record = client.to_dict()
+    record["cadence"] = client.cadence
+    record["last_contact"] = last_contact.isoformat() if last_contact else None
+    del record["mobiles"]
+    if not include_private:
+        del record["private_note"]
+    return record
+
+
+def touchpoint_record(tp: Touchpoint, include_private: bool = False) -> dict[str, Any]:
+    record = tp.to_dict()
+    if tp.private and not include_private:
+        record["note"] = None
+    return record
