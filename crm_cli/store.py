@@ -35,7 +35,9 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from crm_cli.core.models import Client, Snooze, Touchpoint
+from crm_cli.core.contacts import fold
+from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
+from crm_cli.core.summary import ClientSummary, summarise_all
 from crm_cli.errors import BookLocked, CorruptBook, NewerSchema, NotFound, StoreError
 
 SCHEMA_VERSION = 1
@@ -237,17 +239,34 @@ class Book:
         return self._storage.path
 
     # -- clients --------------------------------------------------------------
+    def _docs(self, table: str) -> list[Any]:
+        """The documents of a table; a malformed table is a damaged book, not a crash."""
+        try:
+            return self._db.table(table).all()
+        except (TypeError, ValueError) as exc:
+            raise self._storage.corrupt(f"its {table} table is malformed: {exc}") from None
+
+    def _parse(self, kind: Callable[[dict[str, Any]], Any], doc: Any, table: str) -> Any:
+        try:
+            return kind(doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            doc_id = getattr(doc, "doc_id", "?")
+            raise self._storage.corrupt(
+                f"record {doc_id} of its {table} table is invalid: {type(exc).__name__}: {exc}"
+            ) from None
+
     def _client_map(self) -> dict[str, Client]:
         if self._clients is None:
-            self._clients = {}
-            for doc in self._db.table("clients").all():
-                client = Client.from_dict(doc)
-                self._clients[client.id] = client
+            clients: dict[str, Client] = {}
+            for doc in self._docs("clients"):
+                client = self._parse(Client.from_dict, doc, "clients")
+                clients[client.id] = client
+            self._clients = clients
         return self._clients
 
     def clients(self) -> list[Client]:
         """Every client, archived ones included, in name order."""
-        return sorted(self._client_map().values(), key=lambda c: (c.name.casefold(), c.id))
+        return sorted(self._client_map().values(), key=lambda c: (fold(c.name), c.id))
 
     def client(self, client_id: str) -> Client:
         try:
@@ -291,11 +310,10 @@ class Book:
     # -- touchpoints ----------------------------------------------------------
     def touchpoints(self, client_id: str | None = None) -> list[Touchpoint]:
         """Touchpoints, oldest first (by date, then in the order they were logged)."""
-        docs = self._db.table("touchpoints").all()
         tps = [
-            Touchpoint.from_dict(d)
-            for d in docs
-            if client_id is None or d["client_id"] == client_id
+            self._parse(Touchpoint.from_dict, d, "touchpoints")
+            for d in self._docs("touchpoints")
+            if client_id is None or d.get("client_id") == client_id
         ]
         return sorted(tps, key=lambda t: (t.date, t.seq))
 
@@ -321,6 +339,37 @@ class Book:
         ids = [d.doc_id for d in table.all() if d["client_id"] == client_id]
         table.remove(doc_ids=ids)
         return bool(ids)
+
+    # -- playbook steps --------------------------------------------------------
+    def steps(self, client_id: str | None = None) -> list[PlannedStep]:
+        """Planned playbook steps (stopped ones too), by due date."""
+        docs = self._db.table("runs").all()
+        steps = [
+            PlannedStep.from_dict(d)
+            for d in docs
+            if client_id is None or d["client_id"] == client_id
+        ]
+        return sorted(steps, key=lambda s: (s.due, s.key))
+
+    def add_steps(self, steps: list[PlannedStep]) -> None:
+        self._db.table("runs").insert_multiple(s.to_dict() for s in steps)
+
+    def stop_steps(self, keys: set[str]) -> int:
+        """Mark the steps with these keys stopped; returns how many changed."""
+        table = self._db.table("runs")
+        ids = [
+            d.doc_id
+            for d in table.all()
+            if PlannedStep.from_dict(d).key in keys and not d.get("stopped")
+        ]
+        if ids:
+            table.update({"stopped": True}, doc_ids=ids)
+        return len(ids)
+
+    # -- derived ---------------------------------------------------------------
+    def summaries(self) -> dict[str, ClientSummary]:
+        """Per-client digest of the history that the scheduler needs."""
+        return summarise_all(self.touchpoints())
 
     # -- commit ---------------------------------------------------------------
     def commit(self) -> None:
@@ -382,7 +431,7 @@ def open_book(home: Path, *, write: bool = False) -> Iterator[Book]:
     except Timeout:
         raise BookLocked(
             f"the book in {home} is locked by another crm process "
-            f"(waited {LOCK_TIMEOUT:.0f} s); try again"
+            f"(waited {LOCK_TIMEOUT:g} s); try again"
         ) from None
     except OSError as exc:
         raise StoreError(f"cannot lock the book in {home}: {exc.strerror}") from None

@@ -94,9 +94,9 @@ def root(
 
 
 def _register() -> None:
-    from crm_cli.cli import clients, demo, touchpoints
+    from crm_cli.cli import clients, config_cmd, demo, plan, playbooks, touchpoints
 
-    for module in (clients, touchpoints, demo):
+    for module in (clients, touchpoints, plan, playbooks, demo, config_cmd):
         module.register(app)
 
 

@@ -13,7 +13,7 @@ from crm_cli.core.book import find, last_contact, last_contacts, resolve_client
 from crm_cli.core.clientform import CLEARABLE, ClientInput, edit_client, new_client
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.core.views import client_record, touchpoint_record
-from crm_cli.errors import UsageError
+from crm_cli.errors import InvalidValue, UsageError
 
 # Options shared by add-client and edit (Typer needs them spelt out per command).
 EMAIL = typer.Option([], "--email", help="An email address (repeatable).")
@@ -41,7 +41,9 @@ def _input(**values: object) -> ClientInput:
 
 
 def add_client(
-    name: str = typer.Argument(..., help="The client's name as you would write it."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="The client's name as you would write it."
+    ),
     email: list[str] = EMAIL,
     phone: list[str] = PHONE,
     company: str | None = COMPANY,
@@ -181,7 +183,10 @@ def list_clients(
 ) -> None:
     """List clients."""
     from crm_cli.core.contacts import fold
+    from crm_cli.core.models import TIERS
 
+    if tier is not None and tier.strip().upper() not in TIERS:
+        raise InvalidValue(f"unknown tier '{tier}': use one of {', '.join(TIERS)}")
     with common.book() as book:
         clients = book.clients()
         last = last_contacts(book.touchpoints())
@@ -302,7 +307,9 @@ def show(
     out("\n".join(_profile(client, tps, today)))
 
 
-def find_clients(text: str = typer.Argument(..., help="Text to look for.")) -> None:
+def find_clients(
+    text: str = typer.Argument(..., metavar="TEXT", help="Text to look for."),
+) -> None:
     """Search names, companies, emails, tags, notes and touchpoint notes."""
     with common.book() as book:
         hits = find(book.clients(), book.touchpoints(), text)
@@ -337,15 +344,20 @@ def forget(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Erase a client and all their touchpoints, backups included (right to erasure)."""
+    if not yes:
+        # Asked before the book is locked: a slow answer must not block other commands.
+        with common.book() as book:
+            client = resolve_client(book.clients(), client_ref)
+        if not sys.stdin.isatty():
+            raise UsageError(f"forgetting {client.id} cannot be undone: add --yes to confirm")
+        if not typer.confirm(
+            f"Erase {client.name} ({client.id}) and all their history, backups included?",
+            err=True,
+        ):
+            raise UsageError("nothing was erased")
+        client_ref = client.id
     with common.book(write=True) as book:
         client = resolve_client(book.clients(), client_ref)
-        if not yes:
-            if not sys.stdin.isatty():
-                raise UsageError(f"forgetting {client.id} cannot be undone: add --yes to confirm")
-            if not typer.confirm(
-                f"Erase {client.name} ({client.id}) and all their history, backups included?"
-            ):
-                raise UsageError("nothing was erased")
         removed = book.forget_client(client.id)
     err(f"forgot {client.id}: the client and {removed} touchpoints, backups included")
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
+    from crm_cli.core.scheduler import BookView
+
 from crm_cli.config import home_dir, load_settings
 from crm_cli.core.settings import Settings
+from crm_cli.errors import InvalidValue, StoreError
 from crm_cli.store import Book, open_book
 
 DATE_HELP = "The day to act as today (default: today), e.g. 2026-11-23."
@@ -43,3 +49,29 @@ def parse_day(text: str, base: date) -> date:
 def book(write: bool = False) -> Iterator[Book]:
     with open_book(home_dir(), write=write) as opened:
         yield opened
+
+
+def book_view(book: Book) -> BookView:
+    """Everything the scheduler reads, from one open book."""
+    from crm_cli.core.scheduler import BookView
+
+    return BookView(
+        clients=book.clients(),
+        summaries=book.summaries(),
+        snoozes=book.snoozes(),
+        steps=book.steps(),
+    )
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write an output file the user asked for (an .ics, a draft), atomically."""
+    from crm_cli.store import atomic_write
+
+    target = path.expanduser()
+    if target.is_dir():
+        raise InvalidValue(f"{target} is a directory: give a file name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data)
+    except OSError as exc:
+        raise StoreError(f"cannot write {target}: {exc.strerror}") from None

@@ -12,10 +12,12 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table
+from crm_cli.cli.plan import render_due
 from crm_cli.core.book import last_contacts
 from crm_cli.core.clientform import ClientInput, new_client
 from crm_cli.core.demo_book import ARCHIVED, DEMO_SETTINGS, demo_clients
 from crm_cli.core.models import Touchpoint
+from crm_cli.core.scheduler import plan_day
 from crm_cli.core.settings import settings_from_dict
 from crm_cli.errors import UsageError
 from crm_cli.store import BOOK_FILE, open_book
@@ -71,10 +73,12 @@ def demo(
         raise UsageError(f"--home {home} is not an empty directory; the demo needs a fresh one")
     config = home / "config"
     _build(home, config, date_)
+    today = common.today(date_)
     with open_book(home) as book:
         clients = book.clients()
         last = last_contacts(book.touchpoints())
         count = len(book.touchpoints())
+        items = plan_day(common.book_view(book), settings_from_dict(DEMO_SETTINGS), today)
     out(f"A sample book: {len(clients)} clients, {count} touchpoints, in {home / BOOK_FILE}")
     out("")
     rows = [
@@ -83,6 +87,8 @@ def demo(
         if not c.archived
     ]
     out(table(["ID", "NAME", "COMPANY", "TIER", "CHANNEL", "LAST CONTACT"], rows, shrink=(1, 2)))
+    out("")
+    out(render_due(items, len(items), today))
     out("")
     err("Explore it (your own book is untouched):")
     err(f"  export CRM_HOME={home} CRM_CONFIG={config}")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import typer
 
 from crm_cli.cli import common
-from crm_cli.cli.output import out, print_json, table, warn
+from crm_cli.cli.output import err, out, print_json, table, warn
 from crm_cli.core.book import resolve_client
 from crm_cli.core.models import CHANNELS_LOG, Touchpoint
 from crm_cli.core.views import touchpoint_record
@@ -16,7 +16,9 @@ from crm_cli.errors import InvalidValue, UsageError
 
 def log(
     client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
-    channel: str = typer.Argument(..., help=f"One of: {', '.join(CHANNELS_LOG)}."),
+    channel: str = typer.Argument(
+        ..., metavar="CHANNEL", help=f"One of: {', '.join(CHANNELS_LOG)}."
+    ),
     inbound: bool = typer.Option(
         False, "--in/--out", help="--in: the client reached you; --out (default): you did."
     ),
@@ -85,7 +87,7 @@ def history(
         print_json([touchpoint_record(t, include_private) for t in tps])
         return
     if not tps:
-        out(f"no touchpoints with {client.name} yet")
+        err(f"no touchpoints with {client.name} yet")
         return
     rows = []
     for tp in tps:

@@ -132,3 +132,37 @@ class Snooze:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Snooze:
         return cls(data["client_id"], date.fromisoformat(data["until"]), data.get("reason"))
+
+
+@dataclass
+class PlannedStep:
+    """One step of a playbook started for a client: a dated follow-up."""
+
+    client_id: str
+    playbook: str
+    step: str  # the step's name, e.g. "how-is-it-going call"
+    index: int  # position in the playbook, from 0
+    due: date
+    channel: str  # email | sms | call | coffee
+    purpose: str  # the draft purpose: welcome, thanks, check-in, follow-up...
+    started: date
+    stopped: bool = False
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the step (for UIDs and for stopping a playbook)."""
+        return f"{self.client_id}/{self.playbook}/{self.started.isoformat()}/{self.index}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["due"] = self.due.isoformat()
+        data["started"] = self.started.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlannedStep:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["due"] = date.fromisoformat(values["due"])
+        values["started"] = date.fromisoformat(values["started"])
+        return cls(**values)

@@ -1,0 +1,159 @@
+"""The morning view: due, agenda, snooze, unsnooze."""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from crm_cli.cli import common
+from crm_cli.cli.output import err, out, print_json, table
+from crm_cli.core.book import resolve_client
+from crm_cli.core.models import Snooze
+from crm_cli.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from crm_cli.core.scheduler import Item
+
+
+def _late(days: int) -> str:
+    return "today" if days <= 0 else f"{days}d late"
+
+
+def _due_table(items: list[Item]) -> str:
+    """One row per item, its detail on an indented line below: fits 80 columns."""
+    import textwrap
+
+    rows = [
+        [
+            str(n),
+            item.reason,
+            item.client + (" !" if item.neglected else ""),
+            item.channel,
+            _late(item.overdue_days),
+        ]
+        for n, item in enumerate(items, 1)
+    ]
+    lines = table(["#", "WHY", "CLIENT", "VIA", "WHEN"], rows, shrink=(2,)).split("\n")
+    indent = " " * (len(str(len(items))) + 2)
+    out_lines = [lines[0]]
+    for line, item in zip(lines[1:], items, strict=True):
+        out_lines.append(line)
+        out_lines.extend(
+            textwrap.wrap(
+                item.detail, 78, initial_indent=indent, subsequent_indent=indent + "  ", max_lines=3
+            )
+        )
+    return "\n".join(out_lines)
+
+
+def due(
+    date_: str | None = common.DateOption,
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Show only the first N."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON list of items."),
+) -> None:
+    """Whom to contact today, why, and how: the most urgent first."""
+    from crm_cli.core.scheduler import plan_day
+
+    settings = common.settings()
+    today = common.today(date_)
+    with common.book() as book:
+        items = plan_day(common.book_view(book), settings, today)
+    total = len(items)
+    if limit:
+        items = items[:limit]
+    if as_json:
+        print_json([item.to_json() for item in items])
+        return
+    out(render_due(items, total, today))
+
+
+def render_due(items: list[Item], total: int, today: date) -> str:
+    """The morning view as text (also shown by ``crm demo``)."""
+    day = f"{today:%A} {today.day} {today:%B %Y}"
+    if not items:
+        return f"Nothing is due on {day}: everyone has been looked after."
+    shown = f"{len(items)} of {total}" if len(items) < total else str(total)
+    lines = [f"Due on {day}: {shown} {'item' if total == 1 else 'items'}, most urgent first", ""]
+    lines.append(_due_table(items))
+    if any(item.neglected for item in items):
+        lines += ["", "! neglected: last contact more than twice the cadence ago"]
+    return "\n".join(lines)
+
+
+def agenda(
+    from_: str | None = typer.Option(
+        None, "--from", help="First day (default today).", metavar="DATE"
+    ),
+    days: int = typer.Option(7, "--days", min=1, max=366, help="How many days."),
+    capacity: int | None = typer.Option(
+        None, "--capacity", min=1, help="Most items per day (default: setting capacity)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="A JSON list of days."),
+    ics: Path | None = typer.Option(
+        None, "--ics", help="Also write the plan as iCalendar.", metavar="FILE"
+    ),
+) -> None:
+    """The plan for the next days, check-ins spread so no day is overloaded."""
+    from crm_cli.core.scheduler import agenda as plan_agenda
+
+    settings = common.settings()
+    start = common.today(from_)
+    with common.book() as book:
+        plan = plan_agenda(common.book_view(book), settings, start, days, capacity)
+    if ics is not None:
+        from datetime import datetime
+
+        from crm_cli.calendar_export import agenda_ics
+
+        data = agenda_ics(plan, datetime.now(UTC))
+        common.write_file(ics, data)
+        err(f"wrote {sum(len(items) for _, items in plan)} events to {ics}")
+    if as_json:
+        print_json(
+            [{"date": d.isoformat(), "items": [i.to_json() for i in items]} for d, items in plan]
+        )
+        return
+    for d, items in plan:
+        label = f"{d:%a} {d.isoformat()}"
+        out(f"{label}  ({len(items)})" if items else f"{label}  -")
+        for item in items:
+            late = f", {_late(item.overdue_days)}" if item.due < d else ""
+            mark = " !" if item.neglected else ""
+            out(f"  {item.reason:<11} {item.client}{mark} via {item.channel}{late}: {item.detail}")
+
+
+def snooze(
+    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    until: str = typer.Option(
+        ..., "--until", help="Hide the client's items until DATE.", metavar="DATE"
+    ),
+    reason: str | None = typer.Option(None, "--reason", help="Why (e.g. 'on holiday')."),
+    date_: str | None = common.DateOption,
+) -> None:
+    """Hide all of a client's items until a date (it does not count as a contact)."""
+    today = common.today(date_)
+    end = common.parse_day(until, today)
+    if end <= today:
+        raise InvalidValue(f"--until {end.isoformat()} is not after today ({today.isoformat()})")
+    with common.book(write=True) as book:
+        client = resolve_client(book.clients(), client_ref)
+        book.set_snooze(Snooze(client.id, end, reason.strip() if reason else None))
+    err(f"snoozed {client.id} until {end.isoformat()}")
+
+
+def unsnooze(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
+    """End a snooze."""
+    with common.book(write=True) as book:
+        client = resolve_client(book.clients(), client_ref)
+        ended = book.clear_snooze(client.id)
+    err(f"{client.id} is back in the plan" if ended else f"{client.id} was not snoozed")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("due")(due)
+    app.command("agenda")(agenda)
+    app.command("snooze")(snooze)
+    app.command("unsnooze")(unsnooze)

@@ -1,0 +1,93 @@
+"""Standard procedures: crm playbook list/show/start/stop."""
+
+from __future__ import annotations
+
+import typer
+
+from crm_cli.cli import common
+from crm_cli.cli.output import err, out, table
+from crm_cli.config import config_dir
+from crm_cli.core.book import resolve_client
+from crm_cli.errors import Conflict, NotFound
+
+playbook_app = typer.Typer(
+    help="Standard procedures: a new client, the end of a project, a complaint.",
+    no_args_is_help=True,
+)
+
+
+@playbook_app.command("list")
+def list_playbooks() -> None:
+    """The playbooks, built-in and your own."""
+    from crm_cli.playbook_files import load_playbooks
+
+    books = load_playbooks(config_dir())
+    rows = [
+        [name, str(len(pb.steps)), "built-in" if origin == "built-in" else "user", pb.description]
+        for name, (pb, origin) in sorted(books.items())
+    ]
+    out(table(["NAME", "STEPS", "ORIGIN", "DESCRIPTION"], rows, shrink=(3,)))
+
+
+@playbook_app.command("show")
+def show_playbook(name: str = typer.Argument(..., help="The playbook's name.")) -> None:
+    """The steps of a playbook."""
+    from crm_cli.playbook_files import get_playbook
+
+    pb = get_playbook(config_dir(), name)
+    out(f"{pb.name}: {pb.description}")
+    rows = [[f"day {s.day}", s.name, s.channel, s.purpose] for s in pb.steps]
+    out(table(["WHEN", "STEP", "CHANNEL", "DRAFT"], rows, shrink=(1,)))
+
+
+@playbook_app.command("start")
+def start_playbook(
+    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    name: str = typer.Argument(..., help="The playbook's name."),
+    date_: str | None = common.DateOption,
+) -> None:
+    """Schedule each step of a playbook for a client, as follow-ups."""
+    from crm_cli.core.playbooks import start
+    from crm_cli.playbook_files import get_playbook
+
+    pb = get_playbook(config_dir(), name)
+    day = common.today(date_)
+    with common.book(write=True) as book:
+        client = resolve_client(book.clients(), client_ref)
+        running = [
+            s
+            for s in book.steps(client.id)
+            if s.playbook == pb.name and not s.stopped and s.due >= day
+        ]
+        if running:
+            raise Conflict(
+                f"{pb.name} is already running for {client.id} (next step {running[0].due}); "
+                f"stop it first with 'crm playbook stop {client.id} {pb.name}'"
+            )
+        steps = start(pb, client.id, day)
+        book.add_steps(steps)
+    out(f"started {pb.name} for {client.name}:")
+    out(table(["DUE", "STEP", "CHANNEL"], [[s.due.isoformat(), s.step, s.channel] for s in steps]))
+
+
+@playbook_app.command("stop")
+def stop_playbook(
+    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    name: str = typer.Argument(..., help="The playbook's name."),
+    date_: str | None = common.DateOption,
+) -> None:
+    """Cancel the remaining steps of a playbook for a client."""
+    from crm_cli.core.playbooks import stop
+
+    day = common.today(date_)
+    with common.book(write=True) as book:
+        client = resolve_client(book.clients(), client_ref)
+        keys = stop(book.steps(client.id), client.id, name.strip().lower(), day)
+        if not keys:
+            raise NotFound(f"no open steps of '{name}' for {client.id}")
+        count = book.stop_steps(keys)
+    err(f"stopped {count} remaining {'step' if count == 1 else 'steps'} of {name} for {client.id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(playbook_app, name="playbook")
