@@ -269,11 +269,20 @@ def birthday_in_year(birthday: str, year: int) -> date:
 # --------------------------------------------------------------------------- cadences
 
 _RRULE_FREQS = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+# RFC 5545 parts only: dateutil's BYEASTER would also break the 400-year shift below.
+_RRULE_KEYS = {
+    "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
+    "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
+}  # fmt: skip
 _RRULE_PART = re.compile(r"([A-Z]+)=([A-Z0-9,+\-]+)", re.ASCII)
-_UNTIL = re.compile(r"(\d{8})(T\d{6})?Z?", re.ASCII)
-# How far ahead an rrule is searched: dateutil walks day by day until year 9999 for a
-# rule that can never match, which takes seconds, so every search is bounded.
-_RRULE_HORIZON_YEARS = 50
+_UNTIL = re.compile(r"(\d{4})(\d{4})(T\d{6})?Z?", re.ASCII)
+# dateutil checks UNTIL only on matching dates, so a rule that never matches again
+# (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30, or a COUNT not yet reached) is walked day by day
+# to year 9999: seconds of work. The Gregorian calendar repeats exactly every 400 years
+# (146097 days, a whole number of weeks), so the search runs on a copy of the timeline
+# moved close to 9999, which leaves between 50 and 450 years to look through.
+_GREGORIAN_CYCLE_YEARS = 400
+_RRULE_MIN_HORIZON_YEARS = 50
 # approx_days measures an rrule from here: any fixed date keeps the result reproducible.
 _RRULE_REFERENCE = date(2026, 1, 1)
 
@@ -290,7 +299,7 @@ def _rule_parts(rule: str) -> dict[str, str]:
     parts: dict[str, str] = {}
     for part in rule.split(";"):
         m = _RRULE_PART.fullmatch(part)
-        if m is None or m[1] in parts:
+        if m is None or m[1] in parts or m[1] not in _RRULE_KEYS:
             raise _cadence_error(rule)
         parts[m[1]] = m[2]
     if parts.get("FREQ") not in _RRULE_FREQS:
@@ -298,49 +307,40 @@ def _rule_parts(rule: str) -> dict[str, str]:
         raise _cadence_error(rule)
     if "COUNT" in parts and "UNTIL" in parts:  # RFC 5545 forbids both
         raise _cadence_error(rule)
-    if "COUNT" in parts and not re.fullmatch(r"[1-9]\d{0,8}", parts["COUNT"]):
-        raise _cadence_error(rule)
+    for key in ("COUNT", "INTERVAL"):  # INTERVAL=0 sends dateutil into an endless loop
+        if key in parts and not re.fullmatch(r"[1-9]\d{0,8}", parts[key]):
+            raise _cadence_error(rule)
     if "UNTIL" in parts and not _UNTIL.fullmatch(parts["UNTIL"]):
         raise _cadence_error(rule)
     return parts
 
 
 def _occurrences(rule: str, start: date, *, honour_limits: bool) -> Iterator[date]:
-    """Dates of ``rule`` from ``start`` (dtstart) on, within the search horizon.
+    """Dates of ``rule`` with dtstart ``start``, at least 50 years ahead (up to 9999).
 
-    COUNT is applied here rather than by dateutil so that the horizon can be imposed
-    as an UNTIL (dateutil deprecates COUNT and UNTIL together). With
-    ``honour_limits=False`` COUNT and UNTIL are ignored: the rule's rhythm only.
+    With ``honour_limits=False`` COUNT and UNTIL are dropped: the rule's rhythm only.
     """
     from dateutil.rrule import rrulestr
 
     parts = _rule_parts(rule)
-    count = int(parts.pop("COUNT", "0")) if honour_limits else 0
-    own_until = parts.pop("UNTIL", None) if honour_limits else None
-    parts.pop("COUNT", None)
-    parts.pop("UNTIL", None)
-
-    try:
-        horizon = start.replace(year=start.year + _RRULE_HORIZON_YEARS)
-    except ValueError:  # 29 Feb or past year 9999
-        horizon = date(min(start.year + _RRULE_HORIZON_YEARS, 9999), 12, 31)
-    until = horizon.strftime("%Y%m%dT235959")
-    if own_until is not None:
-        m = _UNTIL.fullmatch(own_until)
+    if not honour_limits:
+        parts.pop("COUNT", None)
+        parts.pop("UNTIL", None)
+    cycles = max(0, (9999 - _RRULE_MIN_HORIZON_YEARS - start.year) // _GREGORIAN_CYCLE_YEARS)
+    shift = cycles * _GREGORIAN_CYCLE_YEARS
+    if "UNTIL" in parts:
+        m = _UNTIL.fullmatch(parts.pop("UNTIL"))
         assert m is not None  # checked by _rule_parts
-        # The stored UTC "Z" is dropped: dateutil wants a naive UNTIL with a naive
-        # dtstart, and at the granularity of days the difference does not matter.
-        own = m[1] + (m[2] or "T000000")
-        until = min(own, until)
-    parts["UNTIL"] = until
+        if int(m[1]) + shift <= 9999:  # else it ends after the search does anyway
+            # The UTC "Z" is dropped: dateutil wants a naive UNTIL with a naive dtstart,
+            # and at the granularity of days the difference does not matter.
+            parts["UNTIL"] = f"{int(m[1]) + shift:04d}{m[2]}{m[3] or 'T000000'}"
 
     text = ";".join(f"{key}={value}" for key, value in parts.items())
+    dtstart = datetime.combine(start.replace(year=start.year + shift), time())
     try:
-        compiled = rrulestr(text, dtstart=datetime.combine(start, time()))
-        for index, occurrence in enumerate(compiled):
-            if count and index >= count:
-                return
-            yield occurrence.date()
+        for occurrence in rrulestr(text, dtstart=dtstart):
+            yield occurrence.date().replace(year=occurrence.year - shift)
     except Exception as exc:  # dateutil signals a bad rule with assorted exception types
         raise _cadence_error(rule) from exc
 
