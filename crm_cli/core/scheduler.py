@@ -1,0 +1,643 @@
+"""Who comes due, why and how: a pure function of the book, the settings and a date.
+
+Rules decided here beyond the issue's text:
+
+* archived and do-not-contact clients never come due, whatever is open;
+* a snoozed client is hidden while ``today < snooze.until``; its items come
+  back on ``until`` (views that look past ``until``, such as the agenda, show
+  them on that day, flagged "snoozed until ...");
+* a reply is due on the day the request arrived, but its ``overdue_days``
+  count from the end of the reply window (0 while within it);
+* birthdays and anniversaries lapse 7 days after the day (visible on days
+  0..6), and are cleared by an outbound contact on or after the day;
+* neglected: ``today - last contact > 2 * Cadence.approx_days()``, the same
+  measure as overdueness;
+* order is fairness, not revenue: reason first, then how overdue (a check-in's
+  overdueness is relative to its cadence), then name and id. Tier never sorts.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from functools import cached_property, lru_cache
+from typing import Any
+
+from crm_cli.core.contacts import fold
+from crm_cli.core.dates import Cadence, birthday_in_year, parse_cadence
+from crm_cli.core.models import CHANNELS_CONTACT, Client, PlannedStep, Snooze
+from crm_cli.core.settings import Settings
+from crm_cli.core.summary import ClientSummary, OpenTouch
+from crm_cli.errors import InvalidValue
+
+__all__ = [
+    "REASONS",
+    "BookView",
+    "Item",
+    "agenda",
+    "client_cadence",
+    "items_for_client",
+    "next_items",
+    "plan_day",
+    "sort_key",
+    "upcoming",
+]
+
+REASONS = ("reply", "recovery", "follow-up", "birthday", "check-in", "anniversary")
+_RANK = {reason: i for i, reason in enumerate(REASONS)}
+FIXED_REASONS = frozenset(REASONS) - {"check-in"}
+"""Reasons whose items stay on their date in the agenda."""
+
+FALLBACK = ("email", "sms", "call", "coffee")
+LAPSE_DAYS = 7  # a birthday or anniversary is shown on its day and the 6 after
+LONG_STANDING_YEARS = 5  # from here an anniversary deserves a coffee or a call
+_NOTE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Item:
+    client_id: str
+    client: str  # display name
+    reason: str
+    channel: str  # email | sms | call | coffee | none
+    due: date
+    overdue_days: int  # (today - due).days: 0 when due today, negative when ahead
+    neglected: bool
+    detail: str
+    urgency: float  # bigger = more urgent, compared within a reason only
+    source: str | None = None  # touchpoint id or PlannedStep.key
+    purpose: str = ""  # the draft purpose
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "client": self.client,
+            "reason": self.reason,
+            "channel": self.channel,
+            "due": self.due.isoformat(),
+            "overdue_days": self.overdue_days,
+            "neglected": self.neglected,
+            "detail": self.detail,
+            "source": self.source,
+            "purpose": self.purpose,
+        }
+
+
+@dataclass
+class BookView:
+    """Everything the scheduler reads, as plain data."""
+
+    clients: list[Client]
+    summaries: dict[str, ClientSummary] = field(default_factory=dict)
+    snoozes: dict[str, Snooze] = field(default_factory=dict)
+    steps: list[PlannedStep] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Rhythm:
+    """A parsed cadence with its length and a memo of ``next_after`` answers.
+
+    ``next_after`` of an RRULE compiles the rule with dateutil on every call
+    (~0.2 ms); clients share cadences and last-contact days, so answers are kept.
+    """
+
+    __slots__ = ("_next", "cadence", "days", "min_days")
+
+    def __init__(self, cadence: Cadence) -> None:
+        self.cadence = cadence
+        self.days = cadence.approx_days()
+        # The shortest gap next_after can give: lets clients far from due skip it.
+        shortest = {"days": 1, "weeks": 7, "months": 28, "years": 365}.get(cadence.unit, 1)
+        self.min_days = cadence.n * shortest if cadence.kind == "interval" else 1
+        self._next: dict[date, date | None] = {}
+
+    def next_after(self, last: date) -> date | None:
+        try:
+            return self._next[last]
+        except KeyError:
+            found = self._next[last] = self.cadence.next_after(last)
+            return found
+
+
+@lru_cache(maxsize=512)
+def _rhythm(text: str) -> _Rhythm | None:
+    # Keyed by the text: a book has a handful of distinct cadences and 5,000 clients.
+    try:
+        return _Rhythm(parse_cadence(text))
+    except InvalidValue:
+        return None
+
+
+_DEFAULT_RHYTHM = _Rhythm(Cadence("interval", 8, "weeks"))
+
+
+def _client_rhythm(client: Client, settings: Settings) -> _Rhythm:
+    own = _rhythm(client.cadence) if client.cadence else None
+    return own or _rhythm(settings.tier_cadence(client.tier)) or _DEFAULT_RHYTHM
+
+
+def client_cadence(client: Client, settings: Settings) -> Cadence:
+    """The client's own cadence, else its tier's; an unreadable one falls back to the tier's."""
+    return _client_rhythm(client, settings).cadence
+
+
+@lru_cache(maxsize=4096)
+def _fold(text: str) -> str:
+    return fold(text.strip())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _quote(touch: OpenTouch, kind: str) -> str:
+    """The note of a request/incident/promise for a detail line; private ones stay private."""
+    if touch.private:
+        return f"(private {kind})"
+    note = " ".join((touch.note or "").split())
+    if not note:
+        return f"({kind} by {touch.channel}, no note)"
+    if len(note) > _NOTE_CHARS:
+        note = note[: _NOTE_CHARS - 1] + "…"
+    return f'"{note}"'
+
+
+def add_workdays(start: date, n: int, workdays: frozenset[int]) -> date:
+    """``start`` moved forward by ``n`` working days (0: ``start`` itself)."""
+    if n <= 0 or not workdays:
+        return start + timedelta(days=max(n, 0))
+    day, counted = start, 0
+    while counted < n:
+        day += timedelta(days=1)
+        if day.weekday() in workdays:
+            counted += 1
+    return day
+
+
+def is_local(client: Client, settings: Settings) -> bool:
+    if any(_fold(tag) == "local" for tag in client.tags):
+        return True
+    mine = _fold(settings.city)
+    return bool(mine) and mine == _fold(client.city or "")
+
+
+@dataclass(frozen=True)
+class _Reach:
+    allowed: tuple[str, ...]
+    preferred: str | None
+
+    def pick(self, *wanted: str | None) -> str:
+        """The first allowed channel among ``wanted``, the preferred one, then the fallback."""
+        for channel in (*wanted, self.preferred, *FALLBACK):
+            if channel is not None and channel in self.allowed:
+                return channel
+        return "none"
+
+
+def reach(client: Client, settings: Settings) -> _Reach:
+    """The channels that what is on file and what the client agreed to allow."""
+    allowed: list[str] = []
+    if client.emails and client.email_consent:
+        allowed.append("email")
+    if client.mobiles and client.sms_consent:
+        allowed.append("sms")
+    if client.phones or client.mobiles:
+        allowed.append("call")
+    if is_local(client, settings):
+        allowed.append("coffee")
+    preferred = client.channel if client.channel in CHANNELS_CONTACT else None
+    return _Reach(tuple(allowed), preferred)
+
+
+def missing_reach(client: Client) -> str:
+    """Why a client cannot be reached: "no email consent and no phone on file"."""
+    parts = []
+    if not client.emails:
+        parts.append("no email on file")
+    elif not client.email_consent:
+        parts.append("no email consent")
+    if not (client.phones or client.mobiles):
+        parts.append("no phone on file")
+    elif not client.mobiles:
+        parts.append("no mobile for SMS")
+    elif not client.sms_consent:
+        parts.append("no SMS consent")
+    return " and ".join(parts) or "no channel allowed"
+
+
+@lru_cache(maxsize=4096)
+def _month_day(anchor: str) -> tuple[int, int] | None:
+    """Month and day of a stored ``YYYY-MM-DD``/``--MM-DD``; None if malformed."""
+    try:
+        day = birthday_in_year(anchor, 2000)  # a leap year keeps 29 Feb
+    except InvalidValue:
+        return None  # a malformed stored value must not stop the whole plan
+    return day.month, day.day
+
+
+@lru_cache(maxsize=64)
+def _window(start: date, horizon: date) -> frozenset[tuple[int, int]] | None:
+    """The (month, day) pairs of ``start - 1 .. horizon + 1``; None for a year or more."""
+    span = (horizon - start).days + 3
+    if span >= 366:
+        return None
+    first = start - timedelta(days=1)
+    return frozenset(((d := first + timedelta(days=i)).month, d.day) for i in range(max(span, 0)))
+
+
+def _yearly(
+    anchor: str | date, month: int, day: int, start: date, horizon: date, first_year: int
+) -> list[date]:
+    """Dates of a yearly event (``YYYY-MM-DD``, ``--MM-DD`` or a date) in ``start..horizon``."""
+    near_day = 28 if (month, day) == (2, 29) else day
+    window = _window(start, horizon)
+    if window is not None and (month, near_day) not in window:
+        return []  # the common case in a short window: one set look-up
+    found = []
+    low, high = start.toordinal() - 1, horizon.toordinal() + 1
+    for year in range(max(start.year, first_year, 1), min(horizon.year, 9999) + 1):
+        # A cheap filter (within a day of the real date) first; birthday_in_year decides.
+        if low <= date(year, month, near_day).toordinal() <= high:
+            text = anchor.isoformat() if isinstance(anchor, date) else anchor
+            when = birthday_in_year(text, year)
+            if start <= when <= horizon:
+                found.append(when)
+    return found
+
+
+# --------------------------------------------------------------------------- one client
+
+
+class _Builder:
+    """Collects the items of one client; channel rules need the client, so they live here."""
+
+    def __init__(self, client: Client, settings: Settings, today: date, neglected: bool) -> None:
+        self.client = client
+        self.settings = settings
+        self.today = today
+        self.neglected = neglected
+        self.items: list[Item] = []
+
+    @cached_property
+    def reach(self) -> _Reach:
+        return reach(self.client, self.settings)
+
+    def add(
+        self,
+        reason: str,
+        due: date,
+        channel: str,
+        detail: str,
+        urgency: float,
+        source: str | None = None,
+        purpose: str | None = None,
+        overdue: int | None = None,
+    ) -> None:
+        if channel == "none":
+            detail = f"{detail} — no way to reach them: {missing_reach(self.client)}"
+        self.items.append(
+            Item(
+                client_id=self.client.id,
+                client=self.client.name,
+                reason=reason,
+                channel=channel,
+                due=due,
+                overdue_days=(self.today - due).days if overdue is None else overdue,
+                neglected=self.neglected,
+                detail=detail,
+                urgency=urgency,
+                source=source,
+                purpose=purpose or reason,
+            )
+        )
+
+
+def _replies(b: _Builder, summary: ClientSummary, horizon: date) -> None:
+    if not summary.open_requests:
+        return
+    workdays = b.settings.workday_numbers
+    window = b.settings.reply_within
+    for request in summary.open_requests:
+        if request.date > horizon:
+            continue
+        waited = (b.today - request.date).days
+        if waited > 0:
+            wait = f"waiting {_plural(waited, 'day')}"
+        else:
+            wait = "arrived today" if waited == 0 else f"arrives {request.date.isoformat()}"
+        # Due on arrival, but late only once the reply window has passed: a Saturday
+        # request answered on Monday is on time, not "2 days late".
+        deadline = add_workdays(request.date, window, workdays)
+        late = (b.today - deadline).days
+        if late > 0:
+            wait += f", past the {_plural(window, 'working day')} reply window"
+        # Answer where they asked; a visit or meeting is answered on the preferred channel.
+        came_in = request.channel if request.channel in CHANNELS_CONTACT else None
+        b.add(
+            "reply",
+            request.date,
+            b.reach.pick(came_in),
+            f"{_quote(request, 'request')} — {wait}",
+            float(waited),
+            request.id,
+            overdue=late if late > 0 else min(waited, 0),
+        )
+
+
+def _recoveries(b: _Builder, summary: ClientSummary, horizon: date) -> None:
+    for incident in summary.open_incidents:
+        due = incident.date + timedelta(days=b.settings.recover_within)
+        if due > horizon:
+            continue
+        b.add(
+            "recovery",
+            due,
+            b.reach.pick("call", "email"),
+            f"incident on {incident.date.isoformat()}: {_quote(incident, 'incident')}",
+            float((b.today - due).days),
+            incident.id,
+        )
+
+
+def _follow_ups(
+    b: _Builder, summary: ClientSummary, steps: Iterable[PlannedStep], horizon: date
+) -> None:
+    for promise in summary.open_promises:
+        assert promise.follow_up is not None  # only promises are in open_promises
+        if promise.follow_up > horizon:
+            continue
+        b.add(
+            "follow-up",
+            promise.follow_up,
+            b.reach.pick(),
+            f"promised on {promise.date.isoformat()}: {_quote(promise, 'promise')}",
+            float((b.today - promise.follow_up).days),
+            promise.id,
+        )
+    for step in steps:
+        if step.stopped or step.client_id != b.client.id or step.due > horizon:
+            continue
+        if summary.last_out is not None and summary.last_out >= step.due:
+            continue  # done: an outbound contact on or after the step's day
+        b.add(
+            "follow-up",
+            step.due,
+            b.reach.pick(step.channel),
+            f"{step.playbook}: {step.step}",
+            float((b.today - step.due).days),
+            step.key,
+            step.purpose,
+        )
+
+
+def _lapsed(day: date, today: date, summary: ClientSummary) -> bool:
+    if (today - day).days >= LAPSE_DAYS:
+        return True
+    return summary.last_out is not None and summary.last_out >= day
+
+
+def _birthdays(b: _Builder, summary: ClientSummary, horizon: date, not_before: date) -> None:
+    birthday = b.client.birthday
+    if not birthday:
+        return
+    month_day = _month_day(birthday)
+    if month_day is None:
+        return
+    born = int(birthday[:4]) if birthday[:4].isdigit() else None
+    first = born + 1 if born else 1
+    for day in _yearly(birthday, *month_day, not_before, horizon, first):
+        if _lapsed(day, b.today, summary):
+            continue
+        detail = f"birthday on {day.isoformat()}"
+        if born:
+            detail += f", turns {day.year - born}"
+        b.add("birthday", day, b.reach.pick("sms"), detail, float((b.today - day).days))
+
+
+def _anniversaries(b: _Builder, summary: ClientSummary, horizon: date, not_before: date) -> None:
+    since = b.client.since
+    if since is None:
+        return
+    for day in _yearly(since, since.month, since.day, not_before, horizon, since.year + 1):
+        if _lapsed(day, b.today, summary):
+            continue
+        years = day.year - since.year
+        # Long-standing clients get more care: a coffee or a call rather than a note,
+        # and they go first among anniversaries that are equally late.
+        wanted = ("coffee", "call") if years >= LONG_STANDING_YEARS else ()
+        b.add(
+            "anniversary",
+            day,
+            b.reach.pick(*wanted),
+            f"{_plural(years, 'year')} as a client (since {since.isoformat()})",
+            (b.today - day).days + min(years, 99) / 100,
+        )
+
+
+def _check_in(
+    b: _Builder, summary: ClientSummary, rhythm: _Rhythm, base: date | None, horizon: date
+) -> None:
+    cadence = rhythm.cadence
+    if cadence.kind == "never" or base is None or (horizon - base).days < rhythm.min_days:
+        return
+    due = rhythm.next_after(base)
+    if due is None or due > horizon:
+        return
+    overdue = (b.today - due).days
+    if summary.last_contact is None:
+        detail = f"no contact yet (client since {base.isoformat()})"
+    else:
+        ago = (b.today - base).days
+        detail = f"last contact {base.isoformat()} ({_plural(ago, 'day')} ago)"
+    detail += f", cadence {cadence.canonical()}"
+    wanted: tuple[str, ...] = ()
+    outs = summary.last_out_channels
+    if len(outs) == 2 and outs[0] == outs[1] != "coffee" and "coffee" in b.reach.allowed:
+        wanted = ("coffee",)
+        detail += f"; the last two contacts were by {outs[0]}: time for a coffee"
+    b.add(
+        "check-in",
+        due,
+        b.reach.pick(*wanted),
+        detail,
+        overdue / rhythm.days,
+    )
+
+
+def _neglected(rhythm: _Rhythm, base: date | None, today: date) -> bool:
+    """Last contact more than twice the cadence ago, in ``approx_days`` like overdueness."""
+    if rhythm.cadence.kind == "never" or base is None:
+        return False
+    return (today - base).days > 2 * rhythm.days
+
+
+def items_for_client(
+    client: Client,
+    summary: ClientSummary | None,
+    snooze: Snooze | None,
+    steps: Iterable[PlannedStep],
+    settings: Settings,
+    today: date,
+    horizon: date,
+) -> list[Item]:
+    """Every item of ``client`` due on or before ``horizon`` (unordered)."""
+    if client.archived or client.do_not_contact:
+        return []
+    until = snooze.until if snooze is not None and today < snooze.until else None
+    if until is not None and horizon < until:
+        return []
+    summary = summary or ClientSummary(client.id)
+    rhythm = _client_rhythm(client, settings)
+    base = summary.last_contact or client.since
+    b = _Builder(client, settings, today, _neglected(rhythm, base, today))
+    # A birthday still visible on the day the snooze ends is the earliest that can show.
+    not_before = (until or today) - timedelta(days=LAPSE_DAYS - 1)
+
+    if summary.open_requests:
+        _replies(b, summary, horizon)
+    if summary.open_incidents:
+        _recoveries(b, summary, horizon)
+    if summary.open_promises or steps:
+        _follow_ups(b, summary, steps, horizon)
+    if client.birthday:
+        _birthdays(b, summary, horizon, not_before)
+    _check_in(b, summary, rhythm, base, horizon)
+    _anniversaries(b, summary, horizon, not_before)
+    if until is None:
+        return b.items
+    return [
+        replace(
+            item,
+            due=until,
+            overdue_days=(today - until).days,
+            detail=f"{item.detail}; snoozed until {until.isoformat()}",
+        )
+        if item.due < until
+        else item
+        for item in b.items
+    ]
+
+
+# --------------------------------------------------------------------------- the book
+
+
+def sort_key(item: Item) -> tuple[int, float, str, str, date, str]:
+    """Reason, most overdue first, then name and id: never tier or revenue."""
+    return (
+        _RANK[item.reason],
+        -item.urgency,
+        _fold(item.client),
+        item.client_id,
+        item.due,
+        item.source or "",
+    )
+
+
+def _collect(view: BookView, settings: Settings, today: date, horizon: date) -> list[Item]:
+    steps: dict[str, list[PlannedStep]] = {}
+    for step in view.steps:
+        if not step.stopped:
+            steps.setdefault(step.client_id, []).append(step)
+    items: list[Item] = []
+    for client in view.clients:
+        items.extend(
+            items_for_client(
+                client,
+                view.summaries.get(client.id),
+                view.snoozes.get(client.id),
+                steps.get(client.id, ()),
+                settings,
+                today,
+                horizon,
+            )
+        )
+    items.sort(key=sort_key)
+    return items
+
+
+def plan_day(view: BookView, settings: Settings, today: date) -> list[Item]:
+    """Items due on or before ``today``, most pressing first."""
+    return _collect(view, settings, today, today)
+
+
+def _check_days(days: int) -> None:
+    if days < 1:
+        raise InvalidValue(f"the number of days must be at least 1, not {days}")
+
+
+def upcoming(view: BookView, settings: Settings, start: date, days: int) -> list[Item]:
+    """Items due on or before ``start + days - 1``, overdue ones included, ordered."""
+    _check_days(days)
+    return _collect(view, settings, start, start + timedelta(days=days - 1))
+
+
+def agenda(
+    view: BookView,
+    settings: Settings,
+    start: date,
+    days: int,
+    capacity: int | None = None,
+) -> list[tuple[date, list[Item]]]:
+    """The plan for ``days`` days from ``start``: every day appears, possibly empty.
+
+    Fixed-date items stay on their day (overdue ones on the first day), even past
+    capacity: a birthday cannot move. Check-ins fill the working days, most urgent
+    first, each on the earliest day on or after its due date with room left;
+    those that fit nowhere in the window are left out of this plan.
+    """
+    _check_days(days)
+    limit = settings.capacity if capacity is None else capacity
+    if limit < 1:
+        raise InvalidValue(f"the capacity must be at least 1 item a day, not {limit}")
+    window = [start + timedelta(days=i) for i in range(days)]
+    planned: list[list[Item]] = [[] for _ in window]
+    check_ins: list[Item] = []
+    for item in upcoming(view, settings, start, days):
+        if item.reason in FIXED_REASONS:
+            planned[max((item.due - start).days, 0)].append(item)
+        else:
+            check_ins.append(item)  # already most urgent first
+
+    workdays = settings.workday_numbers
+    free = [
+        i for i, day in enumerate(window) if day.weekday() in workdays and len(planned[i]) < limit
+    ]
+    for item in check_ins:
+        at = bisect.bisect_left(free, max((item.due - start).days, 0))
+        if at == len(free):
+            continue  # no room on or after its due date within the window
+        index = free[at]
+        planned[index].append(item)
+        if len(planned[index]) >= limit:
+            del free[at]
+    return [(day, sorted(items, key=sort_key)) for day, items in zip(window, planned, strict=True)]
+
+
+def next_items(
+    view: BookView,
+    settings: Settings,
+    client_id: str,
+    today: date,
+    days: int = 90,
+    limit: int = 3,
+) -> list[Item]:
+    """The next items of one client within ``days`` (overdue first), for ``crm show``."""
+    _check_days(days)
+    client = next((c for c in view.clients if c.id == client_id), None)
+    if client is None:
+        return []
+    items = items_for_client(
+        client,
+        view.summaries.get(client_id),
+        view.snoozes.get(client_id),
+        [s for s in view.steps if s.client_id == client_id],
+        settings,
+        today,
+        today + timedelta(days=days - 1),
+    )
+    items.sort(key=lambda item: (max(item.due, today), *sort_key(item)))
+    return items[:limit]

@@ -1,0 +1,189 @@
+"""Per-client digest of the history: what the scheduler needs, and nothing more.
+
+The scheduler never walks touchpoints itself. A digest is small enough to be
+kept (a later issue persists it) and updated in O(1) when a touchpoint is logged.
+
+Ordering is ``(date, seq)``: a touchpoint back-dated to a day counts as logged
+after the earlier touchpoints of that day, but before every later day.
+
+What closes what:
+
+* an outbound *contact* (any channel but ``note``) closes every request,
+  incident and promise logged before it; a note is not a contact, so it
+  closes nothing even when its direction is ``out``;
+* a touchpoint never closes itself: an outbound email that promises a
+  follow-up keeps that promise open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from crm_cli.core.models import Touchpoint
+
+__all__ = ["ClientSummary", "OpenTouch", "add_touchpoint", "summarise", "summarise_all"]
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@dataclass
+class OpenTouch:
+    """A request, incident or promise still open."""
+
+    id: str
+    date: date
+    channel: str
+    note: str | None
+    private: bool
+    follow_up: date | None = None
+
+    @classmethod
+    def of(cls, tp: Touchpoint) -> OpenTouch:
+        return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, tp.follow_up)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "date": self.date.isoformat(),
+            "channel": self.channel,
+            "note": self.note,
+            "private": self.private,
+            "follow_up": _iso(self.follow_up),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OpenTouch:
+        day = _date(data["date"])
+        assert day is not None
+        return cls(
+            id=data["id"],
+            date=day,
+            channel=data["channel"],
+            note=data.get("note"),
+            private=bool(data.get("private", False)),
+            follow_up=_date(data.get("follow_up")),
+        )
+
+
+@dataclass
+class ClientSummary:
+    client_id: str
+    last_contact: date | None = None  # latest non-note touchpoint, in or out
+    last_out: date | None = None  # latest outbound touchpoint (non-note)
+    last_out_channels: list[str] = field(default_factory=list)  # last two outbound, newest first
+    open_requests: list[OpenTouch] = field(default_factory=list)
+    open_incidents: list[OpenTouch] = field(default_factory=list)
+    open_promises: list[OpenTouch] = field(default_factory=list)
+    count: int = 0  # number of touchpoints, notes included
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "last_contact": _iso(self.last_contact),
+            "last_out": _iso(self.last_out),
+            "last_out_channels": list(self.last_out_channels),
+            "open_requests": [o.to_dict() for o in self.open_requests],
+            "open_incidents": [o.to_dict() for o in self.open_incidents],
+            "open_promises": [o.to_dict() for o in self.open_promises],
+            "count": self.count,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClientSummary:
+        return cls(
+            client_id=data["client_id"],
+            last_contact=_date(data.get("last_contact")),
+            last_out=_date(data.get("last_out")),
+            last_out_channels=list(data.get("last_out_channels") or []),
+            open_requests=[OpenTouch.from_dict(o) for o in data.get("open_requests") or []],
+            open_incidents=[OpenTouch.from_dict(o) for o in data.get("open_incidents") or []],
+            open_promises=[OpenTouch.from_dict(o) for o in data.get("open_promises") or []],
+            count=int(data.get("count", 0)),
+        )
+
+
+def _is_out_contact(tp: Touchpoint) -> bool:
+    return tp.direction == "out" and tp.is_contact
+
+
+def _is_request(tp: Touchpoint) -> bool:
+    return tp.needs_reply and tp.direction == "in"
+
+
+def _order(tp: Touchpoint) -> tuple[date, int]:
+    return (tp.date, tp.seq)
+
+
+def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
+    """The digest of one client's touchpoints (given in any order).
+
+    Computed directly rather than by folding ``add_touchpoint`` so that the
+    property test comparing the two checks two independent implementations.
+    """
+    ordered = sorted(touchpoints, key=_order)
+    outs = [i for i, tp in enumerate(ordered) if _is_out_contact(tp)]
+    contacts = [tp.date for tp in ordered if tp.is_contact]
+    # Everything strictly before the last outbound contact has been answered; the
+    # contact itself can still carry an incident or a promise of its own.
+    first_open = outs[-1] if outs else 0
+    still_open = ordered[first_open:]
+    return ClientSummary(
+        client_id=client_id,
+        last_contact=max(contacts) if contacts else None,
+        last_out=ordered[outs[-1]].date if outs else None,
+        last_out_channels=[ordered[i].channel for i in reversed(outs[-2:])],
+        open_requests=[OpenTouch.of(tp) for tp in still_open if _is_request(tp)],
+        open_incidents=[OpenTouch.of(tp) for tp in still_open if tp.incident],
+        open_promises=[OpenTouch.of(tp) for tp in still_open if tp.follow_up is not None],
+        count=len(ordered),
+    )
+
+
+def summarise_all(touchpoints: Iterable[Touchpoint]) -> dict[str, ClientSummary]:
+    """Digests of every client that has touchpoints, keyed by client id."""
+    groups: dict[str, list[Touchpoint]] = {}
+    for tp in touchpoints:
+        groups.setdefault(tp.client_id, []).append(tp)
+    return {client_id: summarise(client_id, tps) for client_id, tps in groups.items()}
+
+
+def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
+    """The digest after logging ``tp``, which must be the client's latest in (date, seq).
+
+    Returns a new summary; the one passed in is left unchanged.
+    """
+    updated = replace(
+        summary,
+        last_out_channels=list(summary.last_out_channels),
+        open_requests=list(summary.open_requests),
+        open_incidents=list(summary.open_incidents),
+        open_promises=list(summary.open_promises),
+        count=summary.count + 1,
+    )
+    if tp.is_contact:
+        last = updated.last_contact
+        updated.last_contact = tp.date if last is None else max(last, tp.date)
+    if _is_out_contact(tp):
+        updated.last_out = tp.date
+        updated.last_out_channels = [tp.channel, *updated.last_out_channels][:2]
+        updated.open_requests.clear()
+        updated.open_incidents.clear()
+        updated.open_promises.clear()
+    if _is_request(tp):
+        updated.open_requests.append(OpenTouch.of(tp))
+    if tp.incident:
+        updated.open_incidents.append(OpenTouch.of(tp))
+    if tp.follow_up is not None:
+        updated.open_promises.append(OpenTouch.of(tp))
+    return updated
