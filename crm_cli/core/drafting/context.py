@@ -1,0 +1,400 @@
+"""The template context: exactly the fields documented in ``templates/README.md``.
+
+Built from fresh records that carry only those fields, never from the
+``Client`` or ``Touchpoint`` objects themselves: a template asking for
+``client.private_note`` or a private touchpoint finds nothing there and fails
+with an undefined-variable error. Private touchpoints are left out entirely;
+for a shared contact every note is ``None`` and the preferences are empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from crm_cli.core.models import Client, PlannedStep, Touchpoint
+from crm_cli.core.settings import Settings
+
+if TYPE_CHECKING:
+    from crm_cli.core.scheduler import Item
+
+__all__ = [
+    "COFFEE_MINUTES",
+    "Record",
+    "build_context",
+    "coffee_slot",
+    "resolve_lang",
+    "sample_client",
+    "sample_item",
+    "tenure_years",
+    "years_phrase",
+]
+
+HISTORY = 5
+# The scheduler's reasons (crm_cli.core.scheduler.REASONS, not imported: it is heavy).
+_REASONS = ("reply", "recovery", "follow-up", "birthday", "check-in", "anniversary")
+COFFEE_MINUTES = 30
+SAMPLE_TODAY = date(2026, 11, 23)
+"""The day the sample client's history is written around (golden files use it)."""
+
+
+class Record(SimpleNamespace):
+    """A read-only bag of documented fields, labelled for error messages.
+
+    The label (``client``, ``item.request``...) lets an undefined attribute be
+    reported as "'client' has no attribute 'nmae'". Names starting with ``_``
+    are out of a sandboxed template's reach.
+    """
+
+    def __init__(self, _label: str, **fields: Any) -> None:
+        super().__init__(**fields)
+        object.__setattr__(self, "_label", _label)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"'{self._label}' is read-only")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{self._label}({shown})"
+
+
+def tenure_years(since: date | None, today: date) -> int:
+    """Whole years from ``since`` to ``today`` (0 in the first year, never negative)."""
+    if since is None:
+        return 0
+    years = today.year - since.year - ((today.month, today.day) < (since.month, since.day))
+    return max(years, 0)
+
+
+def years_phrase(years: int, lang: str) -> str:
+    """``5 anni`` / ``5 years``, ``un anno`` / ``one year``; under a year said in words."""
+    if lang == "it":
+        return {0: "meno di un anno", 1: "un anno"}.get(years, f"{years} anni")
+    return {0: "less than a year", 1: "one year"}.get(years, f"{years} years")
+
+
+def resolve_lang(client: Client, lang: str | None, settings: Settings) -> str:
+    """The client's language, else the one asked for, else the default."""
+    for candidate in (client.lang, lang, settings.default_lang):
+        if candidate in ("it", "en"):
+            return candidate
+    return "it"
+
+
+def _touch(tp: Touchpoint, today: date, shared: bool, label: str) -> Record:
+    return Record(
+        label,
+        date=tp.date,
+        channel=tp.channel,
+        direction=tp.direction,
+        note=None if shared else (tp.note or None),
+        days_ago=(today - tp.date).days,
+    )
+
+
+def _public_history(
+    client: Client, touchpoints: Iterable[Touchpoint], today: date
+) -> list[Touchpoint]:
+    """The client's non-private contacts up to ``today``, newest first.
+
+    ``note`` touchpoints are left out: they are the user's jottings, not a
+    contact a message could refer to as "last time".
+    """
+    mine = [
+        tp
+        for tp in touchpoints
+        if tp.client_id == client.id and not tp.private and tp.is_contact and tp.date <= today
+    ]
+    return sorted(mine, key=lambda tp: (tp.date, tp.seq), reverse=True)
+
+
+def _step_name(item: Item, playbook: str, steps: Iterable[PlannedStep]) -> str:
+    for step in steps:
+        if step.key == item.source:
+            return step.step
+    # The scheduler's detail for a step reads "<playbook>: <step>[; snoozed ...][ — ...]".
+    detail = item.detail.removeprefix(f"{playbook}: ")
+    return re.split(r"; snoozed until | — ", detail, maxsplit=1)[0].strip()
+
+
+def _scrub(detail: str) -> str:
+    """The detail line without the quoted note the scheduler puts in it (shared contacts)."""
+    return re.sub(r'".*"', "(note withheld: shared contact)", detail, flags=re.DOTALL)
+
+
+def _item_record(
+    item: Item | None,
+    by_id: dict[str, Touchpoint],
+    purpose: str,
+    today: date,
+    shared: bool,
+    steps: Iterable[PlannedStep],
+) -> Record:
+    if item is None:
+        reason = purpose if purpose in _REASONS else "check-in"
+        return Record(
+            "item",
+            reason=reason,
+            purpose=purpose,
+            detail="nothing due: a check-in",
+            due=today,
+            request=None,
+            incident=None,
+            step=None,
+            promise=None,
+        )
+    source = by_id.get(item.source or "")
+    request = incident = promise = step = None
+    if source is not None:
+        # A private touchpoint's note stays out, even when it is what is being answered.
+        note = None if (shared or source.private) else (source.note or None)
+        if item.reason == "reply":
+            request = Record(
+                "item.request",
+                date=source.date,
+                note=note,
+                channel=source.channel,
+                days_waiting=(today - source.date).days,
+            )
+        elif item.reason == "recovery":
+            incident = Record("item.incident", date=source.date, note=note)
+        elif item.reason == "follow-up" and source.follow_up is not None:
+            promise = Record(
+                "item.promise", date=source.date, note=note, follow_up=source.follow_up
+            )
+    elif item.source and item.source.count("/") >= 3:
+        # A PlannedStep key: "client/playbook/started/index".
+        playbook = item.source.split("/")[1]
+        step = Record("item.step", playbook=playbook, name=_step_name(item, playbook, steps))
+    return Record(
+        "item",
+        reason=item.reason,
+        purpose=purpose,
+        detail=_scrub(item.detail) if shared else item.detail,
+        due=item.due,
+        request=request,
+        incident=incident,
+        step=step,
+        promise=promise,
+    )
+
+
+def build_context(
+    client: Client,
+    touchpoints: list[Touchpoint],
+    item: Item | None,
+    settings: Settings,
+    today: date,
+    lang: str,
+    purpose: str,
+    channel: str,
+    *,
+    steps: Iterable[PlannedStep] = (),
+) -> dict[str, Any]:
+    """The variables a template sees (see templates/README.md), and nothing else.
+
+    ``lang`` is the language being rendered; ``steps`` (optional) lets a
+    playbook step be named exactly rather than read back from the item's detail.
+    ``channel`` is not in the context (the README does not list it): the
+    template's own name says which channel it writes for.
+    """
+    del channel
+    shared = client.shared_contact
+    history = _public_history(client, touchpoints, today)
+    records = [_touch(tp, today, shared, "history[]") for tp in history[:HISTORY]]
+    last_touch = _touch(history[0], today, shared, "last_touch") if history else None
+    by_id = {tp.id: tp for tp in touchpoints if tp.client_id == client.id}
+    client_record = Record(
+        "client",
+        name=client.name,
+        first_name=client.first_name,
+        company=client.company or None,
+        city=client.city or None,
+        since=client.since,
+        tenure_years=tenure_years(client.since, today),
+        # Tuples: a sandboxed template may call list methods, and must not edit the data.
+        preferences=() if shared else tuple(client.prefers),
+        tags=tuple(client.tags),
+        lang=lang,
+        # Unknown formality: the polite form is the safer mistake with a client.
+        formal=True if client.formal is None else bool(client.formal),
+    )
+    return {
+        "client": client_record,
+        "last_touch": last_touch,
+        "history": tuple(records),
+        "item": _item_record(item, by_id, purpose, today, shared, steps),
+        "me": Record("me", my_name=settings.my_name, signature=settings.signature),
+        "today": today,
+        "shared": shared,
+    }
+
+
+def coffee_slot(today: date, settings: Settings) -> datetime:
+    """The coffee proposal: the first working day strictly after ``today``, at ``coffee_time``."""
+    workdays = settings.workday_numbers or frozenset(range(7))
+    day = today + timedelta(days=1)
+    while day.weekday() not in workdays:
+        day += timedelta(days=1)
+    hours, minutes = (int(part) for part in settings.coffee_time.split(":"))
+    return datetime.combine(day, time(hours, minutes))
+
+
+# --------------------------------------------------------------------------- the sample client
+
+# The same story in both languages. Touchpoints by role: t2 made a promise, t3
+# was an incident, t4 is private, t5 is an open request.
+_SAMPLE: dict[str, dict[str, Any]] = {
+    "en": {
+        "company": "Ferretti Architects",
+        "prefers": ["green tea, no sugar", "the Saturday morning market"],
+        "tags": ["architecture", "local"],
+        "note": "Runs a small architecture studio; likes things done properly.",
+        "private_note": "Going through a divorce; never mention Paolo or the house in Riccione.",
+        "history": {
+            "t1": "Talked about the new studio in via Castiglione",
+            "t2": "Promised samples of the walnut finish",
+            "t3": "The oak shelves arrived with a scratched panel",
+            "t4": "Confided that her mother is in hospital at Sant'Orsola",
+            "t5": "Asks whether the oak table can come before Christmas",
+        },
+    },
+    "it": {
+        "company": "Studio Ferretti Architetti",
+        "prefers": ["tè verde senza zucchero", "il mercato del sabato mattina"],
+        "tags": ["architettura", "local"],
+        "note": "Ha un piccolo studio di architettura; ama le cose fatte bene.",
+        "private_note": "Sta divorziando: non nominare mai Paolo né la casa di Riccione.",
+        "history": {
+            "t1": "Parlato del nuovo studio in via Castiglione",
+            "t2": "Promesso i campioni della finitura in noce",
+            "t3": "Le mensole di rovere sono arrivate graffiate",
+            "t4": "Mi ha confidato che la madre è ricoverata al Sant'Orsola",
+            "t5": "Chiede se il tavolo di rovere può arrivare prima di Natale",
+        },
+    },
+}
+# id: (days before SAMPLE_TODAY, channel, direction)
+_SAMPLE_TOUCHES = {
+    "t1": (69, "coffee", "out"),
+    "t2": (34, "email", "out"),
+    "t3": (18, "visit", "in"),
+    "t4": (13, "visit", "in"),
+    "t5": (5, "email", "in"),
+}
+_PROMISE_DAYS = 33
+
+
+def sample_client(formal: bool, lang: str) -> tuple[Client, list[Touchpoint]]:
+    """A realistic client for ``crm templates check`` and golden files.
+
+    Preferences, a public note, a history with an open request, an incident and
+    a promise, plus a private note and a private touchpoint that no draft may
+    reveal. Dates are fixed around ``SAMPLE_TODAY`` so renders are reproducible.
+    """
+    data = _SAMPLE["it" if lang == "it" else "en"]
+    client = Client(
+        id="lucia-ferretti",
+        name="Lucia Ferretti",
+        since=date(2019, 3, 14),
+        emails=["lucia@ferretti-architetti.example"],
+        phones=["+393471234567"],
+        mobiles=["+393471234567"],
+        company=data["company"],
+        city="Bologna",
+        channel="email",
+        tier="A",
+        tags=list(data["tags"]),
+        birthday="1981-11-25",
+        lang="it" if lang == "it" else "en",
+        formal=formal,
+        prefers=list(data["prefers"]),
+        note=data["note"],
+        private_note=data["private_note"],
+    )
+    touchpoints = []
+    for tp_id, note in data["history"].items():
+        days_ago, channel, direction = _SAMPLE_TOUCHES[tp_id]
+        day = SAMPLE_TODAY - timedelta(days=days_ago)
+        touchpoints.append(
+            Touchpoint(
+                id=tp_id,
+                client_id=client.id,
+                date=day,
+                channel=channel,
+                direction=direction,
+                note=note,
+                needs_reply=tp_id == "t5",
+                incident=tp_id == "t3",
+                private=tp_id == "t4",
+                follow_up=day + timedelta(days=_PROMISE_DAYS) if tp_id == "t2" else None,
+            )
+        )
+    return client, touchpoints
+
+
+_SAMPLE_STEPS = {
+    "welcome": ("onboarding", 0, "welcome email"),
+    "thanks": ("after-project", 0, "thank-you email"),
+}
+
+
+def sample_item(purpose: str, client: Client, touchpoints: list[Touchpoint], today: date) -> Item:
+    """An item of ``purpose`` for the sample client, shaped as the scheduler makes them."""
+    from crm_cli.core.dates import birthday_in_year
+    from crm_cli.core.scheduler import Item
+
+    def pick(flag: str) -> Touchpoint | None:
+        found = [tp for tp in touchpoints if getattr(tp, flag) and tp.client_id == client.id]
+        return max(found, key=lambda tp: (tp.date, tp.seq)) if found else None
+
+    def quote(tp: Touchpoint | None) -> str:
+        return f'"{tp.note}"' if tp and tp.note and not tp.private else "(no note)"
+
+    reason, due, detail, source = "check-in", today, "", None
+    if purpose == "reply" and (tp := pick("needs_reply")):
+        reason, due, source = "reply", tp.date, tp.id
+        detail = f"{quote(tp)} — waiting {(today - tp.date).days} days"
+    elif purpose == "recovery" and (tp := pick("incident")):
+        reason, due, source = "recovery", tp.date + timedelta(days=1), tp.id
+        detail = f"incident on {tp.date.isoformat()}: {quote(tp)}"
+    elif purpose == "follow-up" and (tp := pick("follow_up")):
+        reason, due, source = "follow-up", tp.follow_up or today, tp.id
+        detail = f"promised on {tp.date.isoformat()}: {quote(tp)}"
+    elif purpose in _SAMPLE_STEPS:
+        playbook, index, name = _SAMPLE_STEPS[purpose]
+        started = today - timedelta(days=2)
+        reason, due = "follow-up", today
+        source = f"{client.id}/{playbook}/{started.isoformat()}/{index}"
+        detail = f"{playbook}: {name}"
+    elif purpose == "birthday" and client.birthday:
+        reason, due = "birthday", birthday_in_year(client.birthday, today.year)
+        detail = f"birthday on {due.isoformat()}"
+        if client.birthday[:4].isdigit():
+            detail += f", turns {due.year - int(client.birthday[:4])}"
+    elif purpose == "anniversary":
+        reason = "anniversary"
+        due = birthday_in_year(client.since.isoformat(), today.year)
+        years = due.year - client.since.year
+        detail = f"{years} years as a client (since {client.since.isoformat()})"
+    else:
+        history = _public_history(client, touchpoints, today)
+        last = history[0].date if history else client.since
+        ago = (today - last).days
+        detail = f"last contact {last.isoformat()} ({ago} days ago), cadence 4 weeks"
+    return Item(
+        client_id=client.id,
+        client=client.name,
+        reason=reason,
+        channel=client.channel or "email",
+        due=due,
+        overdue_days=(today - due).days,
+        neglected=False,
+        detail=detail,
+        urgency=0.0,
+        source=source,
+        purpose=purpose,
+    )

@@ -1,0 +1,82 @@
+"""Email drafts as ``.eml`` files that mail clients open for editing.
+
+``X-Unsent: 1`` is what Thunderbird and Outlook read to open a message as an
+editable draft rather than as a received mail. The message is built with the
+stdlib ``email`` package so that non-ASCII names and subjects get RFC 2047
+encoded words and the body a declared UTF-8 charset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+
+from crm_cli.core.contacts import fold
+
+if TYPE_CHECKING:
+    from crm_cli.core.drafting.render import Draft
+
+__all__ = ["build_eml", "draft_filename"]
+
+
+def _address(name: str, addr: str) -> Address:
+    # Given as username + domain: parsing an addr_spec rejects a non-ASCII local part
+    # (RFC 6531), which email-validator accepts and the book may hold.
+    username, _, domain = addr.strip().rpartition("@")
+    return Address(display_name=" ".join(name.split()), username=username, domain=domain)
+
+
+def _message_id(draft: Draft, to_addr: str, when: datetime, domain: str) -> str:
+    # Derived from the content, not random: writing the same draft twice gives the same file.
+    seed = "\x1f".join([to_addr, draft.subject or "", draft.body, when.isoformat()])
+    return f"<crm.{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:32]}@{domain}>"
+
+
+def build_eml(
+    draft: Draft,
+    to_name: str,
+    to_addr: str,
+    from_name: str,
+    from_addr: str | None,
+    when: datetime,
+) -> bytes:
+    """An RFC 5322 message (CRLF line ends) with ``X-Unsent: 1``.
+
+    ``From`` is left out when the user has not set an address: the mail client
+    then fills in its own identity. A naive ``when`` is taken as local time.
+    """
+    msg = EmailMessage(policy=policy.default)
+    msg["To"] = _address(to_name, to_addr)
+    if from_addr:
+        msg["From"] = _address(from_name, from_addr)
+    msg["Subject"] = " ".join((draft.subject or "").split())
+    msg["Date"] = format_datetime(when if when.tzinfo else when.astimezone())
+    domain = from_addr.rpartition("@")[2] if from_addr and "@" in from_addr else "crm.invalid"
+    msg["Message-ID"] = _message_id(draft, to_addr, when, domain.encode("idna").decode("ascii"))
+    msg["MIME-Version"] = "1.0"
+    msg["X-Unsent"] = "1"
+    body = draft.body if draft.body.endswith("\n") else draft.body + "\n"
+    # quoted-printable keeps the file 7-bit clean for any mail client, readable in an editor.
+    msg.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg["Content-Language"] = draft.lang  # after set_content, which clears Content-* headers
+    # International addresses (RFC 6531) cannot be written as encoded words: use SMTPUTF8 then.
+    addresses = to_addr + (from_addr or "")
+    out_policy = policy.SMTP if addresses.isascii() else policy.SMTPUTF8
+    return msg.as_bytes(policy=out_policy)
+
+
+def draft_filename(client_id: str, purpose: str, today: date, ext: str) -> str:
+    """``2026-11-23-mario-rossi-check-in.eml``: ASCII letters, digits and dashes only."""
+
+    def safe(text: str, fallback: str) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+        return slug[:60].strip("-") or fallback
+
+    suffix = safe(ext.lstrip("."), "txt").replace("-", "")
+    return f"{today.isoformat()}-{safe(client_id, 'client')}-{safe(purpose, 'draft')}.{suffix}"

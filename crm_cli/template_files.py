@@ -1,0 +1,168 @@
+"""Draft templates on disk: the built-ins shipped with the package and the user's own.
+
+A template's name is its path under a templates folder without ``.j2``
+(``email/check-in.en``). A user file of the same name in
+``<config dir>/templates/`` overrides the built-in one. This module is the only
+place that touches template files; the drafting engine gets a ``lookup``
+function and never sees a path.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crm_cli.core.drafting.render import CHANNELS, split_name, validate_name
+from crm_cli.errors import ConfigError, Conflict, InvalidValue, NotFound, StoreError
+
+__all__ = [
+    "CHANNELS",
+    "TemplateInfo",
+    "builtin_dir",
+    "copy_template",
+    "list_templates",
+    "lookup",
+    "read_template",
+    "template_name",
+    "user_dir",
+    "validate_name",
+]
+
+SUFFIX = ".j2"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    name: str
+    channel: str
+    purpose: str
+    lang: str
+    origin: str  # "built-in" | "user"
+    path: Path
+
+
+def builtin_dir() -> Path:
+    """The built-in templates: inside the installed package, else the source checkout's."""
+    from importlib.resources import files
+
+    try:
+        packaged = files("crm_cli") / "templates"
+        if packaged.is_dir():
+            return Path(str(packaged))
+    except (ModuleNotFoundError, NotADirectoryError, OSError):
+        pass
+    import crm_cli
+
+    return Path(crm_cli.__file__).resolve().parent.parent / "templates"
+
+
+def user_dir(config_dir: Path) -> Path:
+    return config_dir / "templates"
+
+
+def template_name(channel: str, purpose: str, lang: str) -> str:
+    return validate_name(f"{channel}/{purpose}.{lang}")
+
+
+def _info(name: str, origin: str, path: Path) -> TemplateInfo:
+    channel, purpose, lang = split_name(name)
+    return TemplateInfo(name, channel, purpose, lang, origin, path)
+
+
+def _scan(folder: Path, origin: str) -> dict[str, TemplateInfo]:
+    """Every well-named ``*.j2`` one level down; other files (README, backups) are ignored."""
+    found: dict[str, TemplateInfo] = {}
+    if not folder.is_dir():
+        return found
+    for path in folder.glob(f"*/*{SUFFIX}"):
+        name = f"{path.parent.name}/{path.name.removesuffix(SUFFIX)}"
+        try:
+            valid = validate_name(name)
+        except InvalidValue:
+            continue
+        if valid == name and path.is_file():
+            found[name] = _info(name, origin, path)
+    return found
+
+
+def list_templates(config_dir: Path) -> list[TemplateInfo]:
+    """Built-ins and user templates, a user file replacing the built-in of the same name."""
+    found = _scan(builtin_dir(), "built-in")
+    found.update(_scan(user_dir(config_dir), "user"))
+    return [found[name] for name in sorted(found)]
+
+
+def _find(name: str, config_dir: Path) -> TemplateInfo | None:
+    relative = name + SUFFIX
+    for folder, origin in ((user_dir(config_dir), "user"), (builtin_dir(), "built-in")):
+        path = folder / relative
+        if path.is_file():
+            return _info(name, origin, path)
+    return None
+
+
+def _read(info: TemplateInfo) -> str:
+    try:
+        return info.path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"template {info.name} ({info.path}) is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read template {info.name} ({info.path}): {exc.strerror}"
+        ) from None
+
+
+def _not_found(name: str, config_dir: Path) -> NotFound:
+    known = [t.name for t in list_templates(config_dir)]
+    near = difflib.get_close_matches(name, known, n=4, cutoff=0.6)
+    hint = f"; did you mean {', '.join(near)}?" if near else "; see 'crm templates list'"
+    return NotFound(f"no template named '{name}'{hint}")
+
+
+def read_template(name: str, config_dir: Path) -> tuple[str, TemplateInfo]:
+    """The source of a template (the user's copy first) and where it came from."""
+    valid = validate_name(name)
+    info = _find(valid, config_dir)
+    if info is None:
+        raise _not_found(valid, config_dir)
+    return _read(info), info
+
+
+def copy_template(name: str, config_dir: Path, force: bool = False) -> Path:
+    """Copies a built-in template into the user's folder, to be edited there."""
+    valid = validate_name(name)
+    source = builtin_dir() / (valid + SUFFIX)
+    if not source.is_file():
+        raise _not_found(valid, config_dir)
+    target = user_dir(config_dir) / (valid + SUFFIX)
+    if target.exists() and not force:
+        raise Conflict(f"{target} already exists: edit it, or use --force to replace it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    except OSError as exc:
+        raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+    return target
+
+
+def lookup(config_dir: Path) -> Callable[[str], str | None]:
+    """``name -> source`` for the drafting engine; None for a missing or malformed name.
+
+    Sources are cached for the life of the function: ``crm drafts`` renders the
+    same few templates for many clients.
+    """
+    cache: dict[str, str | None] = {}
+
+    def get(name: str) -> str | None:
+        if name not in cache:
+            try:
+                valid = validate_name(name)
+            except InvalidValue:
+                return None
+            info = _find(valid, config_dir)
+            cache[name] = _read(info) if info else None
+        return cache[name]
+
+    return get
