@@ -94,9 +94,27 @@ def root(
 
 
 def _register() -> None:
-    from crm_cli.cli import clients, config_cmd, demo, plan, playbooks, touchpoints
+    from crm_cli.cli import (
+        clients,
+        config_cmd,
+        demo,
+        drafting,
+        plan,
+        playbooks,
+        templates_cmd,
+        touchpoints,
+    )
 
-    for module in (clients, touchpoints, plan, playbooks, demo, config_cmd):
+    for module in (
+        clients,
+        touchpoints,
+        plan,
+        drafting,
+        playbooks,
+        templates_cmd,
+        demo,
+        config_cmd,
+    ):
         module.register(app)
 
 

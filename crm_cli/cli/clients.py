@@ -241,6 +241,17 @@ def _describe_touchpoint(tp: Touchpoint) -> str:
     return f"{tp.date.isoformat()} {arrow} {tp.channel:<7} {note}{extra}".rstrip()
 
 
+def _tenure(since: date, today: date) -> str:
+    from dateutil.relativedelta import relativedelta
+
+    span = relativedelta(today, since)
+    if span.years:
+        return f"{span.years} year{'s' if span.years > 1 else ''}"
+    if span.months:
+        return f"{span.months} month{'s' if span.months > 1 else ''}"
+    return "new this month" if today >= since else "starts later"
+
+
 def _profile(client: Client, tps: list[Touchpoint], today: date) -> list[str]:
     lines = [f"{client.name}  ({client.id})" + ("  [archived]" if client.archived else "")]
 
@@ -255,8 +266,7 @@ def _profile(client: Client, tps: list[Touchpoint], today: date) -> list[str]:
     field("channel", client.channel)
     field("tier", client.tier)
     field("cadence", client.cadence)
-    years = (today - client.since).days // 365
-    field("client since", f"{client.since.isoformat()} ({years} years)")
+    field("client since", f"{client.since.isoformat()} ({_tenure(client.since, today)})")
     field("birthday", client.birthday)
     field("language", client.lang)
     field("register", {True: "formal", False: "informal", None: None}[client.formal])
@@ -293,18 +303,30 @@ def show(
     date_: str | None = common.DateOption,
 ) -> None:
     """Show a client's profile and recent touchpoints."""
+    from crm_cli.core.scheduler import next_items
+
     today = common.today(date_)
     with common.book() as book:
         client = resolve_client(book.clients(), client_ref)
         tps = book.touchpoints(client.id)
+        planned = next_items(common.book_view(book), common.settings(), client.id, today)
     if include_private and not as_json:
         raise UsageError("--include-private only applies to --json")
     if as_json:
         record = client_record(client, last_contact(tps), include_private=include_private)
         record["recent"] = [touchpoint_record(t, include_private) for t in reversed(tps[-10:])]
+        record["next"] = [item.to_json() for item in planned]
         print_json(record)
         return
-    out("\n".join(_profile(client, tps, today)))
+    lines = _profile(client, tps, today)
+    if client.archived or client.do_not_contact:
+        lines.append("  next:         nothing is planned (archived or do not contact)")
+    elif planned:
+        lines.append("  next:")
+        for item in planned:
+            when = "today" if item.due <= today else item.due.isoformat()
+            lines.append(f"    {when:<10} {item.reason} via {item.channel}: {item.detail}")
+    out("\n".join(lines))
 
 
 def find_clients(

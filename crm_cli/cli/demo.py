@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import tempfile
 from dataclasses import replace
 from datetime import timedelta
@@ -12,6 +13,7 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table
+from crm_cli.cli.drafting import make_draft
 from crm_cli.cli.plan import render_due
 from crm_cli.core.book import last_contacts
 from crm_cli.core.clientform import ClientInput, new_client
@@ -26,6 +28,7 @@ from crm_cli.store import BOOK_FILE, open_book
 def _build(home: Path, config: Path, today_text: str | None) -> None:
     today = common.today(today_text)
     settings = settings_from_dict(DEMO_SETTINGS, source="demo settings")
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # before config/ would make it 0755
     config.mkdir(mode=0o700, parents=True, exist_ok=True)
     lines = [
         f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in DEMO_SETTINGS.items()
@@ -71,6 +74,7 @@ def demo(
         home = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     elif home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise UsageError(f"--home {home} is not an empty directory; the demo needs a fresh one")
+    home = home.absolute()  # the export hint must work from any directory
     config = home / "config"
     _build(home, config, date_)
     today = common.today(date_)
@@ -78,7 +82,12 @@ def demo(
         clients = book.clients()
         last = last_contacts(book.touchpoints())
         count = len(book.touchpoints())
-        items = plan_day(common.book_view(book), settings_from_dict(DEMO_SETTINGS), today)
+        settings = settings_from_dict(DEMO_SETTINGS, source="demo settings")
+        items = plan_day(common.book_view(book), settings, today)
+        first = items[0] if items else None
+        if first is not None:
+            client = book.client(first.client_id)
+            material = (book.touchpoints(client.id), book.steps(client.id))
     out(f"A sample book: {len(clients)} clients, {count} touchpoints, in {home / BOOK_FILE}")
     out("")
     rows = [
@@ -90,8 +99,15 @@ def demo(
     out("")
     out(render_due(items, len(items), today))
     out("")
+    if first is not None:
+        # Built-in templates only: the demo must not pick up the user's own.
+        written = make_draft(client, *material, first, settings, today, config=config)
+        out(f"The draft for the most urgent item ({first.reason}, {first.client}):")
+        out("")
+        out(written.shown)
+        out("")
     err("Explore it (your own book is untouched):")
-    err(f"  export CRM_HOME={home} CRM_CONFIG={config}")
+    err(f"  export CRM_HOME={shlex.quote(str(home))} CRM_CONFIG={shlex.quote(str(config))}")
     err("  crm show sofia; crm history anna; crm list --json")
 
 

@@ -19,9 +19,14 @@ def out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
+# What str.splitlines() breaks on: a message quoting the user's input stays one line.
+_LINE_BREAKS = {ch: repr(ch)[1:-1] for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_ONE_LINE = str.maketrans(_LINE_BREAKS)
+
+
 def err(text: str) -> None:
-    """A message about the data (warnings, progress, errors)."""
-    sys.stderr.write(text + "\n")
+    """A message about the data (warnings, progress, errors): always one line."""
+    sys.stderr.write(text.translate(_ONE_LINE) + "\n")
 
 
 def warn(text: str) -> None:
