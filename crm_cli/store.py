@@ -28,7 +28,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,15 @@ from tinydb.storages import Storage
 from crm_cli.core.contacts import fold
 from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
 from crm_cli.core.summary import ClientSummary, summarise_all
-from crm_cli.errors import BookLocked, CorruptBook, NewerSchema, NotFound, StoreError
+from crm_cli.errors import (
+    BookLocked,
+    Conflict,
+    CorruptBook,
+    InvalidValue,
+    NewerSchema,
+    NotFound,
+    StoreError,
+)
 
 SCHEMA_VERSION = 1
 BOOK_FILE = "book.json"
@@ -150,12 +158,13 @@ def _backup(path: Path, backups: Path) -> None:
     if not path.exists():
         return
     backups.mkdir(mode=0o700, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-    target = backups / f"book-{stamp}.json"
-    n = 1
-    while target.exists():
-        n += 1
-        target = backups / f"book-{stamp}-{n}.json"
+    # UTC: local time jumps back at the end of summer time or after a flight west,
+    # and a backup named earlier than an older one would be rotated away first.
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    # Same instant as an earlier backup: the next number after the highest still there
+    # (never a number freed by the rotation, which would sort as the oldest).
+    taken = [_backup_order(p)[1] for p in backups.glob(f"book-{stamp}*.json")]
+    target = backups / (f"book-{stamp}-{max(taken) + 1}.json" if taken else f"book-{stamp}.json")
     try:
         os.link(path, target)  # the old inode lives on under a new name: no copy
     except OSError:
@@ -163,10 +172,16 @@ def _backup(path: Path, backups: Path) -> None:
         target.chmod(0o600)
 
 
+def _backup_order(path: Path) -> tuple[str, int]:
+    """Oldest first: by time stamp, then ``book-STAMP.json`` before ``book-STAMP-2.json``."""
+    stamp, _, n = path.stem.removeprefix("book-").partition("-")
+    return stamp, int(n) if n.isdigit() else 1
+
+
 def _backup_files(backups: Path) -> list[Path]:
     if not backups.is_dir():
         return []
-    return sorted(backups.glob("book-*.json"))
+    return sorted(backups.glob("book-*.json"), key=_backup_order)
 
 
 def _rotate_backups(backups: Path) -> None:
@@ -326,6 +341,19 @@ class Book:
         self._set_meta(next_touchpoint=seq + 1)
         return tp
 
+    def add_touchpoints(self, tps: list[Touchpoint]) -> list[Touchpoint]:
+        """Store many touchpoints at once (imports, the benchmark generator), in order."""
+        known = self._client_map()
+        for tp in tps:
+            if tp.client_id not in known:
+                raise NotFound(f"no client has the id '{tp.client_id}'")
+        seq = int(self._meta().get("next_touchpoint", 1))
+        for n, tp in enumerate(tps):
+            tp.id = f"t{seq + n}"
+        self._db.table("touchpoints").insert_multiple(tp.to_dict() for tp in tps)
+        self._set_meta(next_touchpoint=seq + len(tps))
+        return tps
+
     # -- snoozes --------------------------------------------------------------
     def snoozes(self) -> dict[str, Snooze]:
         return {d["client_id"]: Snooze.from_dict(d) for d in self._db.table("snoozes").all()}
@@ -366,6 +394,84 @@ class Book:
             table.update({"stopped": True}, doc_ids=ids)
         return len(ids)
 
+    # -- bulk changes (imports) ------------------------------------------------
+    def add_clients(self, clients: list[Client]) -> None:
+        """Add many clients in one table operation (TinyDB copies a table on each insert)."""
+        known = self._client_map()
+        clash = _first_duplicate([*known, *(c.id for c in clients)])
+        if clash is not None:
+            raise StoreError(f"a client with the id '{clash}' exists already")
+        self._db.table("clients").insert_multiple(c.to_dict() for c in clients)
+        known.update((c.id, c) for c in clients)
+
+    def update_clients(self, clients: list[Client]) -> None:
+        """Replace many clients in one table operation (same rules as :meth:`update_client`)."""
+        if not clients:
+            return
+        by_id = {c.id: c for c in clients}
+        table = self._db.table("clients")
+        doc_ids = {d["id"]: d.doc_id for d in table.all() if d["id"] in by_id}
+        missing = next((i for i in by_id if i not in doc_ids), None)
+        if missing is not None:
+            raise NotFound(f"no client has the id '{missing}'")
+        table.update(
+            lambda doc: doc.update(by_id[doc["id"]].to_dict()), doc_ids=[*doc_ids.values()]
+        )
+        self._client_map().update(by_id)
+
+    # -- the whole book as plain data (export json / import json) ------------
+    _TABLES = ("clients", "touchpoints", "snoozes", "runs")
+
+    def is_empty(self) -> bool:
+        """No client, touchpoint, snooze or playbook step (settings live elsewhere)."""
+        return not any(self._docs(name) for name in self._TABLES)
+
+    def export_data(self) -> dict[str, Any]:
+        """The whole book as JSON-ready data, every list in a stable order.
+
+        Records go through the models, so an export of a restored export is
+        identical to it; ``meta`` carries what restoring needs besides records.
+        """
+
+        def ordered(records: list[dict[str, Any]], *key: str) -> list[dict[str, Any]]:
+            # The named keys first, then the whole record: a total, stable order.
+            return sorted(records, key=lambda r: (*(str(r[k]) for k in key), _encode(r)))
+
+        touchpoints = sorted(self.touchpoints(), key=lambda t: (t.seq, t.id))
+        return {
+            "meta": {
+                "schema": SCHEMA_VERSION,
+                "next_touchpoint": int(self._meta().get("next_touchpoint", 1)),
+            },
+            "clients": ordered([c.to_dict() for c in self._client_map().values()], "id"),
+            "touchpoints": [t.to_dict() for t in touchpoints],
+            "snoozes": ordered([s.to_dict() for s in self.snoozes().values()], "client_id"),
+            "runs": ordered([s.to_dict() for s in self.steps()], "client_id", "started"),
+        }
+
+    def restore(self, data: dict[str, Any], replace: bool = False) -> None:
+        """Load what :meth:`export_data` returned; refuses a non-empty book unless ``replace``.
+
+        Everything is checked before anything changes: a bad record is an
+        ``InvalidValue`` naming it, a newer schema is ``NewerSchema``.
+        """
+        if not replace and not self.is_empty():
+            count = len(self._client_map())
+            raise Conflict(
+                f"the book {self.path} is not empty ({count} clients): restoring into it "
+                "would mix two books; use --replace to replace it (the current book is "
+                "kept in the backups)"
+            )
+        records = _restorable(data)
+        for name in self._TABLES:
+            table = self._db.table(name)
+            if replace:
+                table.truncate()
+            if records[name]:
+                table.insert_multiple(records[name])
+        self._set_meta(schema=SCHEMA_VERSION, next_touchpoint=records["next_touchpoint"])
+        self._clients = None
+
     # -- derived ---------------------------------------------------------------
     def summaries(self) -> dict[str, ClientSummary]:
         """Per-client digest of the history that the scheduler needs."""
@@ -380,6 +486,78 @@ class Book:
         for client_id in self._forgotten:
             _purge_backups(backups, client_id)
         self._forgotten.clear()
+
+
+def _first_duplicate(items: list[str]) -> str | None:
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            return item
+        seen.add(item)
+    return None
+
+
+def _restorable(data: Any) -> dict[str, Any]:
+    """The records of an exported book, migrated and validated; raises on anything wrong."""
+    if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
+        raise InvalidValue("not a crm book export: it has no 'meta' object")
+    version = data["meta"].get("schema")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise InvalidValue(f"not a crm book export: its schema version is {version!r}")
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"the export was written by a newer crm (schema {version}, this crm reads up "
+            f"to {SCHEMA_VERSION}): upgrade crm"
+        )
+    # Migrations work on the stored shape (tables of numbered documents).
+    tables: dict[str, Any] = {"_meta": {"1": dict(data["meta"])}}
+    for name in Book._TABLES:
+        rows = data.get(name, [])
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InvalidValue(f"not a crm book export: '{name}' is not a list of records")
+        tables[name] = {str(i): dict(r) for i, r in enumerate(rows, 1)}
+    while version < SCHEMA_VERSION:
+        MIGRATIONS[version](tables)
+        version += 1
+    kinds: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "clients": Client.from_dict,
+        "touchpoints": Touchpoint.from_dict,
+        "snoozes": Snooze.from_dict,
+        "runs": PlannedStep.from_dict,
+    }
+    out: dict[str, Any] = {}
+    parsed: dict[str, list[Any]] = {}
+    for name, kind in kinds.items():
+        parsed[name] = []
+        for n, doc in enumerate(tables[name].values(), 1):
+            try:
+                parsed[name].append(kind(doc))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise InvalidValue(
+                    f"record {n} of '{name}' is invalid: {type(exc).__name__}: {exc}"
+                ) from None
+        out[name] = [record.to_dict() for record in parsed[name]]
+    client_ids = [c.id for c in parsed["clients"]]
+    for name, ids in (
+        ("clients", client_ids),
+        ("touchpoints", [t.id for t in parsed["touchpoints"]]),
+    ):
+        dup = _first_duplicate(ids)
+        if dup is not None:
+            raise InvalidValue(f"two records of '{name}' have the id '{dup}'")
+    known = set(client_ids)
+    for name in ("touchpoints", "snoozes", "runs"):
+        orphan = next((r for r in parsed[name] if r.client_id not in known), None)
+        if orphan is not None:
+            raise InvalidValue(
+                f"a record of '{name}' names a client that is not in it: '{orphan.client_id}'"
+            )
+    counter = tables["_meta"]["1"].get("next_touchpoint", 1)
+    if isinstance(counter, bool) or not isinstance(counter, int) or counter < 1:
+        raise InvalidValue(f"its touchpoint counter is {counter!r}, not a positive number")
+    # Never hand out an id that a restored touchpoint already has.
+    out["next_touchpoint"] = max([counter, *(t.seq + 1 for t in parsed["touchpoints"])])
+    return out
 
 
 def _purge_backups(backups: Path, client_id: str) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import typer
 
 from crm_cli.cli import common
-from crm_cli.cli.output import err, out, table
 from crm_cli.cli.drafting import make_draft
+from crm_cli.cli.output import err, out, table
 from crm_cli.cli.plan import render_due
 from crm_cli.core.book import last_contacts
 from crm_cli.core.clientform import ClientInput, new_client

@@ -21,7 +21,7 @@ def resolve_client(clients: Iterable[Client], text: str) -> Client:
     A fragment that equals a whole name wins over longer names containing it.
     """
     pool = list(clients)
-    wanted = text.strip()
+    wanted = " ".join(text.split())  # as names are stored: 'Mario  Rossi' is 'Mario Rossi'
     for client in pool:
         if client.id == wanted:
             return client

@@ -27,10 +27,19 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
+# Latin letters whose diacritic Unicode does not decompose (Ł, Ø, Đ...): a user
+# types 'lukasz' for 'Łukasz' as surely as 'zoe' for 'Zoë'.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "\u0131": "i", "æ": "ae", "œ": "oe"}
+)
+
+
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form used for matching ('Zoë' ~ 'zoe')."""
+    """Case- and accent-insensitive form used for matching ('Zoë' ~ 'zoe', 'Łukasz' ~ 'lukasz')."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(
+        _UNDECOMPOSED
+    )
 
 
 def slugify(name: str) -> str:

@@ -72,6 +72,8 @@ class Client:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["since"] = _date_or_none(values.get("since"))
+        if values["since"] is None:
+            raise ValueError("a client has no 'since' date")
         for name in ("emails", "phones", "mobiles", "tags", "prefers"):
             values[name] = list(values.get(name) or [])
         return cls(**values)
@@ -116,6 +118,8 @@ class Touchpoint:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["date"] = _date_or_none(values["date"])
+        if values["date"] is None:
+            raise ValueError("a touchpoint has no date")
         values["follow_up"] = _date_or_none(values.get("follow_up"))
         return cls(**values)
 
