@@ -163,3 +163,29 @@ def test_incremental_equals_full_recompute(raw: list[tuple]) -> None:
         assert running == summarise("c", ordered[:n])
     assert running == summarise("c", history)
     assert ClientSummary.from_dict(running.to_dict()) == running
+
+
+@FAST
+@given(st.lists(_touch, max_size=25))
+def test_backdated_logging_folds_exactly(raw: list[tuple]) -> None:
+    """Touchpoints logged in id order with any dates (back-dating): the stored digest,
+    updated one touchpoint at a time, always equals a fresh computation."""
+    history = [
+        tp(
+            seq,
+            day,
+            channel,
+            direction,
+            needs_reply=needs,
+            incident=incident,
+            private=private,
+            note=f"note {seq}",
+            follow_up=None if fu is None else D0 + timedelta(days=day + fu),
+        )
+        for seq, (day, channel, direction, needs, incident, private, fu) in enumerate(raw, 1)
+    ]
+    running = ClientSummary("c")
+    for n, touch in enumerate(history, 1):
+        running = add_touchpoint(running, touch)
+        assert running == summarise("c", history[:n])
+    assert ClientSummary.from_dict(json.loads(json.dumps(running.to_dict()))) == running

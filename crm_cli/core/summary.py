@@ -86,6 +86,14 @@ class ClientSummary:
     open_incidents: list[OpenTouch] = field(default_factory=list)
     open_promises: list[OpenTouch] = field(default_factory=list)
     count: int = 0  # number of touchpoints, notes included
+    # The last two outbound contacts, newest first: with their (date, seq) order a
+    # back-dated touchpoint can be folded in exactly, without the full history.
+    last_outs: list[OpenTouch] = field(default_factory=list)
+    # The latest RECENT touchpoints, oldest first (private ones too, flagged):
+    # what `crm show` lists and what a draft may mention (the public ones).
+    recent: list[Touchpoint] = field(default_factory=list)
+    # Notes of every private touchpoint, for the draft privacy guard.
+    private_notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +105,9 @@ class ClientSummary:
             "open_incidents": [o.to_dict() for o in self.open_incidents],
             "open_promises": [o.to_dict() for o in self.open_promises],
             "count": self.count,
+            "last_outs": [o.to_dict() for o in self.last_outs],
+            "recent": [tp.to_dict() for tp in self.recent],
+            "private_notes": list(self.private_notes),
         }
 
     @classmethod
@@ -110,6 +121,9 @@ class ClientSummary:
             open_incidents=[OpenTouch.from_dict(o) for o in data.get("open_incidents") or []],
             open_promises=[OpenTouch.from_dict(o) for o in data.get("open_promises") or []],
             count=int(data.get("count", 0)),
+            last_outs=[OpenTouch.from_dict(o) for o in data.get("last_outs") or []],
+            recent=[Touchpoint.from_dict(t) for t in data.get("recent") or []],
+            private_notes=list(data.get("private_notes") or []),
         )
 
 
@@ -121,8 +135,12 @@ def _is_request(tp: Touchpoint) -> bool:
     return tp.needs_reply and tp.direction == "in"
 
 
-def _order(tp: Touchpoint) -> tuple[date, int]:
-    return (tp.date, tp.seq)
+RECENT = 6
+
+
+def _order(tp: Touchpoint | OpenTouch) -> tuple[date, int]:
+    digits = tp.id.lstrip("t")
+    return (tp.date, int(digits) if digits.isdigit() else 0)
 
 
 def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
@@ -147,6 +165,12 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
         open_incidents=[OpenTouch.of(tp) for tp in still_open if tp.incident],
         open_promises=[OpenTouch.of(tp) for tp in still_open if tp.follow_up is not None],
         count=len(ordered),
+        last_outs=[OpenTouch.of(ordered[i]) for i in reversed(outs[-2:])],
+        recent=ordered[-RECENT:],
+        # In the order they were logged, as add_touchpoint appends them.
+        private_notes=[
+            tp.note for tp in sorted(ordered, key=lambda t: t.seq) if tp.private and tp.note
+        ],
     )
 
 
@@ -159,31 +183,42 @@ def summarise_all(touchpoints: Iterable[Touchpoint]) -> dict[str, ClientSummary]
 
 
 def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
-    """The digest after logging ``tp``, which must be the client's latest in (date, seq).
+    """The digest after logging ``tp``, at any place in (date, seq) order.
 
+    Exact without the history: a touchpoint can only close what is still open
+    (all in the summary), and only the last two outbound contacts matter.
     Returns a new summary; the one passed in is left unchanged.
     """
+    at = _order(tp)
     updated = replace(
         summary,
-        last_out_channels=list(summary.last_out_channels),
         open_requests=list(summary.open_requests),
         open_incidents=list(summary.open_incidents),
         open_promises=list(summary.open_promises),
         count=summary.count + 1,
+        recent=sorted([*summary.recent, tp], key=_order)[-RECENT:],
+        private_notes=[*summary.private_notes, tp.note]
+        if tp.private and tp.note
+        else list(summary.private_notes),
     )
     if tp.is_contact:
         last = updated.last_contact
         updated.last_contact = tp.date if last is None else max(last, tp.date)
     if _is_out_contact(tp):
-        updated.last_out = tp.date
-        updated.last_out_channels = [tp.channel, *updated.last_out_channels][:2]
-        updated.open_requests.clear()
-        updated.open_incidents.clear()
-        updated.open_promises.clear()
-    if _is_request(tp):
-        updated.open_requests.append(OpenTouch.of(tp))
-    if tp.incident:
-        updated.open_incidents.append(OpenTouch.of(tp))
-    if tp.follow_up is not None:
-        updated.open_promises.append(OpenTouch.of(tp))
+        outs = sorted([*summary.last_outs, OpenTouch.of(tp)], key=_order, reverse=True)[:2]
+        updated.last_outs = outs
+        updated.last_out = outs[0].date
+        updated.last_out_channels = [o.channel for o in outs]
+        # It answers everything logged before it (and never itself).
+        for name in ("open_requests", "open_incidents", "open_promises"):
+            setattr(updated, name, [o for o in getattr(updated, name) if _order(o) > at])
+    # Still open after logging it only if no outbound contact came later.
+    latest_out = _order(updated.last_outs[0]) if updated.last_outs else None
+    open_now = latest_out is None or latest_out <= at
+    if open_now and _is_request(tp) and not (_is_out_contact(tp)):
+        updated.open_requests = sorted([*updated.open_requests, OpenTouch.of(tp)], key=_order)
+    if open_now and tp.incident:
+        updated.open_incidents = sorted([*updated.open_incidents, OpenTouch.of(tp)], key=_order)
+    if open_now and tp.follow_up is not None:
+        updated.open_promises = sorted([*updated.open_promises, OpenTouch.of(tp)], key=_order)
     return updated
