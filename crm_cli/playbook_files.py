@@ -33,7 +33,9 @@ def load_playbooks(config_dir: Path) -> dict[str, tuple[Playbook, str]]:
             raise ConfigError(f"{source}: cannot be read as TOML: {exc}") from None
         data.setdefault("name", path.stem)
         playbook = parse_playbook(data, source)
-        found[playbook.name] = (playbook, str(path))
+        # Keyed in lower case, as get_playbook looks names up: "Retainer.toml" is found
+        # as 'retainer' or 'Retainer', and "Onboarding.toml" replaces the built-in.
+        found[playbook.name.lower()] = (playbook, str(path))
     return found
 
 

@@ -78,14 +78,16 @@ def make_draft(
     template: str | None = None,
     out_dir: Path | None = None,
     config: Path | None = None,
+    taken: set[str] | None = None,
 ) -> Written:
     """Compose a draft for a client and, with ``out_dir``, write its files.
 
     ``config`` is the config dir whose templates override the built-ins
-    (default: the user's).
+    (default: the user's). ``taken``: the file names (without extension)
+    already written by this batch, so two items of one purpose get two files.
     """
-    from crm_cli.core.drafting.render import choose_purpose, compose
-    from crm_cli.core.scheduler import reach
+    from crm_cli.core.drafting.render import choose_purpose, compose, validate_name
+    from crm_cli.core.scheduler import missing_reach, reach
     from crm_cli.template_files import lookup
 
     if client.do_not_contact:
@@ -93,11 +95,13 @@ def make_draft(
     ways = reach(client, settings)
     if channel is None:
         if template is not None:
-            channel = template.split("/", 1)[0]
+            channel = validate_name(template).split("/", 1)[0]
         elif item is not None and item.channel != "none":
             channel = item.channel
         else:
             channel = ways.pick()
+            if channel == "none":  # nothing on file, or no consent: say what is missing
+                raise InvalidValue(f"{client.name} cannot be reached: {missing_reach(client)}")
     if channel not in CHANNELS:
         raise InvalidValue(f"unknown channel '{channel}': use one of {', '.join(CHANNELS)}")
     _check_channel(client, channel, ways.allowed)
@@ -122,7 +126,7 @@ def make_draft(
         send_by=send_by,
         steps=steps,
     )
-    return _deliver(draft, client, item, settings, today, out_dir)
+    return _deliver(draft, client, item, settings, today, out_dir, taken)
 
 
 def _deliver(
@@ -132,6 +136,7 @@ def _deliver(
     settings: Settings,
     today: date,
     out_dir: Path | None,
+    taken: set[str] | None = None,
 ) -> Written:
     from crm_cli.core.drafting.email_draft import build_eml, draft_filename
     from crm_cli.core.drafting.links import mailto_link, sms_link
@@ -139,6 +144,15 @@ def _deliver(
 
     purpose = draft.template.split("/", 1)[1].rsplit(".", 1)[0]
     written = Written(draft=draft, shown="", warnings=list(draft.warnings))
+    if taken is not None and out_dir is not None:
+        # A second item of the same purpose for the same client (two open requests,
+        # a playbook check-in beside the regular one) gets "-2", not the first's file.
+        label, n = purpose, 1
+        while (stem := draft_filename(client.id, label, today, ".x")[:-2]) in taken:
+            n += 1
+            label = f"{purpose}-{n}"
+        taken.add(stem)
+        purpose = label
 
     def target(ext: str) -> Path:
         assert out_dir is not None
@@ -175,7 +189,7 @@ def _deliver(
 
         slot = coffee_slot(today, settings)
         end = slot + timedelta(minutes=30)
-        written.shown += f"\n\n(proposed slot: {slot:%A %d %B, %H:%M}–{end:%H:%M})"
+        written.shown += f"\n\n(proposed slot: {slot:%A %d %B, %H:%M} to {end:%H:%M})"
         if out_dir is not None:
             ics = coffee_ics(
                 client.name,
@@ -186,7 +200,9 @@ def _deliver(
                 settings.email or "",
                 f"coffee/{client.id}/{slot.isoformat()}",
                 f"Coffee with {client.name}",
-                item.detail if item else "A coffee together",
+                # The event goes to the client: the draft's subject, never the scheduler's
+                # line (it quotes notes, which a shared contact's drafts must not carry).
+                draft.subject or "A coffee together",
             )
             written.files.append(_save(target(".ics"), ics))
     return written
@@ -276,25 +292,43 @@ def drafts(
         items = plan_day(common.book_view(book), settings, today)
         material = {i.client_id: _client_material(book, i.client_id) for i in items}
     rows: list[list[str]] = []
+    notes: list[list[str]] = []  # per row: further files, warnings, why it was not drafted
     failed = 0
+    taken: set[str] = set()
     for item in items:
         client = clients[item.client_id]
         touchpoints, steps = material[item.client_id]
         try:
-            written = make_draft(client, touchpoints, steps, item, settings, today, out_dir=out_dir)
+            written = make_draft(
+                client, touchpoints, steps, item, settings, today, out_dir=out_dir, taken=taken
+            )
         except CrmError as exc:
             failed += 1
-            rows.append([item.client, item.reason, item.channel, "-", f"not drafted: {exc}"])
+            rows.append([item.client, item.reason, item.channel, "-"])
+            notes.append([f"not drafted: {exc}"])
             continue
-        names = ", ".join(p.name for p in written.files)
-        notes = [w.split(":")[0] for w in written.warnings]
-        if written.sms:
-            notes.append(written.sms.split(" (")[0])
-        rows.append([item.client, item.reason, written.draft.channel, names, "; ".join(notes)])
+        first, *more = [p.name for p in written.files] or ["-"]
+        rows.append([item.client, item.reason, written.draft.channel, first])
+        extra = [f"+ {name}" for name in more]
+        extra += [f"warning: {w}" for w in written.warnings]
+        if written.sms and not any(written.sms in w for w in written.warnings):
+            extra.append(f"SMS: {written.sms}")
+        notes.append(extra)
     if not items:
         out(f"Nothing is due on {today.isoformat()}: no drafts to write.")
         return
-    out(table(["CLIENT", "REASON", "CHANNEL", "FILE", "WARNINGS"], rows, shrink=(0, 3, 4)))
+    # File names and warnings whole: a five-column row cannot hold both in 80 columns,
+    # so the warnings (and a coffee's .ics) go on indented lines below their row, and
+    # a long client name is clipped rather than the file name.
+    from crm_cli.cli.plan import _wrap
+
+    lines = table(["CLIENT", "REASON", "CHANNEL", "FILE"], rows, shrink=(0,)).split("\n")
+    shown = [lines[0]]
+    for line, extra in zip(lines[1:], notes, strict=True):
+        shown.append(line)
+        for note in extra:
+            shown.extend(_wrap(note, 78, "  ", "    ", max_lines=3))
+    out("\n".join(shown))
     err(f"{len(items) - failed} of {len(items)} drafts written to {out_dir}")
     if failed:
         raise typer.Exit(1)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from crm_cli.cli import common
-from crm_cli.cli.output import err, out, print_json, table
+from crm_cli.cli.output import _width, err, out, print_json, table
 from crm_cli.core.book import resolve_client
 from crm_cli.core.models import Snooze
 from crm_cli.errors import InvalidValue
@@ -22,10 +22,40 @@ def _late(days: int) -> str:
     return "today" if days <= 0 else f"{days}d late"
 
 
+def _wrap(text: str, width: int, first: str, rest: str, max_lines: int) -> list[str]:
+    """``textwrap.wrap`` counting terminal cells, not characters: a CJK note takes two
+    cells a character and must still fit the line."""
+    lines: list[str] = []
+    line, empty = first, True
+    for word in text.split():
+        while word:
+            room = width - _width(line) - (0 if empty else 1)
+            if _width(word) <= room:
+                line, empty, word = line + ("" if empty else " ") + word, False, ""
+                continue
+            if empty or _width(word) > width - _width(rest):
+                # Longer than a whole line: cut it to fill this one.
+                cut, used = 0, 0
+                while cut < len(word) and used + _width(word[cut]) <= room:
+                    used += _width(word[cut])
+                    cut += 1
+                if cut:
+                    line, word = line + ("" if empty else " ") + word[:cut], word[cut:]
+            lines.append(line)
+            line, empty = rest, True
+    if not empty:
+        lines.append(line)
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while _width(last) + len(" [...]") > width and len(last) > len(rest):
+            words = last[len(rest) :].rsplit(" ", 1)  # drop whole words when there are some
+            last = rest + words[0] if len(words) == 2 else last[:-1]
+        lines = [*lines[: max_lines - 1], last.rstrip() + " [...]"]
+    return lines
+
+
 def _due_table(items: list[Item]) -> str:
     """One row per item, its detail on an indented line below: fits 80 columns."""
-    import textwrap
-
     rows = [
         [
             str(n),
@@ -41,11 +71,7 @@ def _due_table(items: list[Item]) -> str:
     out_lines = [lines[0]]
     for line, item in zip(lines[1:], items, strict=True):
         out_lines.append(line)
-        out_lines.extend(
-            textwrap.wrap(
-                item.detail, 78, initial_indent=indent, subsequent_indent=indent + "  ", max_lines=3
-            )
-        )
+        out_lines.extend(_wrap(item.detail, 78, indent, indent + "  ", max_lines=3))
     return "\n".join(out_lines)
 
 

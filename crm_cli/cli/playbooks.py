@@ -11,6 +11,7 @@ from crm_cli.core.book import resolve_client
 from crm_cli.errors import Conflict, NotFound
 
 playbook_app = typer.Typer(
+    rich_markup_mode=None,
     help="Standard procedures: a new client, the end of a project, a complaint.",
     no_args_is_help=True,
 )
@@ -23,8 +24,13 @@ def list_playbooks() -> None:
 
     books = load_playbooks(config_dir())
     rows = [
-        [name, str(len(pb.steps)), "built-in" if origin == "built-in" else "user", pb.description]
-        for name, (pb, origin) in sorted(books.items())
+        [
+            pb.name,
+            str(len(pb.steps)),
+            "built-in" if origin == "built-in" else "user",
+            pb.description,
+        ]
+        for _key, (pb, origin) in sorted(books.items())
     ]
     out(table(["NAME", "STEPS", "ORIGIN", "DESCRIPTION"], rows, shrink=(3,)))
 
@@ -82,7 +88,11 @@ def stop_playbook(
     day = common.today(date_)
     with common.book(write=True) as book:
         client = resolve_client(book.clients(), client_ref)
-        keys = stop(book.steps(client.id), client.id, name.strip().lower(), day)
+        steps = book.steps(client.id)
+        # The stored name keeps the case of the user's playbook ("Retainer").
+        wanted = name.strip().lower()
+        stored = next((s.playbook for s in steps if s.playbook.lower() == wanted), wanted)
+        keys = stop(steps, client.id, stored, day)
         if not keys:
             raise NotFound(f"no open steps of '{name}' for {client.id}")
         count = book.stop_steps(keys)

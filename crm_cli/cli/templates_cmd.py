@@ -11,6 +11,7 @@ from crm_cli.cli.output import err, out, table
 from crm_cli.config import config_dir
 
 templates_app = typer.Typer(
+    rich_markup_mode=None,
     help="The Jinja templates behind drafts: built-in, or your own in the config dir.",
     no_args_is_help=True,
 )
