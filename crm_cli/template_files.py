@@ -166,3 +166,20 @@ def lookup(config_dir: Path) -> Callable[[str], str | None]:
         return cache[name]
 
     return get
+
+
+def builtin_lookup() -> Callable[[str], str | None]:
+    """``name -> source`` of the built-in templates only (the vetted wording)."""
+    cache: dict[str, str | None] = {}
+
+    def get(name: str) -> str | None:
+        if name not in cache:
+            try:
+                valid = validate_name(name)
+            except InvalidValue:
+                return None
+            path = builtin_dir() / (valid + SUFFIX)
+            cache[name] = path.read_text(encoding="utf-8") if path.is_file() else None
+        return cache[name]
+
+    return get

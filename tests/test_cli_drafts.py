@@ -629,12 +629,6 @@ def test_every_item_gets_its_own_file_in_a_batch(book: Crm, tmp_path: Path) -> N
     assert sorted(out.iterdir()) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core guard (crm_cli/core/drafting/guard.py) takes any 5+ letter word of a private "
-    "note as distinctive, including the built-in templates' own words: 'non dirlo a nessuno' "
-    "in a private note blocks call/recovery.it ('Dirlo chiaramente')",
-)
 def test_an_everyday_private_note_does_not_block_a_built_in_draft(book: Crm) -> None:
     book.ok("edit", "pietro", "--private-note", "Non dirlo a nessuno: ha perso il lavoro")
     book.log("pietro", "visit", "--in", "--incident", "--date", ago(1), "--note", "Pane bruciato")

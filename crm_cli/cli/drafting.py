@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from crm_cli.core.drafting.render import Draft
     from crm_cli.core.scheduler import Item
     from crm_cli.core.settings import Settings
+    from crm_cli.store import Book
 
 CHANNELS = ("email", "sms", "coffee", "call")
 
@@ -88,7 +89,7 @@ def make_draft(
     """
     from crm_cli.core.drafting.render import choose_purpose, compose, validate_name
     from crm_cli.core.scheduler import missing_reach, reach
-    from crm_cli.template_files import lookup
+    from crm_cli.template_files import builtin_lookup, lookup
 
     if client.do_not_contact:
         raise InvalidValue(f"{client.name} asked not to be contacted: no draft")
@@ -125,6 +126,7 @@ def make_draft(
         template=template,
         send_by=send_by,
         steps=steps,
+        vetted=builtin_lookup(),
     )
     return _deliver(draft, client, item, settings, today, out_dir, taken)
 
@@ -213,8 +215,9 @@ def _save(path: Path, data: bytes) -> Path:
     return path
 
 
-def _client_material(book, client_id: str) -> tuple[list[Touchpoint], list[PlannedStep]]:
-    return book.touchpoints(client_id), book.steps(client_id)
+def _client_material(book: Book, client_id: str) -> tuple[list[Touchpoint], list[PlannedStep]]:
+    """What a draft needs of a client's history: the digest's touchpoints, not all years."""
+    return book.recent_touchpoints(client_id), book.steps(client_id)
 
 
 def draft(
@@ -236,7 +239,7 @@ def draft(
 ) -> None:
     """A personal draft for a client's most urgent item (or the purpose you give)."""
     from crm_cli.core.drafting.render import PURPOSES
-    from crm_cli.core.scheduler import plan_day
+    from crm_cli.core.scheduler import items_for_client, sort_key
 
     if purpose is not None and purpose not in PURPOSES:
         raise InvalidValue(f"unknown purpose '{purpose}': use one of {', '.join(PURPOSES)}")
@@ -247,9 +250,19 @@ def draft(
     with common.book() as book:
         client = resolve_client(book.clients(), client_ref)
         touchpoints, steps = _client_material(book, client.id)
-        items = [
-            i for i in plan_day(common.book_view(book), settings, today) if i.client_id == client.id
-        ]
+        # This client's items only: planning the whole book is for `crm due`.
+        items = sorted(
+            items_for_client(
+                client,
+                book.summary(client.id),
+                book.snoozes().get(client.id),
+                steps,
+                settings,
+                today,
+                today,
+            ),
+            key=sort_key,
+        )
     item = _pick_item(items, purpose)
     written = make_draft(
         client,

@@ -55,11 +55,12 @@ def check_templates(date_: str | None = common.DateOption) -> None:
     from crm_cli.core.drafting.context import sample_client, sample_item
     from crm_cli.core.drafting.render import compose
     from crm_cli.errors import CrmError
-    from crm_cli.template_files import list_templates, lookup
+    from crm_cli.template_files import builtin_lookup, list_templates, lookup
 
     settings = common.settings()
     today: date = common.today(date_)
     source = lookup(config_dir())
+    vetted = builtin_lookup()
     problems = 0
     templates = list_templates(config_dir())
     for info in templates:
@@ -78,6 +79,7 @@ def check_templates(date_: str | None = common.DateOption) -> None:
                     channel=info.channel,
                     purpose=info.purpose,
                     template=info.name,
+                    vetted=vetted,
                 )
             except CrmError as exc:
                 problems += 1

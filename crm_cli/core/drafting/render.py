@@ -269,8 +269,13 @@ def compose(
     template: str | None = None,
     send_by: str | None = None,
     steps: Iterable[PlannedStep] = (),
+    vetted: Callable[[str], str | None] | None = None,
 ) -> Draft:
     """Context → render → privacy guard (raises ``PrivacyLeak``) → generic check (a warning).
+
+    ``vetted`` gives the built-in template of a name: its own wording ("Dirlo
+    chiaramente") is never taken for a private note's words. A user's template
+    gets no such trust: words typed into it are checked like any other.
 
     ``lang`` is the --lang option: it applies only to a client without a
     language of their own. ``template`` (a name) replaces the one picked from
@@ -294,7 +299,12 @@ def compose(
     )
     draft = render(lookup, name, context, channel)
     # The user's own name and the scheduler's line are never a private note's words.
-    public = (settings.my_name, settings.signature, context["item"].detail)
+    public = (
+        settings.my_name,
+        settings.signature,
+        context["item"].detail,
+        (vetted(name) or "") if vetted else "",
+    )
     check_privacy(draft.text, client, touchpoints, name, public=public)
     draft.details = specific_details(draft.text, context)
     if not draft.details:
