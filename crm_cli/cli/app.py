@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 import typer
 from typer.core import TyperGroup
@@ -21,11 +21,30 @@ def debugging() -> bool:
 
 
 class CrmGroup(TyperGroup):
-    """Runs every command so that a failure is one ``Error:`` line and an exit code.
+    """Loads commands lazily, and runs them so that a failure is one ``Error:`` line.
 
     ``CrmError`` carries its own exit code (1 for domain errors); click's usage
     errors exit 2. A traceback is shown only with ``--debug`` or ``CRM_DEBUG=1``.
     """
+
+    _loaded: ClassVar[dict[str, Any]] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name = COMMANDS[cmd_name][0]
+        if module_name not in self._loaded:
+            self._loaded[module_name] = load_commands(module_name)
+        return self._loaded[module_name].get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list from the table above: no module is imported for --help."""
+        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         from typer import _click
@@ -93,32 +112,74 @@ def root(
         _state["debug"] = True
 
 
-def _register() -> None:
-    from crm_cli.cli import (
-        clients,
-        config_cmd,
-        demo,
-        drafting,
-        plan,
-        playbooks,
-        templates_cmd,
-        touchpoints,
-    )
+# Commands by name: the module that defines them and their one-line help.
+# Modules are imported only when their command runs, so `crm due` does not
+# pay for Jinja, vobject or the import machinery of every other command, and
+# `crm --help` imports none of them (tests check these lines against the
+# commands' own docstrings).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "add-client": ("clients", "Add a client; prints the new id."),
+    "edit": ("clients", "Change a client's details."),
+    "list": ("clients", "List clients."),
+    "show": ("clients", "Show a client's profile and recent touchpoints."),
+    "find": ("clients", "Search names, companies, emails, tags, notes and touchpoint notes."),
+    "archive": ("clients", "Archive a client: kept in the book, never due."),
+    "unarchive": ("clients", "Bring an archived client back."),
+    "forget": (
+        "clients",
+        "Erase a client and all their touchpoints, backups included (right to erasure).",
+    ),
+    "log": ("touchpoints", "Record a touchpoint; prints its id."),
+    "history": ("touchpoints", "A client's timeline, newest first."),
+    "due": ("plan", "Whom to contact today, why, and how: the most urgent first."),
+    "agenda": ("plan", "The plan for the next days, check-ins spread so no day is overloaded."),
+    "snooze": (
+        "plan",
+        "Hide all of a client's items until a date (it does not count as a contact).",
+    ),
+    "unsnooze": ("plan", "End a snooze."),
+    "draft": (
+        "drafting",
+        "A personal draft for a client's most urgent item (or the purpose you give).",
+    ),
+    "drafts": ("drafting", "One draft per item due today, in due order, and a summary table."),
+    "playbook": (
+        "playbooks",
+        "Standard procedures: a new client, the end of a project, a complaint.",
+    ),
+    "templates": (
+        "templates_cmd",
+        "The Jinja templates behind drafts: built-in, or your own in the config dir.",
+    ),
+    "import": (
+        "interchange",
+        "Bring contacts in: vCard, CSV (Google, Outlook, Thunderbird), a JSON export.",
+    ),
+    "export": ("interchange", "Take everything out: vCard, CSV, JSON, or one client's data."),
+    "demo": ("demo", "Build a sample book in a fresh directory and show it."),
+    "config": ("config_cmd", "Show where the book and settings live, and every setting in force."),
+    "doctor": (
+        "doctor",
+        "Check every file of the book and rebuild the summaries from the history.",
+    ),
+}
 
-    for module in (
-        clients,
-        touchpoints,
-        plan,
-        drafting,
-        playbooks,
-        templates_cmd,
-        demo,
-        config_cmd,
-    ):
-        module.register(app)
 
+def load_commands(module_name: str) -> Any:
+    """The click group holding the commands of one ``crm_cli.cli`` module."""
+    import importlib
 
-_register()
+    from typer.main import get_group
+
+    module = importlib.import_module(f"crm_cli.cli.{module_name}")
+    holder = typer.Typer(rich_markup_mode=None, add_completion=False)
+
+    @holder.callback()
+    def _unused() -> None:  # a group needs a callback to keep single commands by name
+        pass
+
+    module.register(holder)
+    return get_group(holder)
 
 
 def main() -> None:

@@ -9,9 +9,10 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, print_json, table, warn
-from crm_cli.core.book import find, last_contact, last_contacts, resolve_client
+from crm_cli.core.book import find, resolve_client
 from crm_cli.core.clientform import CLEARABLE, ClientInput, edit_client, new_client
 from crm_cli.core.models import Client, Touchpoint
+from crm_cli.core.summary import ClientSummary
 from crm_cli.core.views import client_record, touchpoint_record
 from crm_cli.errors import InvalidValue, UsageError
 
@@ -189,7 +190,7 @@ def list_clients(
         raise InvalidValue(f"unknown tier '{tier}': use one of {', '.join(TIERS)}")
     with common.book() as book:
         clients = book.clients()
-        last = last_contacts(book.touchpoints())
+        last = book.last_contacts()
     wanted_tags = {fold(t) for t in tag}
     chosen = [
         c
@@ -252,7 +253,7 @@ def _tenure(since: date, today: date) -> str:
     return "new this month" if today >= since else "starts later"
 
 
-def _profile(client: Client, tps: list[Touchpoint], today: date) -> list[str]:
+def _profile(client: Client, summary: ClientSummary, today: date) -> list[str]:
     lines = [f"{client.name}  ({client.id})" + ("  [archived]" if client.archived else "")]
 
     def field(label: str, value: object) -> None:
@@ -286,11 +287,14 @@ def _profile(client: Client, tps: list[Touchpoint], today: date) -> list[str]:
         if on
     ]
     field("careful", "; ".join(limits))
-    last = last_contact(tps)
+    last = summary.last_contact
     field("last contact", last.isoformat() if last else "never")
-    if tps:
-        lines.append("  recent:")
-        lines.extend("    " + _describe_touchpoint(tp) for tp in reversed(tps[-5:]))
+    if summary.recent:
+        more = summary.count - len(summary.recent)
+        lines.append(
+            f"  recent:       (of {summary.count}; 'crm history' has all)" if more else "  recent:"
+        )
+        lines.extend("    " + _describe_touchpoint(tp) for tp in reversed(summary.recent))
     return lines
 
 
@@ -307,18 +311,18 @@ def show(
 
     today = common.today(date_)
     with common.book() as book:
-        client = resolve_client(book.clients(), client_ref)
-        tps = book.touchpoints(client.id)
-        planned = next_items(common.book_view(book), common.settings(), client.id, today)
+        client = common.find_client(book, client_ref)
+        summary = book.summary(client.id)
+        planned = next_items(common.client_view(book, client), common.settings(), client.id, today)
     if include_private and not as_json:
         raise UsageError("--include-private only applies to --json")
     if as_json:
-        record = client_record(client, last_contact(tps), include_private=include_private)
-        record["recent"] = [touchpoint_record(t, include_private) for t in reversed(tps[-10:])]
+        record = client_record(client, summary.last_contact, include_private=include_private)
+        record["recent"] = [touchpoint_record(t, include_private) for t in reversed(summary.recent)]
         record["next"] = [item.to_json() for item in planned]
         print_json(record)
         return
-    lines = _profile(client, tps, today)
+    lines = _profile(client, summary, today)
     if client.archived or client.do_not_contact:
         lines.append("  next:         nothing is planned (archived or do not contact)")
     elif planned:
@@ -345,7 +349,7 @@ def _set_archived(client_ref: str, archived: bool) -> None:
     from dataclasses import replace
 
     with common.book(write=True) as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         if client.archived != archived:
             book.update_client(replace(client, archived=archived))
     err(f"{'archived' if archived else 'unarchived'} {client.id}")
@@ -369,7 +373,7 @@ def forget(
     if not yes:
         # Asked before the book is locked: a slow answer must not block other commands.
         with common.book() as book:
-            client = resolve_client(book.clients(), client_ref)
+            client = common.find_client(book, client_ref)
         if not sys.stdin.isatty():
             raise UsageError(f"forgetting {client.id} cannot be undone: add --yes to confirm")
         if not typer.confirm(
@@ -379,7 +383,7 @@ def forget(
             raise UsageError("nothing was erased")
         client_ref = client.id
     with common.book(write=True) as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         removed = book.forget_client(client.id)
     err(f"forgot {client.id}: the client and {removed} touchpoints, backups included")
 

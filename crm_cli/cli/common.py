@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
     from crm_cli.core.scheduler import BookView
 
 from crm_cli.config import home_dir, load_settings
+from crm_cli.core.models import Client
 from crm_cli.core.settings import Settings
 from crm_cli.errors import InvalidValue, StoreError
 from crm_cli.store import Book, open_book
@@ -63,9 +64,22 @@ def book_view(book: Book) -> BookView:
     )
 
 
+def client_view(book: Book, client: Client) -> BookView:
+    """The scheduler's view of one client only (show, draft): no other digest is parsed."""
+    from crm_cli.core.scheduler import BookView
+
+    snooze = book.snoozes().get(client.id)
+    return BookView(
+        clients=[client],
+        summaries={client.id: book.summary(client.id)},
+        snoozes={client.id: snooze} if snooze else {},
+        steps=book.steps(client.id),
+    )
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Write an output file the user asked for (an .ics, a draft), atomically."""
-    from crm_cli.store import atomic_write
+    from crm_cli.safefile import atomic_write
 
     target = path.expanduser()
     if target.is_dir():
@@ -75,3 +89,10 @@ def write_file(path: Path, data: bytes) -> None:
         atomic_write(target, data)
     except OSError as exc:
         raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+
+
+def find_client(book: Book, ref: str) -> Client:
+    """The one client that ``ref`` names (an id, or part of a name or email)."""
+    from crm_cli.core.book import resolve_client
+
+    return book.client(resolve_client(book.client_refs(), ref).id)

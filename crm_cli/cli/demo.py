@@ -15,7 +15,6 @@ from crm_cli.cli import common
 from crm_cli.cli.drafting import make_draft
 from crm_cli.cli.output import err, out, table
 from crm_cli.cli.plan import render_due
-from crm_cli.core.book import last_contacts
 from crm_cli.core.clientform import ClientInput, new_client
 from crm_cli.core.demo_book import ARCHIVED, DEMO_SETTINGS, demo_clients
 from crm_cli.core.models import Touchpoint
@@ -80,14 +79,14 @@ def demo(
     today = common.today(date_)
     with open_book(home) as book:
         clients = book.clients()
-        last = last_contacts(book.touchpoints())
-        count = len(book.touchpoints())
+        last = book.last_contacts()
+        count = sum(s.count for s in book.summaries().values())
         settings = settings_from_dict(DEMO_SETTINGS, source="demo settings")
         items = plan_day(common.book_view(book), settings, today)
         first = items[0] if items else None
         if first is not None:
             client = book.client(first.client_id)
-            material = (book.touchpoints(client.id), book.steps(client.id))
+            material = (book.recent_touchpoints(client.id), book.steps(client.id))
     out(f"A sample book: {len(clients)} clients, {count} touchpoints, in {home / BOOK_FILE}")
     out("")
     rows = [

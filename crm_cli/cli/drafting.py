@@ -17,7 +17,6 @@ import typer
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table, warn
 from crm_cli.config import config_dir
-from crm_cli.core.book import resolve_client
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
 from crm_cli.errors import CrmError, InvalidValue
 
@@ -248,7 +247,7 @@ def draft(
     settings = common.settings()
     today = common.today(date_)
     with common.book() as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         touchpoints, steps = _client_material(book, client.id)
         # This client's items only: planning the whole book is for `crm due`.
         items = sorted(

@@ -39,6 +39,8 @@ def print_json(data: Any) -> None:
 
 def _width(text: str) -> int:
     """Terminal cells taken by ``text`` (wide CJK and emoji take two)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

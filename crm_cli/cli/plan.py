@@ -10,7 +10,6 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import _width, err, out, print_json, table
-from crm_cli.core.book import resolve_client
 from crm_cli.core.models import Snooze
 from crm_cli.errors import InvalidValue
 
@@ -165,7 +164,7 @@ def snooze(
     if end <= today:
         raise InvalidValue(f"--until {end.isoformat()} is not after today ({today.isoformat()})")
     with common.book(write=True) as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         book.set_snooze(Snooze(client.id, end, reason.strip() if reason else None))
     err(f"snoozed {client.id} until {end.isoformat()}")
 
@@ -173,7 +172,7 @@ def snooze(
 def unsnooze(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
     """End a snooze."""
     with common.book(write=True) as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         ended = book.clear_snooze(client.id)
     err(f"{client.id} is back in the plan" if ended else f"{client.id} was not snoozed")
 

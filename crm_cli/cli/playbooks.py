@@ -7,7 +7,6 @@ import typer
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table
 from crm_cli.config import config_dir
-from crm_cli.core.book import resolve_client
 from crm_cli.errors import Conflict, NotFound
 
 playbook_app = typer.Typer(
@@ -59,7 +58,7 @@ def start_playbook(
     pb = get_playbook(config_dir(), name)
     day = common.today(date_)
     with common.book(write=True) as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         running = [
             s
             for s in book.steps(client.id)
@@ -87,7 +86,7 @@ def stop_playbook(
 
     day = common.today(date_)
     with common.book(write=True) as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         steps = book.steps(client.id)
         # The stored name keeps the case of the user's playbook ("Retainer").
         wanted = name.strip().lower()

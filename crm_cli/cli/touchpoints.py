@@ -8,7 +8,6 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, print_json, table, warn
-from crm_cli.core.book import resolve_client
 from crm_cli.core.models import CHANNELS_LOG, Touchpoint
 from crm_cli.core.views import touchpoint_record
 from crm_cli.errors import InvalidValue, UsageError
@@ -49,7 +48,7 @@ def log(
     if promise and promise < when:
         raise InvalidValue(f"--follow-up {promise.isoformat()} is before the touchpoint's date")
     with common.book(write=True) as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         tp = book.add_touchpoint(
             Touchpoint(
                 id="",
@@ -79,7 +78,7 @@ def history(
 ) -> None:
     """A client's timeline, newest first."""
     with common.book() as book:
-        client = resolve_client(book.clients(), client_ref)
+        client = common.find_client(book, client_ref)
         tps = list(reversed(book.touchpoints(client.id)))
     if limit:
         tps = tps[:limit]

@@ -7,13 +7,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple, TypeVar
 
 from crm_cli.core.contacts import fold
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.errors import Ambiguous, NotFound
 
 
-def resolve_client(clients: Iterable[Client], text: str) -> Client:
+class ClientRef(NamedTuple):
+    """What naming a client needs: cheap to build for 5,000 clients on every command."""
+
+    id: str
+    name: str
+    emails: tuple[str, ...]
+    archived: bool
+
+
+C = TypeVar("C", Client, ClientRef)
+
+
+def resolve_client(clients: Iterable[C], text: str) -> C:
     """The one client that ``text`` names: an id, or a fragment of a name or an email.
 
     An exact id wins (archived clients too, so they can be unarchived); else the
@@ -41,6 +54,7 @@ def resolve_client(clients: Iterable[Client], text: str) -> Client:
             hint = " (an archived client matches: use its id, see 'crm list --archived')"
         raise NotFound(f"no client matches '{wanted}'{hint}")
     if len(matches) > 1:
+        matches.sort(key=lambda c: (fold(c.name), c.id))
         listed = ", ".join(f"{c.id} ({c.name})" for c in matches[:10])
         more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
         raise Ambiguous(f"'{wanted}' matches {len(matches)} clients: {listed}{more}; use the id")

@@ -63,24 +63,35 @@ class Client:
     archived: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field, not dataclasses.asdict: that deep-copies and is 10x slower,
+        # which shows on a book of 5,000 clients.
+        data = {name: getattr(self, name) for name in _CLIENT_FIELDS}
+        for name in _CLIENT_LISTS:
+            data[name] = list(data[name])
         data["since"] = _iso(self.since)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Client:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["since"] = _date_or_none(values.get("since"))
-        if values["since"] is None:
+        values = {k: v for k, v in data.items() if k in _CLIENT_KNOWN}
+        since = values.get("since")
+        if not since:
             raise ValueError("a client has no 'since' date")
-        for name in ("emails", "phones", "mobiles", "tags", "prefers"):
-            values[name] = list(values.get(name) or [])
+        values["since"] = since if isinstance(since, date) else date.fromisoformat(since)
+        for name in _CLIENT_LISTS:
+            # Copy only what could be shared with the caller's data; absent means empty.
+            if name in values:
+                values[name] = list(values[name] or ())
         return cls(**values)
 
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.split() else self.name
+
+
+_CLIENT_FIELDS = tuple(f.name for f in fields(Client))
+_CLIENT_KNOWN = frozenset(_CLIENT_FIELDS)
+_CLIENT_LISTS = ("emails", "phones", "mobiles", "tags", "prefers")
 
 
 @dataclass
@@ -108,20 +119,37 @@ class Touchpoint:
         return self.channel != "note"
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["date"] = _iso(self.date)
-        data["follow_up"] = _iso(self.follow_up)
-        return data
+        return {
+            "id": self.id,
+            "client_id": self.client_id,
+            "date": _iso(self.date),
+            "channel": self.channel,
+            "direction": self.direction,
+            "note": self.note,
+            "needs_reply": self.needs_reply,
+            "incident": self.incident,
+            "private": self.private,
+            "follow_up": _iso(self.follow_up),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Touchpoint:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["date"] = _date_or_none(values["date"])
-        if values["date"] is None:
+        day = _date_or_none(data["date"])
+        if day is None:
             raise ValueError("a touchpoint has no date")
-        values["follow_up"] = _date_or_none(values.get("follow_up"))
-        return cls(**values)
+        follow_up = data.get("follow_up")
+        return cls(
+            id=data["id"],
+            client_id=data["client_id"],
+            date=day,
+            channel=data["channel"],
+            direction=data.get("direction", "out"),
+            note=data.get("note"),
+            needs_reply=data.get("needs_reply", False),
+            incident=data.get("incident", False),
+            private=data.get("private", False),
+            follow_up=_date_or_none(follow_up) if follow_up else None,
+        )
 
 
 @dataclass

@@ -112,18 +112,24 @@ class ClientSummary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClientSummary:
+        # Called for every client on `crm due`: empty lists skip the comprehension.
+        def touches(key: str) -> list[OpenTouch]:
+            items = data.get(key)
+            return [OpenTouch.from_dict(o) for o in items] if items else []
+
+        recent = data.get("recent")
         return cls(
             client_id=data["client_id"],
             last_contact=_date(data.get("last_contact")),
             last_out=_date(data.get("last_out")),
-            last_out_channels=list(data.get("last_out_channels") or []),
-            open_requests=[OpenTouch.from_dict(o) for o in data.get("open_requests") or []],
-            open_incidents=[OpenTouch.from_dict(o) for o in data.get("open_incidents") or []],
-            open_promises=[OpenTouch.from_dict(o) for o in data.get("open_promises") or []],
+            last_out_channels=list(data.get("last_out_channels") or ()),
+            open_requests=touches("open_requests"),
+            open_incidents=touches("open_incidents"),
+            open_promises=touches("open_promises"),
             count=int(data.get("count", 0)),
-            last_outs=[OpenTouch.from_dict(o) for o in data.get("last_outs") or []],
-            recent=[Touchpoint.from_dict(t) for t in data.get("recent") or []],
-            private_notes=list(data.get("private_notes") or []),
+            last_outs=touches("last_outs"),
+            recent=[Touchpoint.from_dict(t) for t in recent] if recent else [],
+            private_notes=list(data.get("private_notes") or ()),
         )
 
 

@@ -1,0 +1,989 @@
+"""A believable client book of any size, the same for the same seed.
+
+``python -m crm_cli.bench generate --clients N --touchpoints M --seed S --home DIR``
+
+The book is built in memory (:func:`build`, pure: one ``random.Random(seed)``
+and an explicit ``today``, never the clock) and written through the store's
+own API in one unit of work (:func:`write_book`). People have names in
+Italian, English, Polish, German, French, Spanish and Chinese; a history of
+10 to 25 years, denser recently; and the situations the tool exists for: open
+requests, incidents, promises, private notes, snoozes, playbooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import os
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from crm_cli.core.contacts import fold, slugify, unique_id
+from crm_cli.core.dates import parse_cadence
+from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
+from crm_cli.core.playbooks import builtin_playbooks, start
+
+from . import DEFAULT_SEED, TODAY
+
+__all__ = [
+    "CONFIG_TOML",
+    "GENERATOR_VERSION",
+    "BookData",
+    "GenerateError",
+    "build",
+    "disk_bytes",
+    "generate",
+    "write_book",
+]
+
+GENERATOR_VERSION = 1
+"""Bump when the same seed starts giving a different book (cached books are then rebuilt)."""
+
+MY_CITY = "Bologna"
+
+CONFIG_TOML = """\
+# Written by the crm benchmark generator.
+my_name = "Chiara Lombardi"
+signature = "Chiara — Bottega Lombardi, via Saragozza 12, Bologna"
+email = "chiara@example.it"
+city = "Bologna"
+default_lang = "it"
+"""
+
+
+class GenerateError(Exception):
+    """The book cannot be generated as asked (a non-empty home, a bad number)."""
+
+
+# --------------------------------------------------------------------------- people
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# First and last names per language; Chinese ones are (hanzi, pinyin).
+_IT_FIRST = _words(
+    "Giulia Marco Francesca Luca Chiara Alessandro Sofia Matteo Giorgia Lorenzo Martina "
+    "Andrea Sara Davide Elena Simone Federica Riccardo Valentina Nicolò Beatrice Tommaso "
+    "Ilaria Gabriele Alessia Filippo Anna Pietro Caterina Emanuele Noemi Mattia Camilla "
+    "Edoardo Aurora Giovanni Rosa Salvatore Lucia Carmela Giuseppe Maria Antonio Teresa "
+    "Gianluca Rita Vittorio Agnese Raffaele Benedetta Fabrizio Ludovica Stefano Paola"
+)
+_IT_LAST = (
+    *_words(
+        "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo "
+        "Conti Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro Mariani "
+        "Rinaldi Caruso Ferrara Galli Martini Leone Longo Gentile Martinelli Vitale Lombardo "
+        "Serra Coppola Marchetti Parisi Villa Conte Ferraro Ferri Fabbri Bianco Marini Grasso "
+        "Valentini Messina Sala Gatti Pellegrini Palumbo Sanna Farina Rizzi Monti Cattaneo "
+        "Morelli Amato Silvestri Mazza Testa Grassi Pellegrino Carbone Giuliani Benedetti "
+        "Barone Rossetti Caputo Montanari Guerra Palmieri Bernardi Fiore Ferretti Bellini "
+        "Basile Riva Donati Piras Vitali Battaglia Sartori Neri Costantini Milani Pagano "
+        "Sorrentino Orlando Negri Zanetti Zanotti Bassi Guidi Righi Tabanelli Zucchini"
+    ),
+    "De Luca",
+    "De Santis",
+    "D'Angelo",
+    "D'Amico",
+    "Dall'Olio",
+    "De Rosa",
+    "Lo Russo",
+)
+_EN_FIRST = _words(
+    "Oliver Amelia George Isla Harry Ava Jack Emily Noah Sophie Charlie Grace Thomas Lily "
+    "James Zoë Chloë William Olivia Henry Freya Alfie Evie Arthur Poppy Daniel Hannah "
+    "Samuel Ruby Joseph Niamh Siobhán Rhys Eilidh Callum"
+)
+_EN_LAST = (
+    *_words(
+        "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson "
+        "Evans Walker White Roberts Green Hall Wood Jackson Clarke Hughes Edwards Turner "
+        "Baker Harris Cooper King Lee Martin Morgan Bennett Carter Phillips Mitchell Patel "
+        "Khan Murphy Kelly Campbell Stewart"
+    ),
+    "O'Brien",
+    "O'Connor",
+    "McAllister",
+    "Fitzgerald-Hughes",
+)
+_PL_FIRST = _words(
+    "Łukasz Małgorzata Paweł Agnieszka Michał Katarzyna Piotr Anna Tomasz Magdalena "
+    "Krzysztof Joanna Wojciech Zofia Jakub Ewa Grzegorz Dorota Bartłomiej Żaneta "
+    "Stanisław Aleksandra Jędrzej Bożena"
+)
+_PL_LAST = _words(
+    "Nowak Wójcik Kowalczyk Woźniak Mazur Krawczyk Kaczmarek Zając Król Wieczorek "
+    "Pawlak Michalak Sikora Walczak Baran Szewczyk Dudek Pietrzak Wróbel Górecki "
+    "Jabłoński Łuczak Kołodziej Żak"
+)
+_DE_FIRST = _words(
+    "Lukas Anna Jürgen Lena Felix Sören Marie Maximilian Jonas Hannah Leonie Paul Käthe "
+    "Björn Günther Ursula Tobias Sabine Matthias Katrin Jörg Svenja Uwe Heike"
+)
+_DE_LAST = (
+    *_words(
+        "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schäfer "
+        "Koch Bauer Richter Klein Wolf Schröder Neumann Schwarz Zimmermann Braun Krüger "
+        "Hofmann Hartmann Lange Weiß Groß Köhler"
+    ),
+    "von Brandt",
+)
+_FR_FIRST = (
+    *_words(
+        "Léa Chloé Manon Camille Inès Zoé Louis Gabriel Raphaël Jules Hugo Théo Noémie Hélène "
+        "François Amélie Benoît Célia Jérôme Mathéo Élodie Gaëlle Loïc Anaïs"
+    ),
+    "Jean-Pierre",
+    "Marie-Claire",
+)
+_FR_LAST = _words(
+    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent "
+    "Lefèvre Michel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent "
+    "Lefebvre Faure André Mercier Blanc Guérin Boyer Chevalier Lemaître"
+)
+_ES_FIRST = _words(
+    "José María Lucía Martín Hugo Sofía Mateo Paula Alejandro Valentina Daniel Julia "
+    "Pablo Carmen Álvaro Elena Adrián Inés Javier Nuria Raúl Begoña Íñigo Jesús Ramón"
+)
+_ES_LAST = _words(
+    "García Rodríguez González Fernández López Martínez Sánchez Pérez Gómez Martín "
+    "Jiménez Ruiz Hernández Díaz Moreno Muñoz Álvarez Romero Alonso Gutiérrez Navarro "
+    "Torres Domínguez Vázquez Ramos Gil Ramírez Serrano Blanco Castillo Ortega Núñez Peña"
+)
+_ZH_LAST = tuple(
+    zip(
+        _words("王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 罗 高"),
+        _words(
+            "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin luo gao"
+        ),
+        strict=True,
+    )
+)
+_ZH_FIRST = tuple(
+    zip(
+        _words(
+            "芳 伟 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 晓明 丹 文 雪"
+        ),
+        _words(
+            "fang wei na min jing li qiang lei jun yang yong yan jie juan tao ming chao "
+            "xiuying xia ping gang guiying xiaoming dan wen xue"
+        ),
+        strict=True,
+    )
+)
+
+_LANGS: tuple[tuple[str, float], ...] = (
+    ("it", 0.45),
+    ("en", 0.12),
+    ("de", 0.09),
+    ("fr", 0.10),
+    ("es", 0.10),
+    ("pl", 0.07),
+    ("zh", 0.07),
+)
+_NAMES = {
+    "it": (_IT_FIRST, _IT_LAST),
+    "en": (_EN_FIRST, _EN_LAST),
+    "pl": (_PL_FIRST, _PL_LAST),
+    "de": (_DE_FIRST, _DE_LAST),
+    "fr": (_FR_FIRST, _FR_LAST),
+    "es": (_ES_FIRST, _ES_LAST),
+}
+_DOMAINS = {
+    "it": ("example.it", "example.com", "example.org"),
+    "en": ("example.co.uk", "example.com", "example.org"),
+    "pl": ("example.pl", "example.com"),
+    "de": ("example.de", "example.com", "example.net"),
+    "fr": ("example.fr", "example.com", "example.net"),
+    "es": ("example.es", "example.com"),
+    "zh": ("example.cn", "example.com", "example.net"),
+}
+_COMPANY = {
+    "it": (
+        "{last} S.r.l.",
+        "Studio {last}",
+        "Forno {last}",
+        "Bottega {last}",
+        "{last} & Figli",
+        "Ristorante Da {first}",
+        "Farmacia {last}",
+        "Officina {last}",
+    ),
+    "en": ("{last} & Co", "{last} Ltd", "{last} Design", "The {last} Bakery"),
+    "pl": ("{last} sp. z o.o.", "Pracownia {last}"),
+    "de": ("{last} GmbH", "Bäckerei {last}", "{last} & Söhne"),
+    "fr": ("{last} SARL", "Atelier {last}", "Maison {last}"),
+    "es": ("{last} S.L.", "Taller {last}", "Café {first}"),
+    "zh": ("{last} Trading", "{last}贸易有限公司", "{last} Import-Export"),
+}
+_NEARBY = (
+    "Casalecchio di Reno",
+    "San Lazzaro di Savena",
+    "Zola Predosa",
+    "Castel Maggiore",
+    "Imola",
+    "Pianoro",
+)
+_FAR = {
+    "it": ("Modena", "Milano", "Firenze", "Roma", "Ferrara", "Padova", "Ravenna", "Napoli"),
+    "en": ("London", "Manchester", "Edinburgh", "Bristol"),
+    "pl": ("Kraków", "Warszawa", "Gdańsk", "Łódź"),
+    "de": ("München", "Berlin", "Köln", "Düsseldorf"),
+    "fr": ("Paris", "Lyon", "Nantes", "Besançon"),
+    "es": ("Madrid", "Sevilla", "A Coruña", "Málaga"),
+    "zh": ("上海", "北京", "Shanghai", "Wenzhou"),
+}
+_TAGS = (
+    "vip",
+    "newsletter",
+    "wholesale",
+    "referral",
+    "press",
+    "supplier",
+    "friend",
+    "café",
+    "bakery",
+    "architect",
+    "family business",
+    "gluten-free",
+)
+_PREFERS = {
+    "it": (
+        "il pane ai semi del sabato",
+        "caffè macchiato senza zucchero",
+        "le email brevi",
+        "essere chiamata dopo le 18",
+        "il tè verde",
+        "i biglietti scritti a mano",
+        "niente sacchetti di plastica",
+        "la consegna a domicilio",
+        "i dolci senza glutine",
+        "la fattura a fine mese",
+        "parlare del Bologna (calcio)",
+        "le novità di stagione",
+        "il tavolo vicino alla finestra",
+        "le rose bianche",
+    ),
+    "en": (
+        "oat-milk flat white, extra hot",
+        "short emails",
+        "calls after 6 pm",
+        "handwritten cards",
+        "the window table",
+        "gluten-free pastries",
+        "invoices at month end",
+        "talking about cricket",
+        "early appointments",
+        "news of the new season",
+        "white roses",
+    ),
+}
+_CLIENT_NOTES = {
+    "it": (
+        "Cliente da quando ha aperto il negozio.",
+        "Conosciuta alla fiera di Bologna.",
+        "Presentato da un collega.",
+        "Ha due figli, Luca e Marta.",
+        "Preferisce una telefonata alle email lunghe.",
+        "Viene sempre il sabato mattina.",
+    ),
+    "en": (
+        "Met at the Bologna design fair.",
+        "Referred by a colleague.",
+        "Prefers a quick call to long emails.",
+        "Two children, Tom and Ella.",
+        "Always comes in on Saturday mornings.",
+    ),
+}
+_PRIVATE_NOTES = {
+    "it": (
+        "Lutto in famiglia nel 2024: delicatezza.",
+        "Problemi di salute: non chiedere.",
+        "Ritardi nei pagamenti nel 2019.",
+        "Separazione in corso: non nominare il marito.",
+    ),
+    "en": (
+        "Going through a divorce: don't ask about the family.",
+        "Late payer in the past.",
+        "Health issues: do not mention.",
+        "Lost their father last year.",
+    ),
+}
+
+# --------------------------------------------------------------------------- phones
+
+# E.164 prefixes and how many digits follow; mobiles first.
+_IT_MOBILE = tuple(
+    f"+39{p}"
+    for p in _words(
+        "320 324 327 328 329 330 331 333 334 335 336 337 338 339 340 342 345 346 347 348 349 "
+        "351 366 368 380 388 389 391 392 393"
+    )
+)
+_MOBILE = {
+    "it": (_IT_MOBILE, 7),
+    "en": (("+4474", "+4475", "+4477", "+4478", "+4479"), 8),
+    "de": (("+49151", "+49160", "+49170", "+49176"), 8),
+    "fr": (
+        (
+            "+3361",
+            "+3362",
+            "+3364",
+            "+3365",
+            "+3366",
+            "+3367",
+            "+3368",
+            "+3375",
+            "+3376",
+            "+3377",
+            "+3378",
+        ),
+        7,
+    ),
+    "es": (("+346",), 8),
+    "pl": (
+        (
+            "+4850",
+            "+4851",
+            "+4853",
+            "+4857",
+            "+4860",
+            "+4866",
+            "+4869",
+            "+4872",
+            "+4878",
+            "+4879",
+            "+4888",
+        ),
+        7,
+    ),
+    "zh": (("+86135", "+86136", "+86138", "+86139", "+86186"), 8),
+}
+_FIXED = {
+    "it": (("+39051", 7), ("+39051", 6), ("+3902", 8), ("+3906", 8), ("+39059", 6)),
+    "en": (("+442079460", 3), ("+441614960", 3), ("+441134960", 3)),  # Ofcom drama ranges
+    "de": (("+4930", 8), ("+4989", 8)),
+    "fr": (("+3314", 7), ("+3347", 7)),
+    "es": (("+3491", 7), ("+3493", 7)),
+    "pl": (("+4812", 7), ("+4822", 7)),
+    "zh": (("+86215", 7), ("+86216", 7), ("+86106", 7), ("+86108", 7)),
+}
+
+# --------------------------------------------------------------------------- history
+
+_CHANNEL_MIX = (  # the whole book: email most, then visits, calls, SMS
+    ("email", 0.36),
+    ("visit", 0.17),
+    ("call", 0.15),
+    ("sms", 0.12),
+    ("coffee", 0.05),
+    ("meeting", 0.06),
+    ("note", 0.09),
+)
+_INBOUND = {
+    "email": 0.42,
+    "visit": 0.85,
+    "call": 0.4,
+    "sms": 0.4,
+    "coffee": 0.2,
+    "meeting": 0.3,
+    "note": 0.0,
+}
+_TP_NOTES = {
+    "it": {
+        ("email", "out"): (
+            "Mandato il catalogo d'autunno",
+            "Confermato l'ordine",
+            "Inviato il preventivo",
+            "Auguri di buone feste",
+            "Ricordato l'appuntamento di martedì",
+        ),
+        ("email", "in"): (
+            "Chiede se il pane di segale torna",
+            "Domanda sui tempi di consegna",
+            "Ringrazia per il regalo",
+            "Chiede la fattura di marzo",
+        ),
+        ("visit", "in"): (
+            "Ha preso il pane ai semi",
+            "Passata a ritirare l'ordine",
+            "Ha provato la nuova miscela",
+            "È venuta con la figlia",
+        ),
+        ("visit", "out"): ("Passato in negozio a consegnare",),
+        ("call", "out"): (
+            "Chiamato per l'ordine di Natale",
+            "Ricordato il cambio di orario",
+            "Telefonata per il preventivo",
+        ),
+        ("call", "in"): ("Ha chiamato per un appuntamento", "Chiede se siamo aperti ad agosto"),
+        ("sms", "out"): ("L'ordine è pronto", "Il pane di segale torna giovedì"),
+        ("sms", "in"): ("Arrivo alle 10", "Grazie!"),
+        ("coffee", "out"): (
+            "Caffè in via del Pratello: parlato del nuovo progetto",
+            "Caffè al bar sotto il portico",
+        ),
+        ("coffee", "in"): ("Mi ha offerto un caffè",),
+        ("meeting", "out"): ("Riunione per il nuovo progetto", "Presentato il preventivo"),
+        ("meeting", "in"): ("Riunione chiesta da lei",),
+        ("note", "out"): (
+            "Ricordarsi del compleanno della figlia",
+            "Cambia indirizzo a gennaio",
+            "Preferisce essere chiamata la mattina",
+        ),
+    },
+    "en": {
+        ("email", "out"): (
+            "Sent the autumn catalogue",
+            "Confirmed the order",
+            "Sent the quote",
+            "Season's greetings",
+            "Reminded of Tuesday's appointment",
+        ),
+        ("email", "in"): (
+            "Asks when the rye bread is back",
+            "Question about delivery times",
+            "Thanks for the gift",
+            "Asks for the March invoice",
+        ),
+        ("visit", "in"): ("Bought the seeded loaf", "Picked up the order", "Tried the new blend"),
+        ("visit", "out"): ("Dropped the order off at the office",),
+        ("call", "out"): ("Called about the Christmas order", "Told them about the new hours"),
+        ("call", "in"): ("Called to book an appointment", "Asks if we are open in August"),
+        ("sms", "out"): ("Your order is ready", "Rye bread is back on Thursday"),
+        ("sms", "in"): ("On my way", "Thanks!"),
+        ("coffee", "out"): ("Coffee on via del Pratello: the new project",),
+        ("coffee", "in"): ("They bought me a coffee",),
+        ("meeting", "out"): ("Meeting about the new project", "Presented the quote"),
+        ("meeting", "in"): ("Meeting they asked for",),
+        ("note", "out"): ("Daughter's birthday in May", "Moving house in January"),
+    },
+}
+_REQUESTS = {
+    "it": (
+        "Chiede un preventivo per la cena aziendale",
+        "Chiede se possiamo spedire a Milano",
+        "Vuole sapere se la torta senza glutine è disponibile sabato",
+    ),
+    "en": (
+        "Asks for a quote for the company dinner",
+        "Asks if we ship to London",
+        "Wants to know if the gluten-free cake is available on Saturday",
+    ),
+}
+_INCIDENTS = {
+    "it": (
+        "Ordine arrivato in ritardo",
+        "Torta rovinata nella consegna",
+        "Ha aspettato 20 minuti al banco",
+        "Fattura sbagliata",
+    ),
+    "en": (
+        "The order arrived late",
+        "Cake damaged in delivery",
+        "Waited 20 minutes at the till",
+        "Wrong invoice",
+    ),
+}
+_PRIVATE_TP = {
+    "it": (
+        "Mi ha confidato che sta cercando un altro lavoro",
+        "Parlato della malattia della madre",
+    ),
+    "en": ("Told me in confidence they are job hunting", "Talked about their mother's illness"),
+}
+_SNOOZE_REASONS = (
+    None,
+    "in ospedale",
+    "on holiday until the end of the month",
+    "trasloco",
+    "asked for a break after the complaint",
+)
+_CADENCES = (
+    "2 weeks",
+    "monthly",
+    "6 weeks",
+    "every 2 months",
+    "quarterly",
+    "yearly",
+    "never",
+    "FREQ=MONTHLY;BYDAY=1MO",
+    "FREQ=WEEKLY;INTERVAL=3;BYDAY=TU",
+)
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+@dataclass
+class BookData:
+    """Everything the generator writes, in the order it is written."""
+
+    clients: list[Client] = field(default_factory=list)
+    touchpoints: list[Touchpoint] = field(default_factory=list)  # date order, ids t1..tN
+    snoozes: list[Snooze] = field(default_factory=list)
+    steps: list[PlannedStep] = field(default_factory=list)
+
+
+def _cumulative(weights: Sequence[float]) -> list[float]:
+    return list(itertools.accumulate(weights))
+
+
+class _Picker:
+    """Weighted choice with one ``rng.random()`` call (faster than ``rng.choices``)."""
+
+    def __init__(self, items: Sequence[tuple[Any, float]]) -> None:
+        self.values = [v for v, _ in items]
+        self.cum = _cumulative([w for _, w in items])
+        self.total = self.cum[-1]
+
+    def __call__(self, rng: random.Random) -> Any:
+        return self.values[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return str(rng.randrange(10**n)).zfill(n)
+
+
+def _ascii(text: str) -> str:
+    return "".join(ch for ch in fold(text) if ch.isascii() and ch.isalnum())
+
+
+class _People:
+    """Clients: names, contacts, preferences. Keeps emails unique."""
+
+    def __init__(self, rng: random.Random, today: date, book_start: date) -> None:
+        self.rng = rng
+        self.today = today
+        self.book_start = book_start
+        self.lang = _Picker(_LANGS)
+        self.taken_ids: set[str] = set()
+        self.taken_emails: set[str] = set()
+        self.cadences = {text: parse_cadence(text).canonical() for text in _CADENCES}
+
+    def name(self, lang: str) -> tuple[str, str, str]:
+        """(first name, last name, display name)."""
+        rng = self.rng
+        if lang == "zh":
+            (last, last_py), (first, first_py) = rng.choice(_ZH_LAST), rng.choice(_ZH_FIRST)
+            if rng.random() < 0.35:  # written the Western way, in pinyin
+                first, last = first_py.title(), last_py.title()
+                return first, last, f"{first} {last}"
+            return first, last, f"{last}{first}"
+        firsts, lasts = _NAMES[lang]
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        if lang == "es" and rng.random() < 0.4:
+            last = f"{last} {rng.choice(lasts)}"
+        if lang == "it" and rng.random() < 0.06:
+            first = f"{first} {rng.choice(firsts)}"
+        return first, last, f"{first} {last}"
+
+    def email(self, lang: str, first: str, last: str, shared: bool) -> str:
+        rng = self.rng
+        domain = rng.choice(_DOMAINS[lang])
+        style = rng.random()
+        if shared:
+            local = f"{'famiglia' if lang == 'it' else 'family'}.{last}"
+        elif style < 0.5:
+            local = f"{first}.{last}"
+        elif style < 0.7:
+            local = f"{first[:1]}{last}"
+        elif style < 0.85:
+            local = f"{first}{rng.randrange(1950, 2006)}"
+        else:
+            local = f"{last}.{first}"
+        local = local or "client"
+        address = f"{local}@{domain}"
+        n = 1
+        while address in self.taken_emails:
+            n += 1
+            address = f"{local}{n}@{domain}"
+        self.taken_emails.add(address)
+        return address
+
+    def phones(self, lang: str) -> tuple[list[str], list[str]]:
+        rng = self.rng
+        country = lang if rng.random() < (0.9 if lang == "it" else 0.45) else "it"
+        phones: list[str] = []
+        mobiles: list[str] = []
+        roll = rng.random()
+        if roll < 0.78:  # a mobile
+            prefixes, n = _MOBILE[country]
+            number = rng.choice(prefixes) + _digits(rng, n)
+            phones.append(number)
+            mobiles.append(number)
+        if roll > 0.6:  # a fixed line (alone, or besides the mobile)
+            prefix, n = rng.choice(_FIXED[country])
+            phones.append(prefix + _digits(rng, n))
+        return phones, mobiles
+
+    def birthday(self) -> str | None:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.4:
+            return None
+        month = rng.randrange(1, 13)
+        day = rng.randrange(1, _DAYS_IN_MONTH[month - 1] + 1)
+        if rng.random() < 0.004:
+            month, day = 2, 29
+        if roll < 0.6:
+            return f"--{month:02d}-{day:02d}"
+        year = rng.choice((1988, 1992)) if (month, day) == (2, 29) else rng.randrange(1938, 2004)
+        return f"{year}-{month:02d}-{day:02d}"
+
+    def client(self) -> Client:
+        rng = self.rng
+        lang = self.lang(rng)
+        first, last, name = self.name(lang)
+        cid = unique_id(slugify(name), self.taken_ids)
+        if lang == "zh":  # the mailbox is in pinyin
+            first_py = dict(_ZH_FIRST).get(first, first)
+            last_py = dict(_ZH_LAST).get(last, last)
+            user_first, user_last = _ascii(first_py), _ascii(last_py)
+        else:
+            user_first, user_last = _ascii(first), _ascii(last)
+        self.taken_ids.add(cid)
+        text_lang = "it" if lang == "it" else "en"
+        shared = rng.random() < 0.05
+        emails: list[str] = []
+        if rng.random() < 0.88:
+            emails.append(self.email(lang, user_first, user_last, shared))
+            if rng.random() < 0.06:
+                emails.append(self.email(lang, user_first, user_last, False))
+        phones, mobiles = self.phones(lang)
+        if rng.random() < 0.08:  # nobody wrote the number down
+            phones, mobiles = [], []
+        roll = rng.random()
+        tags: list[str] = []
+        if roll < (0.5 if lang == "it" else 0.25):
+            city: str | None = MY_CITY
+        elif roll < 0.7:
+            city = rng.choice(_NEARBY)
+            if rng.random() < 0.6:
+                tags.append("local")
+        elif roll < 0.95:
+            city = rng.choice(_FAR[lang] + _FAR["it"])
+        else:
+            city = None
+        tags += rng.sample(_TAGS, k=rng.choice((0, 0, 0, 1, 1, 2)))
+        # Joined any time in the book's life, a little more often lately.
+        span = (self.today - self.book_start).days
+        since = self.book_start + timedelta(days=int(span * rng.random() ** 0.8))
+        since = min(since, self.today - timedelta(days=7))
+        channel = _Picker(
+            (
+                (None, 0.40),
+                ("email", 0.25 if emails else 0),
+                ("sms", 0.12 if mobiles else 0),
+                ("call", 0.13 if phones else 0),
+                ("coffee", 0.10 if city in (MY_CITY, *_NEARBY) else 0),
+            )
+        )(rng)
+        cadence = None
+        if rng.random() < 0.15:
+            cadence = self.cadences[rng.choice(_CADENCES)]
+        prefers = rng.sample(_PREFERS[text_lang], k=rng.choice((0, 0, 1, 1, 2, 3)))
+        company = None
+        if rng.random() < 0.3:
+            company = rng.choice(_COMPANY[lang]).format(first=first, last=last)
+        return Client(
+            id=cid,
+            name=name,
+            since=since,
+            emails=emails,
+            phones=phones,
+            mobiles=mobiles,
+            company=company,
+            city=city,
+            channel=channel,
+            tier=_Picker((("A", 0.1), ("B", 0.25), ("C", 0.35), (None, 0.3)))(rng),
+            tags=tags,
+            cadence=cadence,
+            birthday=self.birthday(),
+            lang=text_lang if lang in ("it", "en") or rng.random() < 0.5 else None,
+            formal=rng.choice((None, None, True, False)),
+            prefers=prefers,
+            note=rng.choice(_CLIENT_NOTES[text_lang]) if rng.random() < 0.3 else None,
+            private_note=rng.choice(_PRIVATE_NOTES[text_lang]) if rng.random() < 0.08 else None,
+            email_consent=rng.random() >= 0.05,
+            sms_consent=rng.random() >= 0.06,
+            do_not_contact=rng.random() < 0.015,
+            shared_contact=shared,
+            archived=rng.random() < 0.03,
+        )
+
+
+def _text_lang(client: Client) -> str:
+    return client.lang or "it"
+
+
+class _History:
+    """One client's touchpoints, oldest first, with requests, incidents and promises."""
+
+    def __init__(self, rng: random.Random, today: date) -> None:
+        self.rng = rng
+        self.today = today
+        self.days: dict[int, date] = {}
+        self.mixes: dict[tuple[bool, bool, bool], _Picker] = {}
+
+    def day(self, ordinal: int) -> date:
+        found = self.days.get(ordinal)
+        if found is None:
+            found = self.days[ordinal] = date.fromordinal(ordinal)
+        return found
+
+    def mix(self, client: Client) -> _Picker:
+        key = (bool(client.emails), bool(client.phones), bool(client.mobiles))
+        picker = self.mixes.get(key)
+        if picker is None:
+            weights = dict(_CHANNEL_MIX)
+            if not client.emails:
+                weights["visit"] += weights["email"] * 0.6
+                weights["meeting"] += weights["email"] * 0.4
+                weights["email"] = 0
+            if not client.mobiles:
+                weights["call"] += weights["sms"]
+                weights["sms"] = 0
+            if not client.phones:
+                weights["visit"] += weights["call"]
+                weights["call"] = 0
+            picker = self.mixes[key] = _Picker(tuple(weights.items()))
+        return picker
+
+    def touchpoints(self, client: Client, count: int, end: date) -> list[Touchpoint]:
+        rng = self.rng
+        first = client.since.toordinal()
+        span = max(0, end.toordinal() - first)
+        # Denser recently: the density over the tenure grows like x**0.7.
+        ordinals = sorted(first + int(span * rng.random() ** 0.6) for _ in range(count))
+        mix = self.mix(client)
+        lang = _text_lang(client)
+        notes = _TP_NOTES[lang]
+        out: list[Touchpoint] = []
+        for ordinal in ordinals:
+            channel = mix(rng)
+            direction = "in" if rng.random() < _INBOUND[channel] else "out"
+            roll = rng.random()
+            note = None
+            needs_reply = incident = private = False
+            follow_up = None
+            if channel == "note" or roll < 0.55:
+                note = rng.choice(notes[(channel, direction)])
+            if direction == "in" and channel in ("email", "sms") and roll < 0.15:
+                needs_reply = True
+                note = rng.choice(_REQUESTS[lang])
+            elif direction == "in" and channel in ("visit", "call", "email") and roll > 0.993:
+                incident = True
+                note = rng.choice(_INCIDENTS[lang])
+            elif roll > 0.97:
+                private = True
+                note = rng.choice(_PRIVATE_TP[lang])
+            if direction == "out" and channel != "note" and rng.random() < 0.025:
+                follow_up = self.day(ordinal + rng.randrange(3, 31))
+            out.append(
+                Touchpoint(
+                    id="",
+                    client_id=client.id,
+                    date=self.day(ordinal),
+                    channel=channel,
+                    direction=direction,
+                    note=note,
+                    needs_reply=needs_reply,
+                    incident=incident,
+                    private=private,
+                    follow_up=follow_up,
+                )
+            )
+        self._close_old(out)
+        return out
+
+    def _close_old(self, tps: list[Touchpoint]) -> None:
+        """What the history leaves open: only recent promises, no requests or incidents.
+
+        Requests and incidents after the last outbound contact would stay open
+        for years; the few open ones are made on purpose (:meth:`open_request`).
+        """
+        recent = self.day(self.today.toordinal() - 30)
+        for tp in reversed(tps):
+            if tp.direction == "out" and tp.channel != "note":
+                if tp.follow_up is not None and tp.follow_up < recent:
+                    tp.follow_up = None
+                break
+            tp.needs_reply = tp.incident = False
+
+    def open_item(self, client: Client, tps: list[Touchpoint], kind: str) -> None:
+        """Make the client's newest touchpoint an open request or incident of the last days."""
+        rng = self.rng
+        lang = _text_lang(client)
+        newest = tps[-1].date.toordinal() if tps else client.since.toordinal()
+        day = self.day(max(newest, self.today.toordinal() - rng.randrange(0, 4)))
+        if kind == "request":
+            channel = "email" if client.emails else ("sms" if client.mobiles else "call")
+            tp = Touchpoint(
+                "", client.id, day, channel, "in", rng.choice(_REQUESTS[lang]), needs_reply=True
+            )
+        else:
+            tp = Touchpoint(
+                "", client.id, day, "visit", "in", rng.choice(_INCIDENTS[lang]), incident=True
+            )
+        if tps:
+            tps[-1] = tp  # the count stays as asked
+            self._close_old(tps[:-1])  # what the replaced one answered stays answered
+        else:
+            tps.append(tp)
+
+
+def build(
+    clients: int, touchpoints: int, seed: int = DEFAULT_SEED, today: date = TODAY
+) -> BookData:
+    """The whole book in memory; the same arguments give the same book."""
+    if clients < 1:
+        raise GenerateError("--clients must be at least 1")
+    if touchpoints < 0:
+        raise GenerateError("--touchpoints must be 0 or more")
+    rng = random.Random(seed)
+    years = rng.randint(10, 25)
+    book_start = today.replace(year=today.year - years, day=min(today.day, 28))
+    people = _People(rng, today, book_start)
+    data = BookData(clients=[people.client() for _ in range(clients)])
+
+    # When each client stopped being active, and how busy they are.
+    ends: list[date] = []
+    weights: list[float] = []
+    tier_factor = {"A": 2.5, "B": 1.5, "C": 1.0, None: 0.8}
+    for c in data.clients:
+        end = today
+        if c.archived or c.do_not_contact:
+            tenure = (today - c.since).days
+            end = c.since + timedelta(days=int(tenure * rng.uniform(0.2, 0.95)))
+        ends.append(end)
+        active_days = max(1, (end - c.since).days)
+        weights.append(active_days * rng.lognormvariate(0.0, 0.8) * tier_factor[c.tier])
+    counts = [0] * clients
+    for index in rng.choices(range(clients), weights=weights, k=touchpoints):
+        counts[index] += 1
+
+    history = _History(rng, today)
+    contactable = [i for i, c in enumerate(data.clients) if not (c.archived or c.do_not_contact)]
+    few = max(1, len(contactable) // 50) if contactable else 0
+    open_requests = set(rng.sample(contactable, k=min(few, len(contactable))))
+    open_incidents = set(rng.sample(contactable, k=min(max(1, few // 3), len(contactable))))
+    all_tps: list[Touchpoint] = []
+    for i, c in enumerate(data.clients):
+        tps = history.touchpoints(c, counts[i], ends[i])
+        if i in open_requests and counts[i]:
+            history.open_item(c, tps, "request")
+        elif i in open_incidents and counts[i]:
+            history.open_item(c, tps, "incident")
+        all_tps.extend(tps)
+    all_tps.sort(key=lambda t: t.date)  # stable: a client's own order is kept within a day
+    for n, tp in enumerate(all_tps, start=1):
+        tp.id = f"t{n}"
+    data.touchpoints = all_tps
+
+    # Snoozes (a few ended already) and playbooks started lately.
+    for i in contactable:
+        if rng.random() < 0.025:
+            c = data.clients[i]
+            until = today + timedelta(days=rng.randrange(-20, 61))
+            data.snoozes.append(Snooze(c.id, until, rng.choice(_SNOOZE_REASONS)))
+    playbooks = builtin_playbooks()
+    names = sorted(playbooks)
+    for i in contactable:
+        if rng.random() < 0.015:
+            c = data.clients[i]
+            began = max(c.since, today - timedelta(days=rng.randrange(0, 150)))
+            steps = start(playbooks[rng.choice(names)], c.id, began)
+            if rng.random() < 0.2:
+                for step in steps:
+                    step.stopped = True
+            data.steps.extend(steps)
+    return data
+
+
+def write_book(home: Path, data: BookData) -> None:
+    """Everything in one unit of work, through the store's public API."""
+    from crm_cli.store import open_book
+
+    with open_book(home, write=True) as book:
+        for client in data.clients:
+            book.add_client(client)
+        book.add_touchpoints(data.touchpoints)
+        for snooze in data.snoozes:
+            book.set_snooze(snooze)
+        if data.steps:
+            book.add_steps(data.steps)
+
+
+def disk_bytes(path: Path) -> int:
+    """Bytes of the files under ``path``, each inode once (backups are hard links)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            st = os.lstat(os.path.join(root, name))
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
+    return total
+
+
+@dataclass
+class Generated:
+    clients: int
+    touchpoints: int
+    bytes: int
+    seconds: float
+    data: BookData
+
+    def summary(self, home: Path) -> str:
+        return (
+            f"generated {self.clients:,} clients, {self.touchpoints:,} touchpoints, "
+            f"{self.bytes / 1e6:.1f} MB on disk in {self.seconds:.1f} s ({home})"
+        )
+
+
+def check_empty(home: Path) -> None:
+    if home.exists():
+        if not home.is_dir():
+            raise GenerateError(f"{home} is a file: give a new or empty directory")
+        if any(home.iterdir()):
+            raise GenerateError(f"{home} is not empty: give a new or empty directory")
+
+
+def generate(
+    home: Path,
+    clients: int,
+    touchpoints: int,
+    seed: int = DEFAULT_SEED,
+    today: date = TODAY,
+) -> Generated:
+    """Build the book and write it, with ``config/config.toml``, into the empty ``home``."""
+    started = time.perf_counter()
+    check_empty(home)
+    data = build(clients, touchpoints, seed, today)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_book(home, data)
+    config = home / "config"
+    config.mkdir(mode=0o700, exist_ok=True)
+    (config / "config.toml").write_text(CONFIG_TOML, encoding="utf-8")
+    seconds = time.perf_counter() - started
+    return Generated(clients, len(data.touchpoints), disk_bytes(home), seconds, data)
+
+
+def main(args: argparse.Namespace) -> int:
+    """``generate`` from parsed arguments (see ``__main__``)."""
+    home = Path(args.home).expanduser()
+    try:
+        result = generate(home, args.clients, args.touchpoints, args.seed, args.today)
+    except GenerateError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return 1
+    sys.stderr.write(result.summary(home) + "\n")
+    return 0

@@ -1,0 +1,58 @@
+"""``crm doctor``: check the book and rebuild what is derived from the history."""
+
+from __future__ import annotations
+
+import typer
+
+from crm_cli.cli import common
+from crm_cli.cli.output import err, out, print_json
+
+
+def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSON.")) -> None:
+    """Check every file of the book and rebuild the summaries from the history.
+
+    Summaries and recent touchpoints are derived data: rebuilding them loses
+    nothing. Touchpoints of unknown clients or ids used twice are reported
+    (exit 1), never deleted.
+    """
+    with common.book(write=True) as book:
+        on_open = book.repaired
+        report = book.rebuild_derived()
+        clients = len(book.clients())
+    problems = []
+    if report.orphans:
+        problems.append(
+            f"{len(report.orphans)} touchpoints belong to no client "
+            f"({', '.join(report.orphans[:5])}{'…' if len(report.orphans) > 5 else ''})"
+        )
+    if report.duplicates:
+        problems.append(f"touchpoint ids used twice: {', '.join(report.duplicates[:5])}")
+    if as_json:
+        print_json(
+            {
+                "clients": clients,
+                "touchpoints": report.touchpoints,
+                "summaries_rebuilt": report.clients,
+                "summaries_differed": report.differed + (on_open.differed if on_open else 0),
+                "repaired_on_open": on_open is not None,
+                "orphans": report.orphans,
+                "duplicates": report.duplicates,
+                "next_touchpoint": report.counter,
+            }
+        )
+    else:
+        if on_open is not None:
+            out("The digests did not match the history (an interrupted write?): rebuilt.")
+        out(f"clients:      {clients}")
+        out(f"touchpoints:  {report.touchpoints}")
+        differed = report.differed + (on_open.differed if on_open else 0)
+        out(f"summaries:    {report.clients} rebuilt from the history, {differed} had differed")
+        out(f"next id:      t{report.counter}")
+        out("problems:     " + ("; ".join(problems) if problems else "none"))
+    if problems:
+        err("the book needs attention: see the problems above")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)

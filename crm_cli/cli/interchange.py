@@ -1,0 +1,416 @@
+"""crm import vcard/csv/json and crm export vcard/csv/json/client.
+
+Imports read and check the whole file before the book is opened, then apply
+the plan in one unit of work: one write, or none when nothing changes (a
+re-import does not even make a backup); a failure leaves the book as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from crm_cli.cli import common
+from crm_cli.cli.output import err, out, print_json, warn
+from crm_cli.core.contacts_import import (
+    ADDED,
+    MERGED,
+    SKIPPED,
+    UNCHANGED,
+    Contact,
+    ImportPlan,
+    plan_import,
+)
+from crm_cli.errors import InvalidValue, NotFound, StoreError, UsageError
+from crm_cli.interchange.text import MAX_IMPORT_BYTES, check_size
+
+import_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Bring clients in from a phone, Google, Outlook, Thunderbird, or a crm backup.",
+    no_args_is_help=True,
+)
+export_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Take the book out: vCard, CSV, a JSON backup, or one client's data.",
+    no_args_is_help=True,
+)
+
+PROGRESS_FROM = 200  # records; fewer go by too fast for a bar to help
+MAX_WARNINGS = 50  # shown on stderr; --json lists them all
+MAX_BOOK_BYTES = 200 * 1024 * 1024  # a JSON backup is the book's own size: a looser limit
+
+DRY_RUN = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
+TAG = typer.Option([], "--tag", help="Add this tag to every imported client (repeatable).")
+JSON_OUT = typer.Option(False, "--json", help="The ids added, merged... as JSON on stdout.")
+OUT = typer.Option(None, "--out", help="Write to FILE (default: stdout).", metavar="FILE")
+
+
+# -- files ----------------------------------------------------------------------------
+
+
+def _check_book_size(size: int, name: str) -> None:
+    if size > MAX_BOOK_BYTES:
+        raise InvalidValue(f"{name} is {size / 2**20:.0f} MB: too large for a crm backup")
+
+
+def _read(name: str, contacts: bool = False) -> bytes:
+    """A file's bytes (``-`` is stdin), refused above the size limit of its kind."""
+    check = check_size if contacts else _check_book_size
+    if name == "-":
+        data = sys.stdin.buffer.read((MAX_IMPORT_BYTES if contacts else MAX_BOOK_BYTES) + 1)
+        check(len(data), "standard input")
+        return data
+    path = Path(name).expanduser()
+    try:
+        if path.is_dir():
+            raise InvalidValue(f"{name} is a directory, not a file")
+        check(path.stat().st_size, name)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"no file {name}") from None
+    except PermissionError:
+        raise StoreError(f"cannot read {name}: permission denied") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read {name}: {exc.strerror}") from None
+
+
+def _emit(data: bytes, out_path: Path | None, what: str) -> None:
+    """Data to stdout, or to a file written atomically (0600: it is personal data)."""
+    if out_path is None:
+        # Bytes as they are: text mode would turn vCard's CRLF into CR CR LF on Windows.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    common.write_file(out_path, data)
+    err(f"wrote {what} to {out_path}")
+
+
+# -- progress -------------------------------------------------------------------------
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+class _Bar:
+    """A Rich progress bar on a terminal for long imports; nothing otherwise."""
+
+    def __init__(self, progress: Any | None) -> None:
+        self.progress = progress
+
+    def task(self, label: str, total: int) -> Callable[[], None]:
+        if self.progress is None:
+            return lambda: None
+        task_id = self.progress.add_task(label, total=total)
+        return lambda: self.progress.advance(task_id)
+
+
+@contextmanager
+def _progress(records: int) -> Iterator[_Bar]:
+    if records < PROGRESS_FROM or not _stderr_is_terminal():
+        yield _Bar(None)
+        return
+    # Rich costs ~50 ms to import: only here, where it is seen.
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        yield _Bar(progress)
+
+
+# -- import ---------------------------------------------------------------------------
+
+
+def _tags(values: list[str]) -> list[str]:
+    tags = [" ".join(t.split()) for t in values]
+    if any(not t for t in tags):
+        raise UsageError("--tag cannot be empty")
+    return tags
+
+
+def _describe(plan: ImportPlan, dry_run: bool) -> list[str]:
+    verbs = {ADDED: "add", MERGED: "merge", UNCHANGED: "same", SKIPPED: "skip"}
+    lines = []
+    for o in plan.outcomes:
+        verb = verbs[o.action] if dry_run else o.action
+        if o.action == SKIPPED:
+            lines.append(f"{verb:<9} {o.source}: {o.reason}")
+            continue
+        detail = f": + {', + '.join(o.changes)}" if o.changes else ""
+        lines.append(f"{verb:<9} {o.client_id:<24} {o.name}{detail}  ({o.source})")
+    return lines
+
+
+def _report(plan: ImportPlan, read_warnings: list[str], *, dry_run: bool, as_json: bool) -> None:
+    warnings = [*read_warnings, *plan.warnings]
+    skipped = [o for o in plan.outcomes if o.action == SKIPPED]
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "added": plan.ids(ADDED),
+                "merged": plan.ids(MERGED),
+                "unchanged": plan.ids(UNCHANGED),
+                "skipped": [{"source": o.source, "reason": o.reason} for o in skipped],
+                "warnings": warnings,
+            }
+        )
+    elif dry_run:
+        for line in _describe(plan, dry_run=True):
+            out(line)
+    messages = [*warnings, *(f"skipped {o.source}: {o.reason}" for o in skipped)]
+    for message in messages[:MAX_WARNINGS]:
+        warn(message)
+    if len(messages) > MAX_WARNINGS:
+        warn(f"... and {len(messages) - MAX_WARNINGS} more (see them all with --json)")
+    counts = (
+        f"{plan.count(ADDED)} added, {plan.count(MERGED)} merged, "
+        f"{plan.count(UNCHANGED)} already in the book, {len(skipped)} skipped"
+    )
+    if dry_run:
+        err(f"dry run, nothing written: {len(plan.outcomes)} contacts read: {counts}")
+    else:
+        err(f"{len(plan.outcomes)} contacts read: {counts}")
+
+
+def _import(
+    read: Callable[[Callable[[], None]], list[Contact]],
+    records: int,
+    read_warnings: list[str],
+    *,
+    tags: list[str],
+    date_: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Read the contacts, plan against the book, apply in one write (unless a dry run)."""
+    settings = common.settings()
+    today = common.today(date_)
+    with _progress(records) as bar:
+        contacts = read(bar.task("reading", records))
+        with common.book(write=not dry_run) as book:
+            plan = plan_import(
+                contacts,
+                book.clients(),
+                region=settings.region,
+                date_order=settings.date_order,
+                today=today,
+                tags=tags,
+                step=bar.task("matching", len(contacts)),
+            )
+            # Only when there is something: an empty insert still marks a table changed,
+            # and a re-import must not rewrite the book (nor make a backup).
+            if not dry_run and plan.added:
+                book.add_clients(plan.added)
+            if not dry_run and plan.changed:
+                book.update_clients(plan.changed)
+    _report(plan, read_warnings, dry_run=dry_run, as_json=as_json)
+
+
+@import_app.command("vcard")
+def import_vcard(
+    files: list[str] = typer.Argument(..., metavar="FILE...", help="vCard files (- is stdin)."),
+    dry_run: bool = DRY_RUN,
+    tag: list[str] = TAG,
+    as_json: bool = JSON_OUT,
+    date_: str | None = typer.Option(
+        None, "--date", help="Client since DATE (default today).", metavar="DATE"
+    ),
+) -> None:
+    """Import vCards (2.1, 3.0, 4.0) from a phone, Google, Apple, Outlook, Thunderbird."""
+    from crm_cli.interchange.vcard import parse_card, split_cards
+
+    tags = _tags(tag)
+    cards = [(name, raw) for name in files for raw in split_cards(_read(name, contacts=True), name)]
+
+    def read(step: Callable[[], None]) -> list[Contact]:
+        contacts = []
+        for name, raw in cards:
+            contacts.append(parse_card(raw, name))
+            step()
+        return contacts
+
+    _import(read, len(cards), [], tags=tags, date_=date_, dry_run=dry_run, as_json=as_json)
+
+
+@import_app.command("csv")
+def import_csv(
+    file: str = typer.Argument(..., metavar="FILE", help="A CSV export (- is stdin)."),
+    format_: str = typer.Option(
+        "auto",
+        "--format",
+        help="auto (from the header), google, outlook, thunderbird or crm.",
+        metavar="FORMAT",
+    ),
+    dry_run: bool = DRY_RUN,
+    tag: list[str] = TAG,
+    as_json: bool = JSON_OUT,
+    date_: str | None = typer.Option(
+        None, "--date", help="Client since DATE (default today).", metavar="DATE"
+    ),
+) -> None:
+    """Import a CSV export of Google Contacts, Outlook, Thunderbird, or crm itself."""
+    from crm_cli.interchange.csv_formats import FORMATS, read_csv
+    from crm_cli.interchange.text import decode
+
+    wanted = format_.strip().lower()
+    if wanted not in ("auto", *FORMATS):
+        raise UsageError(f"unknown --format '{format_}': use auto, {', '.join(FORMATS)}")
+    tags = _tags(tag)
+    text, warnings = decode(_read(file, contacts=True), file)
+    parsed = read_csv(text, file, wanted)
+    err(f"reading {file} as {parsed.format.title} CSV")
+
+    def read(step: Callable[[], None]) -> list[Contact]:
+        contacts = []
+        for source, row in parsed.rows:
+            contacts.append(parsed.format.read(row, source))
+            step()
+        return contacts
+
+    _import(
+        read,
+        len(parsed.rows),
+        [*warnings, *parsed.warnings],
+        tags=tags,
+        date_=date_,
+        dry_run=dry_run,
+        as_json=as_json,
+    )
+
+
+@import_app.command("json")
+def import_json(
+    file: str = typer.Argument(..., metavar="FILE", help="A 'crm export json' file."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Replace a book that is not empty (it stays in the backups)."
+    ),
+) -> None:
+    """Restore a whole book from 'crm export json' into an empty book."""
+    from crm_cli.interchange.json_book import load_book
+
+    data = load_book(_read(file), file)
+    with common.book(write=True) as book:
+        before = len(book.clients())
+        book.restore(data, replace=replace)
+        clients, touchpoints = len(book.clients()), len(book.touchpoints())
+    note = f"; the previous book ({before} clients) is in the backups" if before else ""
+    err(f"restored {clients} clients and {touchpoints} touchpoints from {file}{note}")
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+def _vdir(directory: Path, clients: list[Any]) -> None:
+    """One .vcf per client in ``directory`` (a vdir for khard and vdirsyncer).
+
+    Unchanged cards are not rewritten (sync tools compare files); cards this
+    export wrote for clients no longer in the book are removed, so a forgotten
+    client leaves the vdir too; files written by anything else are left alone.
+    """
+    from crm_cli.interchange.vcard import client_vcard, vdir_name, written_by_crm
+
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create {directory}: {exc.strerror}") from None
+    wanted = {vdir_name(c): client_vcard(c).encode("utf-8") for c in clients}
+    written = unchanged = removed = 0
+    for name, data in wanted.items():
+        path = directory / name
+        if path.is_file():
+            current = path.read_bytes()
+            if current == data:
+                unchanged += 1
+                continue
+            if not written_by_crm(current):
+                warn(f"{path} was not written by crm: left as it is")
+                continue
+        common.write_file(path, data)
+        written += 1
+    for path in sorted(directory.glob("*.vcf")):
+        if path.name not in wanted and path.is_file() and written_by_crm(path.read_bytes()):
+            path.unlink()
+            removed += 1
+    err(
+        f"{directory}: {written} cards written, {unchanged} unchanged, "
+        f"{removed} removed (clients no longer in the book)"
+    )
+
+
+@export_app.command("vcard")
+def export_vcard(
+    out_: str | None = typer.Option(
+        None,
+        "--out",
+        help="One file with every card, or a directory (ending in /) with one per client.",
+        metavar="FILE|DIR/",
+    ),
+) -> None:
+    """Export every client (archived ones too) as vCard 3.0; private notes never."""
+    from crm_cli.interchange.vcard import vcards
+
+    with common.book() as book:
+        clients = book.clients()
+    if out_ is not None:
+        target = Path(out_).expanduser()
+        if out_.endswith(("/", os.sep)) or target.is_dir():
+            _vdir(target, clients)
+            return
+    _emit(vcards(clients), Path(out_) if out_ else None, f"{len(clients)} cards")
+
+
+@export_app.command("csv")
+def export_csv(out_: Path | None = OUT) -> None:
+    """Export every client as one CSV row, in a form 'crm import csv' reads back."""
+    from crm_cli.interchange.csv_formats import clients_csv
+
+    with common.book() as book:
+        clients = book.clients()
+    text = clients_csv(clients)
+    # A file gets a byte-order mark, so that Excel opens it as UTF-8; a pipe does not.
+    data = ("\ufeff" + text if out_ is not None else text).encode("utf-8")
+    _emit(data, out_, f"{len(clients)} clients")
+
+
+@export_app.command("json")
+def export_json(out_: Path | None = OUT) -> None:
+    """Export the whole book (clients, touchpoints, snoozes, playbooks) as JSON."""
+    from crm_cli.interchange.json_book import book_json
+
+    with common.book() as book:
+        data = book.export_data()
+    _emit(book_json(data), out_, f"{len(data['clients'])} clients")
+
+
+@export_app.command("client")
+def export_client(
+    client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
+    out_: Path | None = OUT,
+) -> None:
+    """Everything held about one client, private notes included (a data-access request)."""
+    from crm_cli.core.book import resolve_client
+    from crm_cli.interchange.json_book import client_json
+
+    with common.book() as book:
+        client = resolve_client(book.clients(), client_ref)
+        snooze = book.snoozes().get(client.id)
+        data = client_json(
+            client,
+            book.touchpoints(client.id),
+            [snooze] if snooze else [],
+            book.steps(client.id),
+        )
+    _emit(data, out_, f"the data of {client.id} (private notes included)")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")
