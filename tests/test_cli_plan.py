@@ -51,7 +51,7 @@ DEMO_DAY = [
     ("elena-bruno", "birthday", 0, False),
     ("giuseppe-russo", "check-in", 116, True),  # 116 days late on 12 weeks: 1.38 cadences
     ("pietro-gallo", "check-in", 106, True),
-    ("emma-clarke", "check-in", 5, False),  # 5 days on 4 weeks: 0.18
+    # Emma's overdue check-in is folded into her follow-up: one contact, not two.
     ("wang-fang-王芳", "check-in", 4, False),  # 4 days on 8 weeks: 0.07
     ("giuseppe-russo", "anniversary", 0, True),
 ]
@@ -94,13 +94,13 @@ def test_due_table_on_the_demo_day(demo: Crm) -> None:
     result = demo.ok("due", "--date", FIXED_DATE)
     lines = result.stdout.splitlines()
     assert lines[:4] == [
-        "Due on Monday 23 November 2026: 9 items, most urgent first",
+        "Due on Monday 23 November 2026: 8 items, most urgent first",
         "",
         "#  WHY          CLIENT            VIA     WHEN",
         "1  reply        Sofia Marino      email   today",
     ]
     assert "5  check-in     Giuseppe Russo !  call    116d late" in lines
-    assert "8  check-in     Wang Fang 王芳    email   4d late" in lines  # aligned by cells
+    assert "7  check-in     Wang Fang 王芳    email   4d late" in lines  # aligned by cells
     assert "   birthday on 2026-11-23, turns 34" in lines  # the detail, indented below
     assert lines[-1] == "! neglected: last contact more than twice the cadence ago"
     assert result.stderr == ""
@@ -129,7 +129,7 @@ def test_due_table_fits_80_columns_with_long_names_and_wide_notes(crm: Crm) -> N
 
 def test_due_limit(demo: Crm) -> None:
     lines = demo.ok("due", "--date", FIXED_DATE, "--limit", "2").stdout.splitlines()
-    assert lines[0] == "Due on Monday 23 November 2026: 2 of 9 items, most urgent first"
+    assert lines[0] == "Due on Monday 23 November 2026: 2 of 8 items, most urgent first"
     assert [line[:3] for line in lines if line[:1].isdigit()] == ["1  ", "2  "]
     assert [i["client_id"] for i in due_json(demo, "--limit", "2")] == [
         "sofia-marino",
@@ -306,7 +306,8 @@ def test_agenda_spreads_check_ins_within_capacity(demo: Crm) -> None:
         ("check-in", "giuseppe-russo"),
         ("check-in", "pietro-gallo"),
     ]
-    assert placed["2026-11-25"] == [("check-in", "emma-clarke"), ("check-in", "wang-fang-王芳")]
+    # Emma's check-in is folded into her follow-up of today.
+    assert placed["2026-11-25"] == [("check-in", "wang-fang-王芳")]
     for d in days:
         day = date.fromisoformat(d["date"])
         check_ins = [i for i in d["items"] if i["reason"] == "check-in"]
@@ -377,7 +378,7 @@ def test_agenda_ics_has_stable_uids(demo: Crm, tmp_path: Path) -> None:
         return list(calendar.vevent_list)
 
     one, two = events(first), events(second)
-    assert len(one) == count == 11
+    assert len(one) == count == 10
     assert [e.uid.value for e in one] == [e.uid.value for e in two]
     assert len({e.uid.value for e in one}) == count
     starts = sorted(e.dtstart.value.isoformat() for e in one)
@@ -427,7 +428,7 @@ def test_demo_shows_the_book_the_plan_and_a_draft(crm: Crm, tmp_path: Path) -> N
     assert lines[2].split() == ["ID", "NAME", "COMPANY", "TIER", "CHANNEL", "LAST", "CONTACT"]
     assert any(line.startswith("sofia-marino     Sofia Marino") for line in lines)
     assert not any(line.startswith("roberto-esposito") for line in lines)  # archived
-    assert "Due on Monday 23 November 2026: 9 items, most urgent first" in lines
+    assert "Due on Monday 23 November 2026: 8 items, most urgent first" in lines
     at = lines.index("The draft for the most urgent item (reply, Sofia Marino):")
     assert lines[at + 2 : at + 5] == [
         "To: Sofia Marino <sofia.marino@example.it>",

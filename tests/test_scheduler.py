@@ -404,13 +404,24 @@ def test_snoozed_client_hidden_until_the_snooze_ends() -> None:
     assert due(c, history, snoozes=snooze) == []
     assert due(c, history, today=TODAY + days(1), snoozes=snooze) == []
     back = due(c, history, today=TODAY + days(2), snoozes=snooze)
-    assert {i.reason for i in back} == {"reply", "check-in"}
+    # the reply is the contact: no separate check-in for the same client
+    assert {i.reason for i in back} == {"reply"}
     # looking ahead, the items show on the day the snooze ends
     ahead = upcoming(view([c], history, snooze), SETTINGS, TODAY, 7)
     assert {i.due for i in ahead} == {TODAY + days(2)}
     assert all("snoozed until 2026-03-06" in i.detail for i in ahead)
     # a snooze is not a contact: the check-in is as overdue as before
+    quiet = [tp(MON - days(30), "email", "in")]
+    back = due(c, quiet, today=TODAY + days(2), snoozes=snooze)
     assert only([i for i in back if i.reason == "check-in"]).overdue_days == 20
+
+
+def test_no_separate_check_in_for_a_client_being_answered() -> None:
+    c = client(cadence="2 weeks")
+    request = [tp(MON - days(30), "email", "in", needs_reply=True)]
+    assert [i.reason for i in due(c, request)] == ["reply"]
+    # an overdue check-in stays when nothing else brings you to the client
+    assert [i.reason for i in due(c, [tp(MON - days(30), "email", "in")])] == ["check-in"]
 
 
 def test_birthday_that_lapses_during_a_snooze_is_gone() -> None:
@@ -482,14 +493,16 @@ def test_order_by_reason() -> None:
         tp(MON - days(20), "call", "in", incident=True),
         tp(MON - days(20), "note", follow_up=TODAY),
     ]
-    items = due(c, history, steps=[_step()])
+    quiet = client("bea", cadence="1 week", since=date(2021, 1, 1))
+    v = view([c, quiet], [*history, tp(MON - days(20), "email", "in", cid="bea")], steps=[_step()])
+    items = plan_day(v, SETTINGS, TODAY)
     assert [i.reason for i in items] == [
         "reply",
         "recovery",
         "follow-up",
         "follow-up",
         "birthday",
-        "check-in",
+        "check-in",  # Bea's: Ada's is folded into her reply
         "anniversary",
     ]
     assert list(REASONS) == list(dict.fromkeys(i.reason for i in items))
@@ -751,13 +764,23 @@ def test_agenda_days_never_exceed_capacity_unless_fixed_items_do(
 def test_every_due_check_in_is_there(book: tuple[BookView, date], span: int) -> None:
     v, today = book
     horizon = today + days(span - 1)
-    found = {i.client_id for i in upcoming(v, SETTINGS, today, span) if i.reason == "check-in"}
+    items = upcoming(v, SETTINGS, today, span)
+    found = {i.client_id for i in items if i.reason == "check-in"}
+    # A check-in due by today is folded into a reply, recovery or follow-up due by today.
+    answered = {
+        i.client_id
+        for i in items
+        if i.reason in ("reply", "recovery", "follow-up") and i.due <= today
+    }
     for c in v.clients:
         cadence = parse_cadence(c.cadence or SETTINGS.tier_cadence(c.tier))
         summary = v.summaries.get(c.id)
         last = (summary.last_contact if summary else None) or c.since
         next_due = cadence.next_after(last)
-        assert (c.id in found) is (next_due is not None and next_due <= horizon)
+        expected = next_due is not None and next_due <= horizon
+        if expected and next_due <= today and c.id in answered:
+            expected = False
+        assert (c.id in found) is expected
 
 
 @FAST

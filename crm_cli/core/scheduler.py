@@ -507,6 +507,7 @@ def items_for_client(
         _birthdays(b, summary, horizon, not_before)
     _check_in(b, summary, rhythm, base, horizon)
     _anniversaries(b, summary, horizon, not_before)
+    _drop_redundant_check_in(b, today)
     if until is None:
         return b.items
     return [
@@ -520,6 +521,21 @@ def items_for_client(
         else item
         for item in b.items
     ]
+
+
+def _drop_redundant_check_in(b: _Builder, today: date) -> None:
+    """No separate check-in for a client you are answering anyway.
+
+    A check-in due by today, for a client who also has a reply, a recovery or
+    a follow-up due by today, is dropped: that answer is the contact, and
+    listing both would send the user to the same person twice. A check-in
+    further ahead stays (the answer moves it, and a look-ahead shows where).
+    """
+    check_ins = [i for i in b.items if i.reason == "check-in" and i.due <= today]
+    if check_ins and any(
+        i.reason in ("reply", "recovery", "follow-up") and i.due <= today for i in b.items
+    ):
+        b.items.remove(check_ins[0])
 
 
 # --------------------------------------------------------------------------- the book
