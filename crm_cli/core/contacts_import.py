@@ -1,0 +1,395 @@
+"""Contacts from other software (vCard, CSV) turned into clients, and merged with the book.
+
+Readers in ``crm_cli.interchange`` turn a file into neutral :class:`Contact`
+records holding the values as written (an email not yet checked, a phone as
+typed, a birthday in whatever form the program used). :func:`plan_import`
+validates them and decides, without touching the book, what an import would
+do to each: add a client, merge into one, leave an identical one alone, or
+skip it with a reason. The command applies the plan in one write, or prints
+it for ``--dry-run``.
+
+Matching, strongest first (the first rule that finds exactly one client wins):
+
+1. an email the client already has;
+2. a phone (E.164) the client already has, unless both have emails and none
+   is shared (two colleagues behind one switchboard number stay two people);
+3. the same name (case- and accent-insensitive), with the same proviso on
+   emails. Only names written as names count: a contact named after its email,
+   its company or ``(no name)`` is never matched by name.
+
+A contact that matches several clients by phone or name is skipped with a
+reason rather than merged into a guessed one. Merging adds emails, phones,
+tags and fields the client lacks; it never overwrites anything. Contacts of
+the same import are matched against each other the same way, so a file that
+holds someone twice yields one client, and importing it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from crm_cli.core.contacts import (
+    clean_name,
+    fold,
+    normalise_email,
+    normalise_phone,
+    slugify,
+    unique_id,
+)
+from crm_cli.core.dates import parse_birthday
+from crm_cli.core.models import Client
+from crm_cli.errors import InvalidValue
+
+NO_NAME = "(no name)"
+MAX_NAME = 200
+
+ADDED, MERGED, UNCHANGED, SKIPPED = "added", "merged", "unchanged", "skipped"
+
+
+@dataclass
+class Contact:
+    """One record of an imported file, values as written there."""
+
+    source: str  # where it was read, for messages: "book.vcf: card 3 (line 41)"
+    name: str | None = None  # a person's name (FN, N, name columns)
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    company: str | None = None
+    city: str | None = None
+    birthday: str | None = None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # found while reading it
+    error: str | None = None  # set when the record could not be read at all
+
+
+@dataclass
+class Outcome:
+    """What the import does with one contact."""
+
+    source: str
+    action: str  # added | merged | unchanged | skipped
+    client_id: str | None = None
+    name: str = ""
+    changes: list[str] = field(default_factory=list)  # for merged: "email a@b.it"...
+    reason: str | None = None  # for skipped
+
+
+@dataclass
+class ImportPlan:
+    added: list[Client] = field(default_factory=list)  # new clients, final state
+    changed: list[Client] = field(default_factory=list)  # existing clients, final state
+    outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    def ids(self, action: str) -> list[str]:
+        """Client ids with this outcome, each once, in file order."""
+        seen: dict[str, None] = {}
+        for o in self.outcomes:
+            if o.action == action and o.client_id:
+                seen.setdefault(o.client_id)
+        return list(seen)
+
+
+# -- values ---------------------------------------------------------------------
+
+_BASIC_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_ZERO_DATE = re.compile(r"[0/.\-\s]*", re.ASCII)
+
+
+def import_birthday(text: str, *, today: date, date_order: str) -> str | None:
+    """A birthday as other programs write it, in the book's form (``YYYY-MM-DD``/``--MM-DD``).
+
+    Accepts vCard/ISO forms (``1980-03-22``, ``19800322``, ``--0322``, with a
+    time part) and the numeric dates of CSV exports in ``date_order`` (or in the
+    other order when that one gives an impossible date: Outlook writes the
+    system's order). Empty or all-zero (Outlook's ``0/0/00``) means none.
+    Raises ``InvalidValue`` when it cannot be read.
+    """
+    s = text.strip()
+    if _ZERO_DATE.fullmatch(s):
+        return None
+    if "T" in s and s[:1].isdigit():  # 1980-03-22T00:00:00Z: the day is what counts
+        s = s.split("T", 1)[0]
+    if m := _BASIC_DATE.fullmatch(s):
+        s = f"{m[1]}-{m[2]}-{m[3]}"
+    try:
+        return parse_birthday(s, today=today, date_order=date_order)
+    except InvalidValue:
+        other = "MDY" if date_order == "DMY" else "DMY"
+        try:
+            return parse_birthday(s, today=today, date_order=other)
+        except InvalidValue:
+            pass
+        raise
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return text or None
+
+
+def _one_line(value: str | None) -> str | None:
+    text = " ".join((value or "").split())
+    return text or None
+
+
+def _add_unique(items: list[str], new: Iterable[str], key: Callable[[str], str]) -> list[str]:
+    out = list(items)
+    seen = {key(i) for i in out}
+    for item in new:
+        if key(item) not in seen:
+            out.append(item)
+            seen.add(key(item))
+    return out
+
+
+@dataclass
+class _Clean:
+    """A contact after validation: what may go into a client."""
+
+    source: str
+    name: str | None
+    display: str
+    emails: list[str]
+    phones: list[str]
+    mobiles: list[str]
+    company: str | None
+    city: str | None
+    birthday: str | None
+    note: str | None
+    tags: list[str]
+
+
+def _clean(
+    contact: Contact,
+    *,
+    region: str,
+    date_order: str,
+    today: date,
+    extra_tags: list[str],
+    warnings: list[str],
+) -> _Clean:
+    src = contact.source
+    warnings.extend(f"{src}: {w}" for w in contact.warnings)
+    name: str | None = None
+    if contact.name and contact.name.split():
+        name = " ".join(contact.name.split())
+        if len(name) > MAX_NAME:
+            warnings.append(f"{src}: the name is {len(name)} characters long: cut to {MAX_NAME}")
+            name = name[:MAX_NAME].rstrip()
+        name = clean_name(name)
+    emails: list[str] = []
+    for raw in dict.fromkeys(e.strip() for e in contact.emails if e.strip()):
+        try:
+            emails = _add_unique(emails, [normalise_email(raw)], str.casefold)
+        except InvalidValue as exc:
+            warnings.append(f"{src}: {exc}; imported without it")
+    phones: list[str] = []
+    mobiles: list[str] = []
+    for raw in dict.fromkeys(p.strip() for p in contact.phones if p.strip()):
+        try:
+            number, sms = normalise_phone(raw, region)
+        except InvalidValue:
+            warnings.append(f"{src}: invalid phone number '{raw}'; imported without it")
+            continue
+        phones = _add_unique(phones, [number], str)
+        if sms:
+            mobiles = _add_unique(mobiles, [number], str)
+    birthday = None
+    if contact.birthday and contact.birthday.strip():
+        try:
+            birthday = import_birthday(contact.birthday, today=today, date_order=date_order)
+        except InvalidValue as exc:
+            warnings.append(f"{src}: {exc}; imported without it")
+    company = _one_line(contact.company)
+    tags = _add_unique([], (t for t in map(_one_line, [*contact.tags, *extra_tags]) if t), fold)
+    display = name or company or (emails[0] if emails else NO_NAME)
+    return _Clean(
+        source=src,
+        name=name,
+        display=clean_name(display[:MAX_NAME]),
+        emails=emails,
+        phones=phones,
+        mobiles=mobiles,
+        company=company,
+        city=_one_line(contact.city),
+        birthday=birthday,
+        note=_text(contact.note),
+        tags=tags,
+    )
+
+
+# -- matching -------------------------------------------------------------------
+
+
+class _Pool:
+    """The clients an import is matched against: the book's, plus those it adds."""
+
+    def __init__(self, clients: list[Client]) -> None:
+        self.clients: dict[str, Client] = {}
+        self.by_email: dict[str, str] = {}
+        self.by_phone: dict[str, list[str]] = {}
+        self.by_name: dict[str, list[str]] = {}
+        for client in clients:
+            self.put(client)
+
+    def put(self, client: Client) -> None:
+        old = self.clients.get(client.id)
+        self.clients[client.id] = client
+        for email in client.emails:
+            self.by_email.setdefault(email.casefold(), client.id)
+        for phone in client.phones:
+            ids = self.by_phone.setdefault(phone, [])
+            if client.id not in ids:
+                ids.append(client.id)
+        if old is None:
+            self.by_name.setdefault(fold(client.name), []).append(client.id)
+
+    def _compatible(self, ids: list[str], contact: _Clean) -> list[str]:
+        """Clients whose emails do not contradict the contact's (see the module docstring)."""
+        mine = {e.casefold() for e in contact.emails}
+        out = []
+        for cid in ids:
+            theirs = {e.casefold() for e in self.clients[cid].emails}
+            if not (mine and theirs and not mine & theirs):
+                out.append(cid)
+        return out
+
+    def match(self, contact: _Clean) -> tuple[Client | None, str | None]:
+        """The client to merge into, or ``(None, reason)`` when it is ambiguous."""
+        for email in contact.emails:
+            cid = self.by_email.get(email.casefold())
+            if cid is not None:
+                return self.clients[cid], None
+        for how, ids in (
+            ("phone", [cid for p in contact.phones for cid in self.by_phone.get(p, [])]),
+            ("name", self.by_name.get(fold(contact.name), []) if contact.name else []),
+        ):
+            found = self._compatible(list(dict.fromkeys(ids)), contact)
+            if len(found) == 1:
+                return self.clients[found[0]], None
+            if len(found) > 1:
+                listed = ", ".join(sorted(found)[:5])
+                return None, f"its {how} matches several clients ({listed}): merge it by hand"
+        return None, None
+
+
+def _merge(client: Client, contact: _Clean, pool: _Pool) -> tuple[Client, list[str], list[str]]:
+    """``client`` with what the contact adds; the changes, and warnings."""
+    changes: list[str] = []
+    warnings: list[str] = []
+    merged = replace(client)
+    for email in contact.emails:
+        owner = pool.by_email.get(email.casefold())
+        if owner == client.id:
+            continue
+        if owner is not None:
+            other = pool.clients[owner]
+            warnings.append(
+                f"{contact.source}: the email {email} belongs to {other.name} ({other.id}); "
+                f"not added to {client.id}"
+            )
+            continue
+        merged.emails = [*merged.emails, email]
+        changes.append(f"email {email}")
+    for phone in contact.phones:
+        if phone not in merged.phones:
+            merged.phones = [*merged.phones, phone]
+            changes.append(f"phone {phone}")
+            if phone in contact.mobiles and phone not in merged.mobiles:
+                merged.mobiles = [*merged.mobiles, phone]
+    new_tags = _add_unique(merged.tags, contact.tags, fold)
+    changes.extend(f"tag {t}" for t in new_tags[len(merged.tags) :])
+    merged.tags = new_tags
+    for attr in ("company", "city", "birthday", "note"):
+        value = getattr(contact, attr)
+        if value is not None and getattr(merged, attr) is None:
+            setattr(merged, attr, value)
+            changes.append(attr if attr == "note" else f"{attr} {value}")
+    return merged, changes, warnings
+
+
+def plan_import(
+    contacts: Iterable[Contact],
+    existing: list[Client],
+    *,
+    region: str,
+    date_order: str,
+    today: date,
+    tags: list[str] | None = None,
+    step: Callable[[], None] | None = None,
+) -> ImportPlan:
+    """Decide what importing ``contacts`` does to a book holding ``existing``.
+
+    Pure: nothing is changed; ``step`` is called once per contact (progress).
+    """
+    plan = ImportPlan()
+    pool = _Pool(existing)
+    book_ids = {c.id for c in existing}
+    taken = set(book_ids)
+    added: dict[str, None] = {}
+    changed: dict[str, None] = {}
+    for contact in contacts:
+        if step:
+            step()
+        if contact.error:
+            plan.outcomes.append(Outcome(contact.source, SKIPPED, reason=contact.error))
+            continue
+        clean = _clean(
+            contact,
+            region=region,
+            date_order=date_order,
+            today=today,
+            extra_tags=tags or [],
+            warnings=plan.warnings,
+        )
+        if not (clean.name or clean.emails or clean.phones):
+            reason = "no name, email or phone left to import"
+            plan.outcomes.append(Outcome(clean.source, SKIPPED, name=clean.display, reason=reason))
+            continue
+        target, ambiguous = pool.match(clean)
+        if ambiguous:
+            plan.outcomes.append(
+                Outcome(clean.source, SKIPPED, name=clean.display, reason=ambiguous)
+            )
+            continue
+        if target is None:
+            client = Client(
+                id=unique_id(slugify(clean.display), taken),
+                name=clean.display,
+                since=today,
+                emails=clean.emails,
+                phones=clean.phones,
+                mobiles=clean.mobiles,
+                company=clean.company,
+                city=clean.city,
+                birthday=clean.birthday,
+                note=clean.note,
+                tags=clean.tags,
+            )
+            taken.add(client.id)
+            pool.put(client)
+            added.setdefault(client.id)
+            plan.outcomes.append(Outcome(clean.source, ADDED, client.id, client.name))
+            continue
+        merged, changes, warnings = _merge(target, clean, pool)
+        plan.warnings.extend(warnings)
+        if not changes:
+            plan.outcomes.append(Outcome(clean.source, UNCHANGED, target.id, target.name))
+            continue
+        pool.put(merged)
+        if target.id in book_ids:
+            changed.setdefault(target.id)
+        plan.outcomes.append(Outcome(clean.source, MERGED, target.id, target.name, changes))
+    plan.added = [pool.clients[cid] for cid in added]
+    plan.changed = [pool.clients[cid] for cid in changed]
+    return plan

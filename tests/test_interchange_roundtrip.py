@@ -1,0 +1,297 @@
+"""Round trips: JSON export -> import -> export is byte-identical; vCard and CSV keep every
+field they carry; importing an export back changes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXED_DATE, Crm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm_cli.core.contacts import fold, normalise_phone
+from crm_cli.core.contacts_import import plan_import
+from crm_cli.core.models import Client
+from crm_cli.interchange.csv_formats import clients_csv, read_csv
+from crm_cli.interchange.vcard import parse_card, split_cards, vcards
+from crm_cli.store import open_book
+
+TODAY = date.fromisoformat(FIXED_DATE)
+# The fields a vCard and crm's CSV carry, and so must bring back.
+CARRIED = ("name", "emails", "phones", "mobiles", "company", "city", "birthday", "tags", "note")
+
+
+def carried(client: Client) -> dict[str, Any]:
+    return {f: getattr(client, f) for f in CARRIED}
+
+
+def book_clients(home: Path) -> list[Client]:
+    with open_book(home) as book:
+        return book.clients()
+
+
+def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(home)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and p.name != "book.lock"
+    }
+
+
+@pytest.fixture
+def full_book(crm: Crm) -> Crm:
+    """A book using everything: fields, flags, touchpoints, snoozes, playbooks."""
+    crm.add(
+        "Zoë Bianchi",
+        "--email",
+        "zoe@example.com",
+        "--phone",
+        "347 123 4567",
+        "--phone",
+        "051 234 5678",
+        "--company",
+        "Studio Bianchi",
+        "--city",
+        "Bologna",
+        "--birthday",
+        "03-14",
+        "--tag",
+        "VIP",
+        "--tag",
+        "=formula",
+        "--note",
+        "+ starts with a plus\nand has two lines",
+        "--private-note",
+        "owes us money",
+        "--tier",
+        "A",
+        "--channel",
+        "email",
+        "--every",
+        "FREQ=MONTHLY;BYDAY=1MO",
+        "--lang",
+        "it",
+        "--formal",
+        "--prefers",
+        "espresso",
+        "--since",
+        "2020-01-15",
+        "--date",
+        FIXED_DATE,
+    )
+    crm.add(
+        "Mario Rossi",
+        "--birthday",
+        "1970-01-31",
+        "--no-sms-consent",
+        "--shared-contact",
+        "--date",
+        FIXED_DATE,
+    )
+    crm.add("王芳", "--email", "wang@example.com", "--do-not-contact", "--date", FIXED_DATE)
+    crm.add("Anna Neri", "--email", "anna@example.com", "--date", FIXED_DATE)
+    crm.ok("archive", "anna")
+    crm.log("zoe", "email", "--in", "--needs-reply", "--note", "Quote?", "--date", "2026-11-20")
+    crm.log("zoe", "call", "--private", "--note", "talked about the debt")
+    crm.log("mario", "visit", "--incident", "--follow-up", "2026-12-01")
+    crm.ok("snooze", "mario", "--until", "2026-12-24", "--reason", "holiday", "--date", FIXED_DATE)
+    crm.ok("playbook", "start", "zoe", "onboarding", "--date", FIXED_DATE)
+    crm.ok("playbook", "stop", "zoe", "onboarding")
+    crm.ok("playbook", "start", "zoe", "after-project", "--date", FIXED_DATE)
+    return crm
+
+
+# ----------------------------------------------------------------------------------- JSON
+
+
+def test_json_export_import_export_is_byte_identical(
+    full_book: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "backup.json"
+    full_book.ok("export", "json", "--out", str(backup))
+    monkeypatch.setenv("CRM_HOME", str(tmp_path / "restored"))
+    result = full_book.ok("import", "json", str(backup))
+    assert result.stderr == f"restored 4 clients and 3 touchpoints from {backup}\n"
+    assert full_book.ok("export", "json").stdout_bytes == backup.read_bytes()
+    # The restored book goes on as the old one would: the next touchpoint is t4.
+    assert full_book.log("anna-neri", "note") == "t4"
+
+
+def test_json_import_refuses_a_book_that_is_not_empty(full_book: Crm, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.json"
+    full_book.ok("export", "json", "--out", str(backup))
+    full_book.add("Luca Verdi")
+    message = full_book.fail("import", "json", str(backup))
+    assert message.startswith("the book ") and "is not empty (5 clients)" in message
+    assert message.endswith("use --replace to replace it (the current book is kept in the backups)")
+    result = full_book.ok("import", "json", str(backup), "--replace")
+    assert result.stderr.endswith("; the previous book (5 clients) is in the backups\n")
+    assert full_book.ok("export", "json").stdout_bytes == backup.read_bytes()
+
+
+def variant(backup: Path, name: str, change: Any) -> str:
+    """A copy of ``backup`` with ``change`` applied to its data."""
+    data = json.loads(backup.read_text("utf-8"))
+    change(data)
+    path = backup.with_name(name)
+    path.write_text(json.dumps(data), "utf-8")
+    return str(path)
+
+
+def test_json_import_refuses_bad_backups(
+    full_book: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "backup.json"
+    full_book.ok("export", "json", "--out", str(backup))
+    client = tmp_path / "client.json"
+    full_book.ok("export", "client", "zoe", "--out", str(client))
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("CRM_HOME", str(fresh))
+
+    newer = variant(backup, "newer.json", lambda d: d["meta"].update(schema=99))
+    assert full_book.fail("import", "json", newer).startswith(
+        "the export was written by a newer crm (schema 99, this crm reads up to "
+    )
+    orphan = variant(backup, "orphan.json", lambda d: d["touchpoints"][0].update(client_id="x"))
+    assert full_book.fail("import", "json", orphan) == (
+        "a record of 'touchpoints' names a client that is not in it: 'x'"
+    )
+    broken = variant(backup, "broken.json", lambda d: d["clients"][1].update(since="yesterday"))
+    assert full_book.fail("import", "json", broken) == (
+        "record 2 of 'clients' is invalid: ValueError: Invalid isoformat string: 'yesterday'"
+    )
+    (tmp_path / "cut.json").write_bytes(backup.read_bytes()[:100])
+    assert full_book.fail("import", "json", str(tmp_path / "cut.json")).startswith(
+        f"{tmp_path / 'cut.json'} is not a crm JSON export: invalid JSON at line "
+    )
+    assert full_book.fail("import", "json", str(client)) == (
+        f"{client} is one client's data ('crm export client'), not a book: it cannot be restored"
+    )
+    (tmp_path / "other.json").write_text('{"hello": "world"}')
+    assert full_book.fail("import", "json", str(tmp_path / "other.json")) == (
+        f'{tmp_path / "other.json"} is not a crm JSON export (no "format": "crm-book"): '
+        "make one with 'crm export json'"
+    )
+    (tmp_path / "empty.json").write_bytes(b"")
+    assert full_book.fail("import", "json", str(tmp_path / "empty.json")).startswith(
+        f"{tmp_path / 'empty.json'} is not a crm JSON export: invalid JSON"
+    )
+    # None of them left anything behind.
+    assert book_clients(fresh) == []
+
+
+# ---------------------------------------------------------------------------------- vCard
+
+
+def test_vcard_export_into_an_empty_book_gives_the_same_clients(
+    full_book: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    exported = tmp_path / "clients.vcf"
+    full_book.ok("export", "vcard", "--out", str(exported))
+    original = {c.name: carried(c) for c in book_clients(home)}
+    # Back into the same book: everyone is already there, nothing is written.
+    before = snapshot(home)
+    result = full_book.ok("import", "vcard", str(exported))
+    assert "0 added, 0 merged, 4 already in the book, 0 skipped" in result.stderr
+    assert snapshot(home) == before
+    # Into an empty book: the same clients on every field a vCard carries.
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("CRM_HOME", str(fresh))
+    full_book.ok("import", "vcard", str(exported), "--date", FIXED_DATE)
+    restored = {c.name: carried(c) for c in book_clients(fresh)}
+    assert restored == original
+    assert {c.id for c in book_clients(fresh)} == {c.id for c in book_clients(home)}
+
+
+def test_csv_export_into_an_empty_book_gives_the_same_clients(
+    full_book: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    exported = tmp_path / "clients.csv"
+    full_book.ok("export", "csv", "--out", str(exported))
+    original = {c.name: carried(c) for c in book_clients(home)}
+    result = full_book.ok("import", "csv", str(exported))
+    assert "0 added, 0 merged, 4 already in the book, 0 skipped" in result.stderr
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("CRM_HOME", str(fresh))
+    full_book.ok("import", "csv", str(exported))
+    assert {c.name: carried(c) for c in book_clients(fresh)} == original
+
+
+# ------------------------------------------------------------------ the same, generated
+
+PHONES = ["+393471234567", "+390512345678", "+447911123456", "+14155552671", "+33612345678"]
+TEXT = st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs"))
+
+
+def one_line(min_size: int = 1) -> st.SearchStrategy[str]:
+    return (
+        st.text(TEXT, min_size=min_size, max_size=30)
+        .map(lambda s: " ".join(s.split()))
+        .filter(lambda s: len(s) >= min_size)
+    )
+
+
+notes = (
+    st.text(st.one_of(TEXT, st.sampled_from("\n\t\\;,:=+-@'\"")), min_size=1, max_size=80)
+    .map(str.strip)
+    .filter(bool)
+)
+birthdays = st.one_of(
+    st.none(),
+    st.dates(date(1900, 1, 1), date(2025, 12, 31)).map(date.isoformat),
+    st.dates(date(2024, 1, 1), date(2024, 12, 31)).map(lambda d: f"--{d:%m-%d}"),
+)
+
+
+@st.composite
+def clients(draw: st.DrawFn) -> list[Client]:
+    count = draw(st.integers(1, 4))
+    out = []
+    for i in range(count):
+        phones = draw(st.lists(st.sampled_from(PHONES), unique=True, max_size=2))
+        tags = draw(st.lists(one_line(), max_size=3, unique_by=fold))
+        out.append(
+            Client(
+                id=f"c{i}",
+                name=draw(one_line()),
+                since=TODAY,
+                # Every client has an address of their own: namesakes stay apart.
+                emails=[f"client{i}@example.com"],
+                phones=phones,
+                mobiles=[p for p in phones if normalise_phone(p, "IT")[1]],
+                company=draw(st.none() | one_line()),
+                city=draw(st.none() | one_line()),
+                birthday=draw(birthdays),
+                note=draw(st.none() | notes),
+                tags=tags,
+            )
+        )
+    return out
+
+
+def reimported(contacts: list[Any]) -> list[Client]:
+    plan = plan_import(contacts, [], region="IT", date_order="DMY", today=TODAY)
+    assert plan.warnings == []
+    assert [o.action for o in plan.outcomes] == ["added"] * len(contacts)
+    return plan.added
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clients())
+def test_generated_clients_survive_a_vcard_round_trip(book: list[Client]) -> None:
+    data = vcards(book)
+    contacts = [parse_card(raw, "x.vcf") for raw in split_cards(data, "x.vcf")]
+    assert [carried(c) for c in reimported(contacts)] == [carried(c) for c in book]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clients())
+def test_generated_clients_survive_a_csv_round_trip(book: list[Client]) -> None:
+    parsed = read_csv(clients_csv(book), "x.csv")
+    assert parsed.format.name == "crm"
+    contacts = [parsed.format.read(row, source) for source, row in parsed.rows]
+    assert [carried(c) for c in reimported(contacts)] == [carried(c) for c in book]
