@@ -249,13 +249,10 @@ class _Part:
             ) from None
 
     def meta(self) -> dict[str, Any]:
-        try:
-            found = self.db.table("_meta").get(doc_id=1)
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise self.storage.corrupt(f"its _meta table is malformed: {exc}") from None
-        if found is not None and not isinstance(found, dict):
+        raw = (self.storage.read() or {}).get("_meta") or {}
+        if not all(str(key).isdigit() and isinstance(doc, dict) for key, doc in raw.items()):
             raise self.storage.corrupt("its _meta table is malformed")
-        return dict(found or {})
+        return dict(raw.get("1") or {})
 
     def counter(self) -> int:
         """The next touchpoint number kept in ``_meta`` (1 if none)."""
@@ -445,6 +442,8 @@ class Book:
 
     def add_clients(self, clients: list[Client]) -> None:
         """Add many clients in one table operation (TinyDB copies a table on each insert)."""
+        if not clients:
+            return  # nothing to add must not mark the book changed (a re-import)
         known = self._client_map()
         clash = _first_duplicate([*known, *(c.id for c in clients)])
         if clash is not None:
