@@ -64,10 +64,13 @@ def _stamped(path: Path, prefix: str) -> bool:
     return len(rest) >= 16 and rest[:8].isdigit() and rest[8] == "T"
 
 
-def backup(path: Path, backups: Path, prefix: str) -> None:
-    """Keep the current ``path`` as ``backups/PREFIX-STAMP.json`` (a hard link)."""
+def backup(path: Path, backups: Path, prefix: str) -> Path | None:
+    """Keep the current ``path`` as ``backups/PREFIX-STAMP.json`` (a hard link).
+
+    Returns the backup, or None when there was no file yet.
+    """
     if not path.exists():
-        return
+        return None
     backups.mkdir(mode=0o700, exist_ok=True)
     # UTC: local time jumps back at the end of summer time or after a flight west,
     # and a backup named earlier than an older one would be rotated away first.
@@ -82,6 +85,25 @@ def backup(path: Path, backups: Path, prefix: str) -> None:
     except OSError:
         target.write_bytes(path.read_bytes())
         target.chmod(0o600)
+    return target
+
+
+def restore(path: Path, saved: Path | None) -> None:
+    """Put ``saved`` (a backup made moments ago) back at ``path``; None: remove ``path``.
+
+    Used to undo the files a command already replaced when a later write
+    fails, so that a failed command leaves no half of itself behind.
+    """
+    if saved is None:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.undo.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(saved, tmp)  # the very inode that was replaced: same size and time
+    except OSError:
+        tmp.write_bytes(saved.read_bytes())
+    os.replace(tmp, path)
 
 
 def rotate_backups(backups: Path, prefix: str, keep: int = KEEP_BACKUPS) -> None:

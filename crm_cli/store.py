@@ -33,6 +33,7 @@ newest backup.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import zlib
@@ -65,6 +66,7 @@ from crm_cli.safefile import (
     atomic_write,
     backup,
     backup_files,
+    restore,
     rotate_backups,
 )
 
@@ -180,17 +182,23 @@ class BookStorage(Storage):
             f"the book {self.path} is damaged ({reason}); it was not changed; {hint}"
         )
 
-    def commit(self) -> bool:
-        """Write the file atomically, keeping the previous version; False if unchanged."""
+    def commit(self, done: list[tuple[Path, Path | None]]) -> bool:
+        """Write the file atomically, keeping the previous version; False if unchanged.
+
+        Appends ``(file, its backup or None)`` to ``done`` so that the unit of
+        work can undo this write if a later one fails.
+        """
         if not self.dirty or self._data is None:
             return False
         backups = self.home / BACKUP_DIR
         self.path.parent.mkdir(mode=0o700, exist_ok=True)
-        atomic_write(
-            self.path,
-            _encode(self._data),
-            lambda: backup(self.path, backups, self.prefix),
-        )
+        saved: list[Path | None] = [None]
+
+        def keep_previous() -> None:
+            saved[0] = backup(self.path, backups, self.prefix)
+
+        atomic_write(self.path, _encode(self._data), keep_previous)
+        done.append((self.path, saved[0]))
         self.dirty = False
         rotate_backups(backups, self.prefix)
         return True
@@ -243,7 +251,10 @@ class _Part:
         try:
             return kind(doc)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            doc_id = getattr(doc, "doc_id", "?")
+            raw = (self.storage.read() or {}).get(table) or {}
+            # Plain dicts carry no doc id: find it (only on this error path).
+            found = next((key for key, value in raw.items() if value is doc), "?")
+            doc_id = getattr(doc, "doc_id", found)
             raise self.storage.corrupt(
                 f"record {doc_id} of its {table} table is invalid: {type(exc).__name__}: {exc}"
             ) from None
@@ -311,6 +322,7 @@ class Book:
         self._summaries: dict[str, ClientSummary] | None = None
         self._summary_ids: dict[str, int] | None = None
         self._forgotten: list[str] = []
+        self._removed = False  # clients removed: write book.json last
         self.repaired: Repair | None = None
         self._open()
 
@@ -501,6 +513,7 @@ class Book:
             self._summaries.pop(client_id, None)
         self._summary_ids = None
         self._forgotten.append(client_id)
+        self._removed = True
         return removed
 
     # -- touchpoints -----------------------------------------------------------
@@ -819,6 +832,7 @@ class Book:
                 "kept in the backups)"
             )
         records = _restorable(data)
+        self._removed = replace and bool(self._client_map())
         for name in ("clients", "snoozes", "runs"):
             table = self._book.table(name)
             table.truncate()
@@ -837,17 +851,38 @@ class Book:
         self._summ.set_meta(next_touchpoint=records["next_touchpoint"])
 
     # -- commit ----------------------------------------------------------------
-    def commit(self) -> None:
-        """Write what changed: history, recent, summaries (with stamps), then the book."""
-        history_or_recent = False
-        for part in [*self._history.values(), *self._recent.values()]:
-            history_or_recent |= part.storage.commit()
-        if history_or_recent or self._summ.storage.dirty:
-            self._summ.set_meta(stamps=self._derived_stamps())
-        self._summ.storage.commit()
+    def _commit_book(self, done: list[tuple[Path, Path | None]]) -> None:
         if self._book.storage.dirty:
             self._book.set_meta(schema=SCHEMA_VERSION)
-        self._book.storage.commit()
+        self._book.storage.commit(done)
+
+    def commit(self) -> None:
+        """Write what changed: history, recent, summaries (with stamps), and the book.
+
+        The book goes first when clients were only added (a crash then leaves
+        clients without history, never history without clients) and last when
+        clients were removed (a crash then leaves the client, never a half
+        erasure). If a write fails, the files already replaced are put back:
+        a failed command leaves the book as it was.
+        """
+        done: list[tuple[Path, Path | None]] = []
+        book_first = not self._removed
+        try:
+            if book_first:
+                self._commit_book(done)
+            history_or_recent = False
+            for part in [*self._history.values(), *self._recent.values()]:
+                history_or_recent |= part.storage.commit(done)
+            if history_or_recent or self._summ.storage.dirty:
+                self._summ.set_meta(stamps=self._derived_stamps())
+            self._summ.storage.commit(done)
+            if not book_first:
+                self._commit_book(done)
+        except Exception:  # an I/O error; a kill or Ctrl-C is left to the next open's repair
+            for path, saved in reversed(done):
+                with contextlib.suppress(OSError):
+                    restore(path, saved)
+            raise
         backups = self.home / BACKUP_DIR
         for client_id in self._forgotten:
             _purge_backups(backups, client_id)

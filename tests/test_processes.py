@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXED_DATE, crm_command
 
 from crm_cli.core.models import Client, Touchpoint
-from crm_cli.store import BACKUP_DIR, BOOK_FILE, open_book
+from crm_cli.store import HISTORY_DIR, RECENT_DIR, open_book
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -115,7 +115,7 @@ def test_twenty_concurrent_logs_all_land(run_crm: Run, home: Path, config: Path)
     history = json.loads(run_crm(["history", "mario", "--json"]).stdout)
     assert sorted(t["id"] for t in history) == sorted(ids)
     assert sorted(t["note"] for t in history) == sorted(f"n{i}" for i in range(20))
-    assert not list(home.glob("*.tmp"))
+    assert _temps(home) == []
 
 
 # --------------------------------------------------------------------------- killed writers
@@ -123,11 +123,11 @@ def test_twenty_concurrent_logs_all_land(run_crm: Run, home: Path, config: Path)
 
 @pytest.fixture(scope="module")
 def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A book of 3,000 clients and 3,000 touchpoints (about 7 MB), built through the store."""
+    """A book of 3,000 clients and 3,000 touchpoints (about 10 MB), built through the store."""
     home = tmp_path_factory.mktemp("big") / "home"
     with open_book(home, write=True) as book:
-        for i in range(3000):
-            book.add_client(
+        book.add_clients(
+            [
                 Client(
                     id=f"c{i}",
                     name=f"Client {i}",
@@ -135,70 +135,89 @@ def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     emails=[f"c{i}@example.com"],
                     note="x" * 1500,
                 )
-            )
-        for i in range(3000):
-            day = date(2025, 1, 1) + timedelta(days=i % 300)
-            book.add_touchpoint(Touchpoint("", f"c{i}", day, "call", note="y" * 500))
+                for i in range(3000)
+            ]
+        )
+        start = date(2025, 1, 1)
+        book.add_touchpoints(
+            [
+                Touchpoint("", f"c{i}", start + timedelta(days=i % 300), "call", note="y" * 500)
+                for i in range(3000)
+            ]
+        )
     return home
 
 
-def _is_old_or_new(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """``new`` is ``old``, or ``old`` plus exactly one logged touchpoint."""
-    if new == old:
-        return True
-    added = set(new["touchpoints"]) - set(old["touchpoints"])
-    if len(added) != 1:
-        return False
-    rest = {k: v for k, v in new["touchpoints"].items() if k not in added}
-    meta = dict(new["_meta"]["1"])
-    meta["next_touchpoint"] = old["_meta"]["1"]["next_touchpoint"]
-    return (
-        rest == old["touchpoints"]
-        and meta == old["_meta"]["1"]
-        and new["clients"] == old["clients"]
-        and new["touchpoints"][added.pop()]["client_id"] == "c1"
-    )
+def _json_files(home: Path) -> list[Path]:
+    """Every file of the book and every backup (temp files are named ``.NAME.PID.tmp``)."""
+    return [p for p in home.rglob("*.json") if not p.name.startswith(".")]
 
 
-def _temps(home: Path) -> list[Path]:
-    return [p for p in home.rglob("*") if p.name.endswith(".tmp")]
+def _history(home: Path) -> dict[str, dict[str, Any]]:
+    """Every touchpoint in the history files, by id, read straight from the files."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in (home / HISTORY_DIR).glob("*.json"):
+        for doc in json.loads(path.read_bytes()).get("touchpoints", {}).values():
+            assert doc["id"] not in found, doc
+            found[doc["id"]] = doc
+    return found
 
 
-def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_book(
+def _temps(home: Path, pid: int | None = None) -> list[Path]:
+    name = "*.tmp" if pid is None else f".*.{pid}.tmp"
+    return [p for p in home.rglob(name) if p.name.endswith(".tmp")]
+
+
+def test_a_writer_killed_at_any_moment_loses_nothing_it_reported(
     big_book: Path, tmp_path: Path, config: Path
 ) -> None:
     home = tmp_path / "home"
     shutil.copytree(big_book, home)
-    book = home / BOOK_FILE
     env = env_for(home, config)
-    # Fixed delays spread over a run (~0.3 s here), then kills the moment a temp file appears.
-    moments: list[float | None] = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, None, None, None]
+    # Fixed delays spread over a run (~0.3 s here); then kills the moment a temp file
+    # of this writer appears in a folder: while it writes the history, the recent
+    # shard, the summaries (each after the files before it were replaced).
+    moments: list[float | Path] = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4]
+    moments += [home / HISTORY_DIR, home / RECENT_DIR, home] * 2
     outcomes = []
+    reported: list[str] = []
     for moment in moments:
-        old = json.loads(book.read_bytes())
+        old = _history(home)
         proc = subprocess.Popen(
             [*crm_command(), "log", "c1", "call", "--date", FIXED_DATE],
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            text=True,
             env=env,
         )
-        own_temp = home / f".{BOOK_FILE}.{proc.pid}.tmp"  # the temp file of this writer
-        if moment is None:
+        if isinstance(moment, Path):
             deadline = time.monotonic() + 10
-            while proc.poll() is None and not own_temp.exists() and time.monotonic() < deadline:
+            pattern = f".*.{proc.pid}.tmp"
+            while (
+                proc.poll() is None
+                and not any(moment.glob(pattern))
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.0005)
         else:
             time.sleep(moment)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        new = json.loads(book.read_bytes())  # never half a book
-        assert _is_old_or_new(old, new), moment
-        for backup in (home / BACKUP_DIR).glob("*.json"):
-            json.loads(backup.read_bytes())
-        outcomes.append((proc.returncode, new != old, own_temp.exists()))
-    # At least one kill really interrupted a write (a temp file was left behind).
+        stdout, _ = proc.communicate(timeout=30)
+        if proc.returncode == 0:
+            reported.append(stdout.strip())
+        for path in _json_files(home):  # never half a file, backups included
+            json.loads(path.read_bytes())
+        new = _history(home)
+        added = set(new) - set(old)
+        assert set(old) <= set(new), moment
+        assert len(added) <= 1, moment
+        assert all(new[t]["client_id"] == "c1" for t in added)
+        outcomes.append((proc.returncode, bool(added), bool(_temps(home, proc.pid))))
+    # At least one kill really interrupted a write (a temp file was left behind), and
+    # one came between two files (the history written, the digests not yet).
     assert any(left_temp for _, _, left_temp in outcomes), outcomes
-    # The next write command cleans up and works.
+    assert any(code == -signal.SIGKILL and added for code, added, _ in outcomes), outcomes
+    # The next write command opens the book (repairing it if need be), cleans up and works.
     result = subprocess.run(
         [*crm_command(), "log", "c2", "email", "--date", FIXED_DATE],
         capture_output=True,
@@ -208,7 +227,28 @@ def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_book(
     )
     assert result.returncode == 0, result.stderr
     assert _temps(home) == []
-    data = json.loads(book.read_bytes())
-    ids = sorted(int(k) for k in data["touchpoints"])
+    # Every touchpoint that `crm log` reported is there; ids were never handed out twice.
+    shown = subprocess.run(
+        [*crm_command(), "history", "c1", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert set(reported) <= {t["id"] for t in json.loads(shown.stdout)}
+    ids = sorted(int(k.removeprefix("t")) for k in _history(home))
     assert ids == list(range(1, len(ids) + 1))
-    assert result.stdout.strip() == f"t{data['_meta']['1']['next_touchpoint'] - 1}"
+    assert result.stdout.strip() == f"t{ids[-1]}"
+    doctor = subprocess.run(
+        [*crm_command(), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    report = json.loads(doctor.stdout)
+    assert (report["orphans"], report["duplicates"]) == ([], [])
+    assert (report["repaired_on_open"], report["summaries_differed"]) == (False, 0)
+    assert report["touchpoints"] == len(ids)
+    assert report["next_touchpoint"] == len(ids) + 1

@@ -1,5 +1,9 @@
-"""The book on disk: atomic writes, one read and one write per command, backups,
-file modes, the schema version, corrupt and locked books, erasure from backups."""
+"""The book on disk: atomic writes, one read and one write of each file per command,
+backups, file modes, the schema version, corrupt and locked books, erasure from backups.
+
+A book is a directory of files (``book.json``, ``summaries.json``, ``history/YYYY.json``,
+``recent/NN.json``): every guarantee here holds for each of them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 import os
 import stat
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -15,17 +20,56 @@ import pytest
 from conftest import FIXED_DATE, Crm
 from filelock import FileLock
 
+import crm_cli.safefile as safefile
 import crm_cli.store as store
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.errors import StoreError
 from crm_cli.store import BACKUP_DIR, BOOK_FILE, KEEP_BACKUPS, LOCK_FILE, open_book
 
+MARIO = "mario-rossi"
+SUMMARIES = store.SUMMARY_FILE
+# The kinds of file a book has; where each is in a given book: see ``where``.
+BOOK, SUMM, HISTORY, RECENT = "book", "summaries", "history", "recent"
+KINDS = [BOOK, SUMM, HISTORY, RECENT]
 
-def backups(home: Path, ordered: bool = False) -> list[Path]:
-    """The backup files, by name or (``ordered``) oldest first as the store sees them."""
-    if ordered:
-        return store._backup_files(home / BACKUP_DIR)
-    return sorted((home / BACKUP_DIR).glob("book-*.json"))
+
+def where(home: Path, kind: str) -> str:
+    """The file of a kind, relative to the book dir: the history file of FIXED_DATE
+    (``history/2026-11.json``), the recent shard holding Mario's digest."""
+    if kind == BOOK:
+        return BOOK_FILE
+    if kind == SUMM:
+        return SUMMARIES
+    folder = home / kind
+    if kind == HISTORY:
+        found = [p for p in folder.glob("*.json") if FIXED_DATE.startswith(p.stem)]
+    else:
+        found = [p for p in folder.glob("*.json") if f'"{MARIO}"'.encode() in p.read_bytes()]
+    assert len(found) == 1, (kind, found)
+    return f"{kind}/{found[0].name}"
+
+
+def prefix(relative: str) -> str:
+    """The backup prefix of a book file: ``book``, ``summaries``, ``history-2026-11``..."""
+    return relative.removesuffix(".json").replace("/", "-")
+
+
+def backups(home: Path, relative: str = BOOK_FILE) -> list[Path]:
+    """The backups of one file of the book, oldest first as the store sees them."""
+    return safefile.backup_files(home / BACKUP_DIR, prefix(relative))
+
+
+def all_backups(home: Path) -> list[Path]:
+    return sorted((home / BACKUP_DIR).glob("*.json"))
+
+
+def book_files(home: Path) -> list[str]:
+    """Every file of the book (backups and the lock aside), by relative path."""
+    return sorted(
+        str(p.relative_to(home))
+        for p in home.rglob("*.json")
+        if p.is_file() and p.parent.name != BACKUP_DIR and not p.name.startswith(".")
+    )
 
 
 def temps(home: Path) -> list[Path]:
@@ -45,10 +89,24 @@ def snapshot(home: Path) -> dict[str, bytes]:
     }
 
 
+def versions_now(home: Path) -> dict[str, bytes]:
+    """The bytes of each kind of file, by its relative path."""
+    return {where(home, kind): (home / where(home, kind)).read_bytes() for kind in KINDS}
+
+
+def change_every_file(crm: Crm, n: int) -> None:
+    """One edit (book.json) and one log (history, Mario's recent shard, summaries)."""
+    crm.ok("edit", "mario", "--city", f"City {n}")
+    crm.log("mario", "call", "--note", f"call {n}")
+
+
 @pytest.fixture
 def book_with_backups(crm: Crm) -> Crm:
+    """Two clients, two touchpoints: every kind of file exists and has a backup."""
     crm.add("Mario Rossi", "--email", "mario@example.com")
     crm.add("Anna Neri")
+    crm.ok("edit", "anna", "--city", "Roma")  # the newest backup of book.json has them both
+    crm.log("mario", "call")
     crm.log("mario", "call")
     return crm
 
@@ -81,18 +139,19 @@ def test_a_book_from_a_newer_crm_is_refused(crm: Crm, home: Path, args: list[str
 
 
 @pytest.fixture
-def io_counts(monkeypatch: pytest.MonkeyPatch, home: Path) -> dict[str, int]:
-    counts = {"reads": 0, "writes": 0}
+def io_counts(monkeypatch: pytest.MonkeyPatch, home: Path) -> dict[str, Counter[str]]:
+    """Reads and writes of each file of the book, by relative path (backups aside)."""
+    counts: dict[str, Counter[str]] = {"reads": Counter(), "writes": Counter()}
     load = store.BookStorage._load
     write = store.atomic_write
 
     def counting_load(self: store.BookStorage) -> object:
-        counts["reads"] += 1
+        counts["reads"][str(self.path.relative_to(home))] += 1
         return load(self)
 
     def counting_write(path: Path, data: bytes, before: Callable[[], None] | None = None) -> None:
-        if path == home / BOOK_FILE:
-            counts["writes"] += 1
+        if path.parent != home / BACKUP_DIR:  # the erasure rewrites backups: not the book
+            counts["writes"][str(path.relative_to(home))] += 1
         write(path, data, before)
 
     monkeypatch.setattr(store.BookStorage, "_load", counting_load)
@@ -100,34 +159,49 @@ def io_counts(monkeypatch: pytest.MonkeyPatch, home: Path) -> dict[str, int]:
     return counts
 
 
+TOUCHPOINT_FILES = {HISTORY, RECENT, SUMM}
+
+
 @pytest.mark.parametrize(
-    ("args", "writes"),
+    ("args", "written"),
     [
-        (["list"], 0),
-        (["list", "--json"], 0),
-        (["show", "mario"], 0),
-        (["history", "mario"], 0),
-        (["find", "rossi"], 0),
-        (["add-client", "Carla Blu", "--email", "carla@example.com", "--tag", "x"], 1),
-        (["edit", "mario", "--tag", "new", "--city", "Roma", "--clear", "company"], 1),
-        (["edit", "mario", "--city", "Bologna"], 0),  # nothing changed
-        (["log", "mario", "call", "--note", "hi", "--date", FIXED_DATE], 1),
-        (["archive", "anna"], 1),
-        (["unarchive", "anna"], 0),  # not archived: nothing to write
-        (["forget", "mario", "--yes"], 1),
+        (["list"], set()),
+        (["list", "--json"], set()),
+        (["due", "--date", FIXED_DATE], set()),
+        (["show", "mario"], set()),
+        (["history", "mario"], set()),
+        (["find", "rossi"], set()),
+        (["add-client", "Carla Blu", "--email", "carla@example.com", "--tag", "x"], {BOOK}),
+        (["edit", "mario", "--tag", "new", "--city", "Roma", "--clear", "company"], {BOOK}),
+        (["edit", "mario", "--city", "Bologna"], set()),  # nothing changed
+        (["log", "mario", "call", "--note", "hi", "--date", FIXED_DATE], TOUCHPOINT_FILES),
+        (["archive", "anna"], {BOOK}),
+        (["unarchive", "anna"], set()),  # not archived: nothing to write
+        (["forget", "mario", "--yes"], {BOOK, *TOUCHPOINT_FILES}),
     ],
 )
-def test_a_command_reads_the_book_once_and_writes_it_at_most_once(
-    book_with_backups: Crm, io_counts: dict[str, int], args: list[str], writes: int
+def test_a_command_reads_each_file_once_and_writes_each_at_most_once(
+    book_with_backups: Crm,
+    home: Path,
+    io_counts: dict[str, Counter[str]],
+    args: list[str],
+    written: set[str],
 ) -> None:
     book_with_backups.ok("edit", "mario", "--city", "Bologna", "--company", "Rossi Srl")
-    io_counts.update(reads=0, writes=0)
+    written_files = {where(home, kind) for kind in written}
+    for counter in io_counts.values():
+        counter.clear()
     book_with_backups.ok(*args)
-    assert io_counts == {"reads": 1, "writes": writes}
+    reads, writes = io_counts["reads"], io_counts["writes"]
+    assert reads[BOOK_FILE] == 1
+    assert set(reads.values()) == {1}, reads
+    assert set(writes) == written_files
+    assert set(writes.values()) <= {1}, writes
 
 
 def test_a_failed_command_writes_nothing(crm: Crm, home: Path) -> None:
     crm.add("Mario Rossi", "--email", "mario@example.com")
+    crm.log("mario", "call")
     before = snapshot(home)
     crm.fail("add-client", "Anna", "--email", "mario@example.com")
     crm.fail("log", "nobody", "call")
@@ -135,76 +209,116 @@ def test_a_failed_command_writes_nothing(crm: Crm, home: Path) -> None:
     assert snapshot(home) == before
 
 
-def test_an_exception_inside_a_unit_of_work_leaves_the_file_untouched(home: Path) -> None:
+def test_an_exception_inside_a_unit_of_work_leaves_every_file_untouched(home: Path) -> None:
     with open_book(home, write=True) as book:
         book.add_client(Client(id="a", name="A", since=date(2020, 1, 1)))
+        book.add_touchpoint(Touchpoint("", "a", date(2026, 1, 2), "call"))
     before = snapshot(home)
     with pytest.raises(RuntimeError), open_book(home, write=True) as book:
         book.add_client(Client(id="b", name="B", since=date(2020, 1, 1)))
+        book.add_touchpoint(Touchpoint("", "b", date(2025, 1, 2), "call"))
         raise RuntimeError("boom")
     assert snapshot(home) == before
     assert temps(home) == []
     with open_book(home) as book:
         assert [c.id for c in book.clients()] == ["a"]
+        assert [t.id for t in book.touchpoints()] == ["t1"]
 
 
+def _failing_replace(
+    monkeypatch: pytest.MonkeyPatch, fail_at: int
+) -> Callable[[object, object], None]:
+    """``os.replace`` failing with a full disk from its ``fail_at``-th call on.
+
+    (Patch it in a ``monkeypatch.context()``: ``undo()`` would drop CRM_HOME too.)
+    """
+    real = os.replace
+    calls = [0]
+
+    def replace(src: object, dst: object) -> None:
+        if str(src).endswith(".undo.tmp"):  # putting back a file already replaced
+            real(src, dst)  # type: ignore[arg-type]
+            return
+        calls[0] += 1
+        if calls[0] >= fail_at:
+            raise OSError(28, "No space left on device")
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.os, "replace", replace)
+    return replace
+
+
+@pytest.mark.parametrize(
+    "fail_at",
+    # The 2nd and 3rd failures come after files were replaced: those are put back.
+    [1, 2, 3],
+)
 def test_a_failed_replace_keeps_the_old_book_and_no_temp_file(
-    crm: Crm, home: Path, monkeypatch: pytest.MonkeyPatch
+    book_with_backups: Crm, home: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
 ) -> None:
-    crm.add("Mario Rossi")
-    before = (home / BOOK_FILE).read_bytes()
-
-    def disk_full(src: object, dst: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(store.os, "replace", disk_full)
-    assert crm.fail("log", "mario", "call") == (
-        f"cannot write the book {home / BOOK_FILE}: No space left on device"
-    )
-    monkeypatch.undo()
-    assert (home / BOOK_FILE).read_bytes() == before
+    before = {rel: (home / rel).read_bytes() for rel in book_files(home)}
+    with monkeypatch.context() as patched:
+        _failing_replace(patched, fail_at)
+        assert book_with_backups.fail("log", "mario", "call") == (
+            f"cannot write the book in {home}: No space left on device"
+        )
     assert temps(home) == []
+    history = json.loads(book_with_backups.ok("history", "mario", "--json").stdout)
+    assert [t["id"] for t in history] == ["t2", "t1"]
+    assert {rel: (home / rel).read_bytes() for rel in book_files(home)} == before
 
 
-def test_stale_temp_files_are_removed_by_the_next_write(crm: Crm, home: Path) -> None:
-    crm.add("Mario Rossi")
-    stale = [home / f".{BOOK_FILE}.{pid}.tmp" for pid in (4242, 99999)]
+def test_stale_temp_files_are_removed_by_the_next_write(book_with_backups: Crm, home: Path) -> None:
+    stale = [
+        home / f".{BOOK_FILE}.4242.tmp",
+        home / f".{SUMMARIES}.99999.tmp",
+        home / "history" / f".{FIXED_DATE[:7]}.json.4242.tmp",
+        home / "recent" / ".00.json.4242.tmp",
+        home / BACKUP_DIR / ".book-20260101T000000000000Z.json.4242.tmp",  # an erasure's
+    ]
     for path in stale:
         path.write_bytes(b'{"half a bo')
-    crm.ok("list")
-    crm.log("mario", "call")
+    book_with_backups.ok("list")
+    assert book_with_backups.log("mario", "call") == "t3"
     assert temps(home) == []
-    assert json.loads((home / BOOK_FILE).read_bytes())["touchpoints"]
+    history = json.loads((home / where(home, HISTORY)).read_bytes())["touchpoints"]
+    assert sorted(t["id"] for t in history.values()) == ["t1", "t2", "t3"]
 
 
 # --------------------------------------------------------------------------- backups and modes
 
 
-def test_each_write_keeps_the_previous_version_as_a_hard_link(crm: Crm, home: Path) -> None:
+def test_each_write_keeps_the_previous_version_of_each_file_as_a_hard_link(
+    crm: Crm, home: Path
+) -> None:
     crm.add("Mario Rossi")
-    assert backups(home) == []  # nothing to back up before the first write
-    book = home / BOOK_FILE
+    crm.log("mario", "call")
+    assert all_backups(home) == []  # nothing to back up before a file's first write
     for n in range(1, 4):
-        old_inode, old_bytes = book.stat().st_ino, book.read_bytes()
-        crm.log("mario", "call")
-        newest = backups(home)[-1]
-        assert len(backups(home)) == n
-        assert newest.stat().st_ino == old_inode  # a link to the old file, not a copy
-        assert newest.read_bytes() == old_bytes
-        assert book.stat().st_ino != old_inode
+        files = [where(home, kind) for kind in KINDS]
+        old = {rel: ((home / rel).stat().st_ino, (home / rel).read_bytes()) for rel in files}
+        change_every_file(crm, n)
+        for rel, (old_inode, old_bytes) in old.items():
+            kept = backups(home, rel)
+            assert len(kept) == n, rel
+            assert kept[-1].stat().st_ino == old_inode, rel  # a link to the old file, not a copy
+            assert kept[-1].read_bytes() == old_bytes, rel
+            assert (home / rel).stat().st_ino != old_inode, rel
 
 
-def test_backups_rotate_keeping_the_last_ten(crm: Crm, home: Path) -> None:
-    versions = []
+def test_backups_of_each_file_rotate_keeping_the_last_ten(crm: Crm, home: Path) -> None:
     crm.add("Mario Rossi")
-    versions.append((home / BOOK_FILE).read_bytes())
-    for _ in range(KEEP_BACKUPS + 4):
-        crm.log("mario", "call")
-        versions.append((home / BOOK_FILE).read_bytes())
+    crm.log("mario", "call")
+    versions = [versions_now(home)]
+    for n in range(KEEP_BACKUPS + 4):
+        change_every_file(crm, n)
+        versions.append(versions_now(home))
     assert KEEP_BACKUPS == 10
-    kept = backups(home)
-    assert len(kept) == 10
-    assert [p.read_bytes() for p in kept] == versions[-11:-1]
+    for rel in versions[-1]:
+        kept = backups(home, rel)
+        assert len(kept) == 10, rel
+        assert [p.read_bytes() for p in kept] == [v[rel] for v in versions[-11:-1]], rel
+    assert len(all_backups(home)) == 10 * len(KINDS)
 
 
 @pytest.fixture
@@ -228,16 +342,23 @@ def test_backup_order_survives_a_flight_west(
     crm: Crm, home: Path, set_tz: Callable[[str], None]
 ) -> None:
     crm.add("Mario Rossi")
-    versions = [(home / BOOK_FILE).read_bytes()]
-    for zone in ("JST-9", "EST+5", "PST+8"):  # the local clock goes back each time
+    crm.log("mario", "call")
+    versions = [versions_now(home)]
+    for n, zone in enumerate(("JST-9", "EST+5", "PST+8")):  # the local clock goes back each time
         set_tz(zone)
-        crm.log("mario", "call")
-        versions.append((home / BOOK_FILE).read_bytes())
-    assert [p.read_bytes() for p in backups(home, ordered=True)] == versions[:-1]
-    (home / BOOK_FILE).write_bytes(b"{")
-    newest = store.newest_backup(home)
-    assert newest is not None and newest.read_bytes() == versions[-2]
-    assert crm.fail("list").endswith(f"cp '{newest}' '{home / BOOK_FILE}'")
+        change_every_file(crm, n)
+        versions.append(versions_now(home))
+    for rel in versions[-1]:
+        assert [p.read_bytes() for p in backups(home, rel)] == [v[rel] for v in versions[:-1]]
+    # A damaged file names its newest backup: the version before the last.
+    for rel in versions[-1]:  # the book first: putting back a history file makes digests stale
+        good = (home / rel).read_bytes()
+        (home / rel).write_bytes(b"{")
+        newest = backups(home, rel)[-1]
+        assert newest.read_bytes() == versions[-2][rel]
+        assert crm.fail("list").endswith(f"cp '{newest}' '{home / rel}'")
+        (home / rel).write_bytes(good)
+    assert store.newest_backup(home) == backups(home, BOOK_FILE)[-1]
 
 
 def test_backups_made_in_the_same_instant_keep_their_order(
@@ -248,25 +369,28 @@ def test_backups_made_in_the_same_instant_keep_their_order(
         def now(cls, tz: tzinfo | None = None) -> Frozen:
             return cls(2026, 11, 23, 9, 30, tzinfo=tz)
 
-    monkeypatch.setattr(store, "datetime", Frozen)
+    monkeypatch.setattr(safefile, "datetime", Frozen)
     crm.add("Mario Rossi")
-    versions = [(home / BOOK_FILE).read_bytes()]
-    for _ in range(12):
-        crm.log("mario", "call")
-        versions.append((home / BOOK_FILE).read_bytes())
-    assert [p.read_bytes() for p in backups(home, ordered=True)] == versions[-11:-1]
-    assert store.newest_backup(home).read_bytes() == versions[-2]  # type: ignore[union-attr]
+    crm.log("mario", "call")
+    versions = [versions_now(home)]
+    for n in range(12):
+        change_every_file(crm, n)
+        versions.append(versions_now(home))
+    for rel in versions[-1]:
+        expected = [v[rel] for v in versions[-11:-1]]
+        assert [p.read_bytes() for p in backups(home, rel)] == expected, rel
+    assert store.newest_backup(home).read_bytes() == versions[-2][BOOK_FILE]  # type: ignore[union-attr]
 
 
-def test_every_write_is_a_fsynced_temp_file_then_a_replace(
-    crm: Crm, home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    crm.add("Mario Rossi")
+@pytest.fixture
+def io_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """fsync and replace calls, naming the file (or directory) and the temp file."""
     events: list[tuple[str, str]] = []
     real_fsync, real_replace, real_open = os.fsync, os.replace, os.open
+    names: dict[int, str] = {}
 
     def spy_open(path: object, flags: int, *args: object) -> int:
-        fd = real_open(path, flags, *args)
+        fd = real_open(path, flags, *args)  # type: ignore[arg-type]
         names[fd] = Path(str(path)).name
         return fd
 
@@ -278,15 +402,33 @@ def test_every_write_is_a_fsynced_temp_file_then_a_replace(
         events.append(("replace", f"{Path(str(src)).name} -> {Path(str(dst)).name}"))
         real_replace(src, dst)  # type: ignore[arg-type]
 
-    names: dict[int, str] = {}
     monkeypatch.setattr(store.os, "open", spy_open)
     monkeypatch.setattr(store.os, "fsync", spy_fsync)
     monkeypatch.setattr(store.os, "replace", spy_replace)
+    return events
+
+
+def _fsynced_replace(name: str, folder: str) -> list[tuple[str, str]]:
+    tmp = f".{name}.{os.getpid()}.tmp"
+    return [("fsync", tmp), ("replace", f"{tmp} -> {name}"), ("fsync", folder)]
+
+
+def test_every_write_is_a_fsynced_temp_file_then_a_replace(
+    crm: Crm, home: Path, io_events: list[tuple[str, str]]
+) -> None:
+    crm.add("Mario Rossi")
     crm.log("mario", "call")
-    monkeypatch.undo()
-    tmp = f".{BOOK_FILE}.{os.getpid()}.tmp"
-    assert events[:2] == [("fsync", tmp), ("replace", f"{tmp} -> {BOOK_FILE}")]
-    assert events[2] == ("fsync", home.name)  # the directory entry too
+    io_events.clear()
+    crm.log("mario", "call")
+    # History, then the recent shard, then the summaries (with the stamps of the two).
+    assert io_events == [
+        *_fsynced_replace(Path(where(home, HISTORY)).name, "history"),
+        *_fsynced_replace(Path(where(home, RECENT)).name, "recent"),
+        *_fsynced_replace(SUMMARIES, home.name),  # the directory entry too
+    ]
+    io_events.clear()
+    crm.ok("edit", "mario", "--city", "Roma")
+    assert io_events == _fsynced_replace(BOOK_FILE, home.name)
     assert temps(home) == []
 
 
@@ -294,99 +436,139 @@ def test_the_lock_timeout_is_ten_seconds() -> None:
     assert store.LOCK_TIMEOUT == 10.0
 
 
+def _assert_private(home: Path) -> None:
+    assert mode(home) == 0o700
+    for path in home.rglob("*"):
+        assert mode(path) == (0o700 if path.is_dir() else 0o600), path
+
+
 def test_modes_are_private(crm: Crm, home: Path) -> None:
     crm.add("Mario Rossi", "--email", "mario@example.com")
     crm.log("mario", "call")
-    crm.log("mario", "email")
-    assert mode(home) == 0o700
-    assert mode(home / BOOK_FILE) == 0o600
-    assert mode(home / LOCK_FILE) == 0o600
-    assert mode(home / BACKUP_DIR) == 0o700
-    assert backups(home)
-    for path in backups(home):
-        assert mode(path) == 0o600
+    crm.log("mario", "email", "--date", "2025-03-01")  # a second history file
+    crm.log("mario", "call")
+    crm.ok("edit", "mario", "--city", "Roma")
+    for folder in ("history", "recent", BACKUP_DIR):
+        assert (home / folder).is_dir()
+    assert (home / LOCK_FILE).exists()
+    for kind in KINDS:
+        assert backups(home, where(home, kind)), kind
+    _assert_private(home)
     crm.add("Anna Neri")
     crm.ok("forget", "mario", "--yes")  # backups rewritten by the purge stay private
-    assert mode(home / BOOK_FILE) == 0o600
-    for path in backups(home):
-        assert mode(path) == 0o600
+    crm.ok("doctor")  # rebuilt files too
+    _assert_private(home)
 
 
-def test_forget_erases_the_client_from_every_backup(crm: Crm, home: Path) -> None:
+def test_forget_erases_the_client_from_every_backup_of_every_file(crm: Crm, home: Path) -> None:
     crm.add("Mario Rossi", "--email", "mario@example.com", "--phone", "347 123 4567")
     crm.add("Anna Neri", "--email", "anna@example.com")
-    crm.log("mario", "call", "--note", "talked about the Verdi contract")
+    crm.log("mario", "call", "--note", "talked about the Verdi contract", "--date", "2025-06-01")
+    crm.log("mario", "call", "--note", "Verdi again", "--follow-up", "2026-12-01")
+    crm.log("mario", "note", "--private", "--note", "Verdi owes money")
     crm.log("anna", "call", "--note", "asked about prices")
     crm.ok("edit", "mario", "--private-note", "secret divorce")
+    crm.log("mario", "call")
+    with_mario = [rel for rel in book_files(home) if b"mario-rossi" in (home / rel).read_bytes()]
+    assert len(with_mario) == 5  # book, summaries, his recent shard, two history files
     crm.ok("forget", "mario-rossi", "--yes")
-    files = [home / BOOK_FILE, *backups(home)]
-    assert len(files) == 6
-    secrets = [b"Mario", b"mario@example.com", b"+393471234567", b"Verdi", b"divorce"]
+    for rel in with_mario:  # every one of them has backups to purge
+        assert backups(home, rel), rel
+    files = [home / rel for rel in book_files(home)] + all_backups(home)
+    secrets = [b"Mario", b"mario-rossi", b"mario@example.com", b"+393471234567", b"Verdi"]
+    secrets.append(b"divorce")
     for path in files:
         data = path.read_bytes()
         for secret in secrets:
             assert secret not in data, (path, secret)
-        json.loads(data)  # still a readable book
+        json.loads(data)  # still a readable file
     # The others' history is kept in the backups.
-    assert sum(b"asked about prices" in p.read_bytes() for p in backups(home)) >= 1
-    assert all(b"Anna Neri" in p.read_bytes() for p in backups(home)[1:])
+    assert sum(b"asked about prices" in p.read_bytes() for p in all_backups(home)) >= 1
+    assert all(b"Anna Neri" in p.read_bytes() for p in backups(home, BOOK_FILE)[1:])
 
 
 # --------------------------------------------------------------------------- corrupt books
 
+# What each kind of file holds: its table, and records that are valid JSON but not valid data.
+TABLES = {BOOK: "clients", SUMM: "summaries", HISTORY: "touchpoints", RECENT: "recent"}
+BAD_RECORDS = {
+    BOOK: {
+        "bad record": {"name": "no id"},
+        "bad date": {"id": "x", "name": "X", "since": "yesterday"},
+        "no since": {"id": "x", "name": "X", "since": None},
+    },
+    SUMM: {
+        "bad record": {"count": 1},
+        "bad date": {"client_id": MARIO, "last_contact": "yesterday"},
+        "bad open item": {"client_id": MARIO, "open_requests": [{"id": "t1"}]},
+    },
+    HISTORY: {
+        "bad record": {"id": "t1", "client_id": MARIO},
+        "bad date": {"id": "t1", "client_id": MARIO, "date": "last week", "channel": "call"},
+        "no date": {"id": "t1", "client_id": MARIO, "date": None, "channel": "call"},
+    },
+}
 
-def _damage(path: Path, how: str) -> bytes:
+
+def _damage(home: Path, kind: str, how: str) -> bytes:
+    path = home / where(home, kind)
     good = path.read_bytes()
-    bad = {
-        "truncated": good[: len(good) // 2],
-        "empty": b"",
-        "garbage": b"\x00\xff\xfe garbage \x89PNG",
-        "not a book": b"[1, 2, 3]",
-        "bad table": b'{"clients": [1, 2]}',
-        "bad record": b'{"clients": {"1": {"name": "no id"}}}',
-        "bad date": b'{"clients": {"1": {"id": "x", "name": "X", "since": "yesterday"}}}',
-        "bad touchpoint": b'{"touchpoints": {"1": {"id": "t1", "client_id": "x"}}}',
-        "bad doc id": b'{"clients": {"one": {"id": "x", "name": "X", "since": "2020-01-01"}}}',
-        "no since": b'{"clients": {"1": {"id": "x", "name": "X", "since": null}}}',
-        "bad schema": b'{"_meta": {"1": {"schema": "1"}}, "clients": {}}',
-    }[how]
+    table = TABLES[kind].encode()
+    records = BAD_RECORDS.get(kind, {})
+    if how in records:
+        bad = json.dumps({TABLES[kind]: {"1": records[how]}}).encode()
+    else:
+        bad = {
+            "truncated": good[: len(good) // 2],
+            "empty": b"",
+            "garbage": b"\x00\xff\xfe garbage \x89PNG",
+            "not a book": b"[1, 2, 3]",
+            "bad table": b'{"%s": [1, 2]}' % table,
+            "bad doc id": b'{"%s": {"one": {"id": "x", "client_id": "x"}}}' % table,
+            "bad meta": b'{"_meta": {"1": [1]}, "%s": {}}' % table,
+            "bad meta id": b'{"_meta": {"one": {"schema": 2}}, "%s": {}}' % table,
+            "bad schema": b'{"_meta": {"1": {"schema": "1"}}, "clients": {}}',
+            "bad counter": b'{"_meta": {"1": {"next_touchpoint": "x"}}, "summaries": {}}',
+            "negative counter": b'{"_meta": {"1": {"next_touchpoint": -3}}, "summaries": {}}',
+        }[how]
     path.write_bytes(bad)
     return bad
 
 
+EVERY_FILE = ["truncated", "empty", "garbage", "not a book", "bad table", "bad doc id"]
+META = ["bad meta", "bad meta id"]  # history and recent files keep nothing in _meta
 DAMAGE = [
-    "truncated",
-    "empty",
-    "garbage",
-    "not a book",
-    "bad table",
-    "bad record",
-    "bad date",
-    "bad doc id",
-    "no since",
-    "bad schema",
+    *((kind, how) for kind in KINDS for how in EVERY_FILE),
+    *((kind, how) for kind in (BOOK, SUMM) for how in META),
+    *((kind, how) for kind, records in BAD_RECORDS.items() for how in records),
+    (BOOK, "bad schema"),
+    (SUMM, "bad counter"),
+    (SUMM, "negative counter"),
 ]
 COMMANDS = [
     ["list"],
     ["list", "--json"],
+    ["due", "--date", FIXED_DATE],
     ["show", "mario-rossi"],
     ["history", "mario-rossi"],
     ["find", "x"],
     ["add-client", "Carla Blu"],
     ["edit", "mario-rossi", "--tag", "x"],
     ["log", "mario-rossi", "call"],
+    ["log", "anna-neri", "call"],
     ["archive", "mario-rossi"],
     ["forget", "mario-rossi", "--yes"],
+    ["doctor"],
 ]
 
 
-@pytest.mark.parametrize("how", DAMAGE)
-def test_a_corrupt_book_is_refused_and_never_overwritten(
-    book_with_backups: Crm, home: Path, how: str
+@pytest.mark.parametrize(("kind", "how"), DAMAGE)
+def test_a_corrupt_file_is_refused_and_never_overwritten(
+    book_with_backups: Crm, home: Path, kind: str, how: str
 ) -> None:
-    path = home / BOOK_FILE
-    bad = _damage(path, how)
-    newest = backups(home)[-1]
+    path = home / where(home, kind)
+    newest = backups(home, where(home, kind))[-1]
+    bad = _damage(home, kind, how)
     before = snapshot(home)
     for args in COMMANDS:
         message = book_with_backups.fail(*args)
@@ -402,34 +584,46 @@ def test_a_corrupt_book_is_refused_and_never_overwritten(
 def test_a_corrupt_touchpoint_is_reported_by_the_commands_that_read_it(
     book_with_backups: Crm, home: Path
 ) -> None:
-    path = home / BOOK_FILE
+    path = home / where(home, HISTORY)
     data = json.loads(path.read_bytes())
     data["touchpoints"]["1"]["date"] = "last week"
     path.write_text(json.dumps(data))
-    for args in (["list"], ["history", "mario"], ["show", "mario"], ["find", "x"]):
+    for args in (["list"], ["history", "mario"], ["show", "mario"], ["find", "x"], ["doctor"]):
         message = book_with_backups.fail(*args)
         assert message.startswith(
             f"the book {path} is damaged (record 1 of its touchpoints table is invalid: "
         )
 
 
-def test_a_corrupt_book_without_backups(crm: Crm, home: Path) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_corrupt_file_without_backups(crm: Crm, home: Path, kind: str) -> None:
     crm.add("Mario Rossi")
-    (home / BOOK_FILE).write_bytes(b'{"clients": {"1": ')
+    crm.log("mario", "call")
+    assert all_backups(home) == []
+    path = home / where(home, kind)
+    path.write_bytes(b'{"clients": {"1": ')
     message = crm.fail("log", "mario", "call")
-    assert message.startswith(f"the book {home / BOOK_FILE} is damaged (not valid JSON: ")
+    assert message.startswith(f"the book {path} is damaged (not valid JSON: ")
     assert message.endswith("); it was not changed; no backup exists")
 
 
-def test_restoring_the_named_backup_works(book_with_backups: Crm, home: Path) -> None:
-    path = home / BOOK_FILE
-    _damage(path, "truncated")
-    newest = backups(home)[-1]
-    path.write_bytes(newest.read_bytes())
+@pytest.mark.parametrize("kind", KINDS)
+def test_restoring_the_named_backup_works(book_with_backups: Crm, home: Path, kind: str) -> None:
+    path = home / where(home, kind)
+    _damage(home, kind, "truncated")
+    message = book_with_backups.fail("list")
+    newest = Path(message.split("cp '")[1].split("'")[0])
+    assert newest == backups(home, where(home, kind))[-1]
+    path.write_bytes(newest.read_bytes())  # what the message says: cp NEWEST PATH
     assert [c["id"] for c in json.loads(book_with_backups.ok("list", "--json").stdout)] == [
         "anna-neri",
         "mario-rossi",
     ]
+    # The history is what it was when its backup was made; nothing else is lost.
+    shown = json.loads(book_with_backups.ok("history", "mario", "--json").stdout)
+    assert [t["id"] for t in shown] == (["t1"] if kind == HISTORY else ["t2", "t1"])
+    assert book_with_backups.log("mario", "call") == "t3"  # never an id handed out before
+    assert book_with_backups.ok("doctor").stdout.endswith("problems:     none\n")
 
 
 # --------------------------------------------------------------------------- locked books
@@ -489,9 +683,11 @@ def test_touchpoint_ids_follow_each_other_across_units_of_work(home: Path) -> No
         first = book.add_touchpoint(Touchpoint("", "a", date(2026, 1, 2), "call"))
     with open_book(home, write=True) as book:
         second = book.add_touchpoint(Touchpoint("", "a", date(2026, 1, 1), "email"))
-    assert (first.id, second.id) == ("t1", "t2")
+    with open_book(home, write=True) as book:
+        third = book.add_touchpoint(Touchpoint("", "a", date(2024, 5, 1), "email"))  # other year
+    assert (first.id, second.id, third.id) == ("t1", "t2", "t3")
     with open_book(home) as book:
-        assert [t.id for t in book.touchpoints("a")] == ["t2", "t1"]  # by date
+        assert [t.id for t in book.touchpoints("a")] == ["t3", "t2", "t1"]  # by date
 
 
 def test_a_client_id_is_unique(home: Path) -> None:
@@ -521,5 +717,5 @@ def test_forget_erases_snoozes_and_playbook_steps_too(crm: Crm, home: Path) -> N
     with open_book(home) as book:
         assert list(book.snoozes()) == ["anna-neri"]
         assert [s.client_id for s in book.steps()] == ["anna-neri"]
-    for path in [home / BOOK_FILE, *backups(home)]:
+    for path in [*(home / rel for rel in book_files(home)), *all_backups(home)]:
         assert b"mario-rossi" not in path.read_bytes(), path

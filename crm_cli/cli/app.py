@@ -153,9 +153,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "import": (
         "interchange",
-        "Bring contacts in: vCard, CSV (Google, Outlook, Thunderbird), a JSON export.",
+        "Bring clients in from a phone, Google, Outlook, Thunderbird, or a crm backup.",
     ),
-    "export": ("interchange", "Take everything out: vCard, CSV, JSON, or one client's data."),
+    "export": (
+        "interchange",
+        "Take the book out: vCard, CSV, a JSON backup, or one client's data.",
+    ),
     "demo": ("demo", "Build a sample book in a fresh directory and show it."),
     "config": ("config_cmd", "Show where the book and settings live, and every setting in force."),
     "doctor": (
