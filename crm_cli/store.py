@@ -414,8 +414,10 @@ class Book:
             self._clients = clients
         return self._clients
 
-    def clients(self) -> list[Client]:
-        """Every client, archived ones included, in name order."""
+    def clients(self, ordered: bool = True) -> list[Client]:
+        """Every client, archived ones included, in name order (or as stored)."""
+        if not ordered:
+            return list(self._client_map().values())
         return sorted(self._client_map().values(), key=_name_order)
 
     def client(self, client_id: str) -> Client:

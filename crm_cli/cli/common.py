@@ -57,7 +57,7 @@ def book_view(book: Book) -> BookView:
     from crm_cli.core.scheduler import BookView
 
     return BookView(
-        clients=book.clients(),
+        clients=book.clients(ordered=False),
         summaries=book.summaries(),
         snoozes=book.snoozes(),
         steps=book.steps(),

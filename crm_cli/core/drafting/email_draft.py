@@ -11,21 +11,21 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date, datetime
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 from crm_cli.core.contacts import fold
 
 if TYPE_CHECKING:
+    from email.headerregistry import Address
+
     from crm_cli.core.drafting.render import Draft
 
 __all__ = ["build_eml", "draft_filename"]
 
 
 def _address(name: str, addr: str) -> Address:
+    from email.headerregistry import Address
+
     # Given as username + domain: parsing an addr_spec rejects a non-ASCII local part
     # (RFC 6531), which email-validator accepts and the book may hold.
     username, _, domain = addr.strip().rpartition("@")
@@ -51,6 +51,11 @@ def build_eml(
     ``From`` is left out when the user has not set an address: the mail client
     then fills in its own identity. A naive ``when`` is taken as local time.
     """
+    # The email package costs ~15 ms to import: only email drafts pay for it.
+    from email import policy
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
     msg = EmailMessage(policy=policy.default)
     msg["To"] = _address(to_name, to_addr)
     if from_addr:
