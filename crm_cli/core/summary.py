@@ -52,15 +52,25 @@ class OpenTouch:
     def of(cls, tp: Touchpoint) -> OpenTouch:
         return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, tp.follow_up)
 
+    @classmethod
+    def mark(cls, tp: Touchpoint) -> OpenTouch:
+        """Only where a touchpoint stands (id, date, channel): for the last outbound ones."""
+        return cls(tp.id, tp.date, tp.channel, None, False)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        # Empty fields are left out: 5,000 digests are read on every `crm due`.
+        data: dict[str, Any] = {
             "id": self.id,
             "date": self.date.isoformat(),
             "channel": self.channel,
-            "note": self.note,
-            "private": self.private,
-            "follow_up": _iso(self.follow_up),
         }
+        if self.note is not None:
+            data["note"] = self.note
+        if self.private:
+            data["private"] = True
+        if self.follow_up is not None:
+            data["follow_up"] = self.follow_up.isoformat()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpenTouch:
@@ -171,7 +181,7 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
         open_incidents=[OpenTouch.of(tp) for tp in still_open if tp.incident],
         open_promises=[OpenTouch.of(tp) for tp in still_open if tp.follow_up is not None],
         count=len(ordered),
-        last_outs=[OpenTouch.of(ordered[i]) for i in reversed(outs[-2:])],
+        last_outs=[OpenTouch.mark(ordered[i]) for i in reversed(outs[-2:])],
         recent=ordered[-RECENT:],
         # In the order they were logged, as add_touchpoint appends them.
         private_notes=[
@@ -211,7 +221,7 @@ def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
         last = updated.last_contact
         updated.last_contact = tp.date if last is None else max(last, tp.date)
     if _is_out_contact(tp):
-        outs = sorted([*summary.last_outs, OpenTouch.of(tp)], key=_order, reverse=True)[:2]
+        outs = sorted([*summary.last_outs, OpenTouch.mark(tp)], key=_order, reverse=True)[:2]
         updated.last_outs = outs
         updated.last_out = outs[0].date
         updated.last_out_channels = [o.channel for o in outs]
