@@ -95,12 +95,21 @@ def split_name(name: str) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- the environment
 
 
-def _format_date(value: Any, pattern: str, lang: str, filter_name: str) -> str:
-    from babel.dates import format_date
+def _format_date(value: Any, weekday: bool, lang: str, filter_name: str) -> str:
+    """``martedì 3 marzo`` / ``Tuesday 3 March`` (CLDR ``EEEE d MMMM``), or without the day.
+
+    The names come from Babel's CLDR data through ``Locale``: importing
+    ``babel.dates`` for its pattern engine would cost ~10 ms more per draft.
+    """
+    from babel.core import Locale
 
     if not isinstance(value, date):
         raise TypeError(f"'{filter_name}' needs a date, not {type(value).__name__}")
-    return format_date(value, pattern, locale=lang)
+    locale = Locale.parse(lang)
+    text = f"{value.day} {locale.months['format']['wide'][value.month]}"
+    if weekday:
+        text = f"{locale.days['format']['wide'][value.weekday()]} {text}"
+    return text
 
 
 def _first(value: Any) -> str:
@@ -150,8 +159,8 @@ def _environment(lookup: Callable[[str], str | None], lang: str) -> Any:
         autoescape=False,  # plain-text messages, not HTML
         auto_reload=False,
     )
-    env.filters["longdate"] = lambda d: _format_date(d, "EEEE d MMMM", lang, "longdate")
-    env.filters["shortdate"] = lambda d: _format_date(d, "d MMMM", lang, "shortdate")
+    env.filters["longdate"] = lambda d: _format_date(d, True, lang, "longdate")
+    env.filters["shortdate"] = lambda d: _format_date(d, False, lang, "shortdate")
     env.filters["first"] = _first
     env.filters["years"] = lambda n: _years(n, lang)
     return env
