@@ -14,11 +14,10 @@ from urllib.parse import unquote
 
 import pytest
 import vobject
-from conftest import FIXED_DATE, Crm
+from conftest import FIXED_DATE, Crm, shared_sample
 
 TODAY = date.fromisoformat(FIXED_DATE)  # a Monday
 FRIDAY = "2026-11-27"
-THUNDERBIRD = Path(__file__).resolve().parents[2] / "shared" / "samples" / "thunderbird-xunsent.eml"
 CHANNELS = ("email", "sms", "coffee", "call")
 
 SETTINGS = """\
@@ -272,7 +271,7 @@ def test_email_out_writes_an_eml_like_thunderbird(book: Crm, tmp_path: Path) -> 
     assert "Hi Łukasz," in body
 
     # Structurally the same as a draft saved by Thunderbird.
-    sample = parse_eml(THUNDERBIRD)
+    sample = parse_eml(shared_sample("thunderbird-xunsent.eml"))
     for msg in (sample, message):
         assert msg["X-Unsent"] == "1"
         assert not msg.is_multipart()

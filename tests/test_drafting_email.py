@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from email import message_from_string, policy
 from email.parser import BytesParser
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from conftest import shared_sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +17,6 @@ from crm_cli.core.drafting.links import mailto_link, sms_link
 from crm_cli.core.drafting.render import Draft
 from crm_cli.errors import InvalidValue
 
-THUNDERBIRD = Path(__file__).resolve().parents[2] / "shared" / "samples" / "thunderbird-xunsent.eml"
 WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=1)))
 FAST = settings(max_examples=200, deadline=None)
 
@@ -58,8 +57,7 @@ def test_eml_headers_and_utf8_round_trip() -> None:
 
 
 def test_eml_matches_thunderbird_draft_structure() -> None:
-    assert THUNDERBIRD.exists(), f"missing shared sample {THUNDERBIRD}"
-    theirs = _parse(THUNDERBIRD.read_bytes())
+    theirs = _parse(shared_sample("thunderbird-xunsent.eml").read_bytes())
     ours = _parse(
         build_eml(
             _draft("xx unsent", "This is a draft."),

@@ -98,9 +98,16 @@ def test_invalid_names(name: str) -> None:
         validate_name(name)
 
 
-def test_builtin_dir_is_the_checkout_templates() -> None:
-    assert template_files.builtin_dir() == Path(__file__).resolve().parents[1] / "templates"
-    assert (template_files.builtin_dir() / "README.md").is_file()
+def test_builtin_dir_holds_the_checkout_templates() -> None:
+    """Installed (CI installs non-editable) or not, every built-in of templates/ is found."""
+    checkout = Path(__file__).resolve().parents[1] / "templates"
+    found = template_files.builtin_dir()
+    ours = sorted(p.relative_to(checkout) for p in checkout.glob("*/*.j2"))
+    assert len(ours) == 64
+    assert sorted(p.relative_to(found) for p in found.glob("*/*.j2")) == ours
+    for relative in ours:
+        assert (found / relative).read_bytes() == (checkout / relative).read_bytes()
+    assert (found / "README.md").is_file()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_DATE, Crm
+from conftest import FIXED_DATE, Crm, shared_sample
 
 from crm_cli.core.models import Client
 from crm_cli.store import open_book
@@ -26,10 +26,7 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def sample(name: str) -> Path:
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"shared sample {path} is absent (../shared/samples is not checked out)")
-    return path
+    return shared_sample("csv/" + name)
 
 
 def book_clients(home: Path) -> dict[str, Client]:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_DATE, Crm
+from conftest import FIXED_DATE, Crm, shared_sample
 
 from crm_cli.cli import interchange
 from crm_cli.core.models import Client
@@ -26,10 +26,7 @@ NOTE_END = "EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE."
 
 
 def sample(name: str) -> Path:
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"shared sample {path} is absent (../shared/samples is not checked out)")
-    return path
+    return shared_sample("vcard/" + name)
 
 
 def book_clients(home: Path) -> dict[str, Client]:
