@@ -297,7 +297,7 @@ def test_email_out_without_a_from_address(crm: Crm, tmp_path: Path) -> None:
 def test_sms_out_writes_the_text_alone(book: Crm, tmp_path: Path) -> None:
     result = book.ok("draft", "giulia", "--date", FIXED_DATE, "--out", str(tmp_path))
     path = tmp_path / f"{FIXED_DATE}-giulia-bianchi-check-in.txt"
-    assert result.stdout.splitlines()[0] == str(path)
+    assert result.stdout == f"{path}\n"  # only the path: a script can capture it
     text = path.read_text(encoding="utf-8")
     assert text.startswith("Ciao Giulia")
     assert text.endswith("\nChiara\n")
@@ -305,7 +305,9 @@ def test_sms_out_writes_the_text_alone(book: Crm, tmp_path: Path) -> None:
     printed = book.ok("draft", "giulia", "--date", FIXED_DATE).stdout
     assert printed.startswith(text.rstrip("\n") + "\n\nsms:+393471112233?body=")
     units = len(text.rstrip("\n")) + text.count("€")
-    assert result.stderr == f"SMS: GSM-7, 1 segment ({units}/160 characters)\n"
+    info, link = result.stderr.splitlines()
+    assert info == f"SMS: GSM-7, 1 segment ({units}/160 characters)"
+    assert link.startswith("sms:+393471112233?body=Ciao%20Giulia")
 
 
 def test_an_sms_outside_the_gsm_alphabet_is_ucs2(book: Crm, tmp_path: Path) -> None:
@@ -318,7 +320,8 @@ def test_an_sms_outside_the_gsm_alphabet_is_ucs2(book: Crm, tmp_path: Path) -> N
 def test_a_long_sms_is_warned_about(book: Crm, tmp_path: Path) -> None:
     book.log("giulia", "visit", "--in", "--date", ago(60), "--note", "pane ai semi " * 30)
     result = book.ok("draft", "giulia", "--date", FIXED_DATE, "--out", str(tmp_path))
-    warning, info = result.stderr.splitlines()
+    warning, info, link = result.stderr.splitlines()
+    assert link.startswith("sms:+393471112233?body=")
     assert warning.startswith("Warning: the SMS takes 4 segments (GSM-7, 4 segments (")
     assert warning.endswith(" characters)): consider shortening it")
     assert info.startswith("SMS: GSM-7, 4 segments (")
@@ -367,7 +370,8 @@ def test_a_coffee_invitation_by_sms(book: Crm, tmp_path: Path) -> None:
         f"{FRIDAY}-giulia-bianchi-check-in.ics",
         f"{FRIDAY}-giulia-bianchi-check-in.txt",
     ]
-    assert result.stderr.splitlines()[-1].startswith("SMS: UCS-2, ")
+    assert result.stderr.splitlines()[-2].startswith("SMS: UCS-2, ")
+    assert result.stderr.splitlines()[-1].startswith("sms:+393471112233?body=")
     [event] = vobject.readOne(
         (tmp_path / f"{FRIDAY}-giulia-bianchi-check-in.ics").read_text()
     ).vevent_list

@@ -281,10 +281,13 @@ def draft(
     if written.sms:
         err(f"SMS: {written.sms}")
     if written.files:
+        # The paths are the data (one per line, for scripts); the link is a convenience.
         for path in written.files:
             out(str(path))
-    else:
-        out(written.shown)
+        if written.link:
+            err(written.link)
+        return
+    out(written.shown)
     if written.link:
         out("")
         out(written.link)
