@@ -147,39 +147,42 @@ def copy_template(name: str, config_dir: Path, force: bool = False) -> Path:
     return target
 
 
+def _cached(find: Callable[[str], Path | None]) -> Callable[[str], str | None]:
+    """``name -> source`` through ``find``, each template read once per command."""
+    cache: dict[str, str | None] = {}
+
+    def get(name: str) -> str | None:
+        if name not in cache:
+            try:
+                valid = validate_name(name)
+            except InvalidValue:
+                return None
+            path = find(valid)
+            cache[name] = _read(_info(valid, "", path)) if path else None
+        return cache[name]
+
+    return get
+
+
 def lookup(config_dir: Path) -> Callable[[str], str | None]:
-    """``name -> source`` for the drafting engine; None for a missing or malformed name.
+    """``name -> source`` for the drafting engine (the user's copy first); None if missing.
 
     Sources are cached for the life of the function: ``crm drafts`` renders the
     same few templates for many clients.
     """
-    cache: dict[str, str | None] = {}
 
-    def get(name: str) -> str | None:
-        if name not in cache:
-            try:
-                valid = validate_name(name)
-            except InvalidValue:
-                return None
-            info = _find(valid, config_dir)
-            cache[name] = _read(info) if info else None
-        return cache[name]
+    def find(name: str) -> Path | None:
+        info = _find(name, config_dir)
+        return info.path if info else None
 
-    return get
+    return _cached(find)
 
 
 def builtin_lookup() -> Callable[[str], str | None]:
     """``name -> source`` of the built-in templates only (the vetted wording)."""
-    cache: dict[str, str | None] = {}
 
-    def get(name: str) -> str | None:
-        if name not in cache:
-            try:
-                valid = validate_name(name)
-            except InvalidValue:
-                return None
-            path = builtin_dir() / (valid + SUFFIX)
-            cache[name] = path.read_text(encoding="utf-8") if path.is_file() else None
-        return cache[name]
+    def find(name: str) -> Path | None:
+        path = builtin_dir() / (name + SUFFIX)
+        return path if path.is_file() else None
 
-    return get
+    return _cached(find)

@@ -13,7 +13,7 @@ from crm_cli.core.book import find, resolve_client
 from crm_cli.core.clientform import CLEARABLE, ClientInput, edit_client, new_client
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.core.summary import ClientSummary
-from crm_cli.core.views import client_record, touchpoint_record
+from crm_cli.core.views import client_record, touchpoint_flags, touchpoint_record
 from crm_cli.errors import InvalidValue, UsageError
 
 # Options shared by add-client and edit (Typer needs them spelt out per command).
@@ -224,17 +224,7 @@ _EMPTY = "the book is empty: add a client with 'crm add-client NAME' or try 'crm
 
 def _describe_touchpoint(tp: Touchpoint) -> str:
     arrow = "←" if tp.direction == "in" else "→"
-    flags = [
-        f
-        for f, on in (
-            ("needs reply", tp.needs_reply),
-            ("incident", tp.incident),
-            ("private", tp.private),
-        )
-        if on
-    ]
-    if tp.follow_up:
-        flags.append(f"follow up {tp.follow_up.isoformat()}")
+    flags = touchpoint_flags(tp)
     note = " ".join((tp.note or "").split())
     if len(note) > 100:
         note = note[:99] + "…"

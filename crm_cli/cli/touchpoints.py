@@ -9,7 +9,7 @@ import typer
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, print_json, table, warn
 from crm_cli.core.models import CHANNELS_LOG, Touchpoint
-from crm_cli.core.views import touchpoint_record
+from crm_cli.core.views import touchpoint_flags, touchpoint_record
 from crm_cli.errors import InvalidValue, UsageError
 
 
@@ -90,17 +90,7 @@ def history(
         return
     rows = []
     for tp in tps:
-        flags = ", ".join(
-            f
-            for f, on in (
-                ("needs reply", tp.needs_reply),
-                ("incident", tp.incident),
-                ("private", tp.private),
-            )
-            if on
-        )
-        if tp.follow_up:
-            flags = ", ".join(filter(None, [flags, f"follow up {tp.follow_up.isoformat()}"]))
+        flags = ", ".join(touchpoint_flags(tp))
         rows.append([tp.id, tp.date.isoformat(), tp.direction, tp.channel, tp.note or "", flags])
     out(table(["ID", "DATE", "DIR", "CHANNEL", "NOTE", "FLAGS"], rows, shrink=(4, 5)))
 

@@ -25,3 +25,19 @@ def touchpoint_record(tp: Touchpoint, include_private: bool = False) -> dict[str
     if tp.private and not include_private:
         record["note"] = None
     return record
+
+
+def touchpoint_flags(tp: Touchpoint) -> list[str]:
+    """What is special about a touchpoint, in words, for tables and profiles."""
+    flags = [
+        label
+        for label, on in (
+            ("needs reply", tp.needs_reply),
+            ("incident", tp.incident),
+            ("private", tp.private),
+        )
+        if on
+    ]
+    if tp.follow_up:
+        flags.append(f"follow up {tp.follow_up.isoformat()}")
+    return flags
