@@ -370,8 +370,11 @@ def test_a_coffee_invitation_by_sms(book: Crm, tmp_path: Path) -> None:
         f"{FRIDAY}-giulia-bianchi-check-in.ics",
         f"{FRIDAY}-giulia-bianchi-check-in.txt",
     ]
-    assert result.stderr.splitlines()[-2].startswith("SMS: UCS-2, ")
+    # By SMS, the invitation is the template's short text: one GSM-7 segment.
+    assert result.stderr.splitlines()[-2].startswith("SMS: GSM-7, 1 segment (")
     assert result.stderr.splitlines()[-1].startswith("sms:+393471112233?body=")
+    text = (tmp_path / f"{FRIDAY}-giulia-bianchi-check-in.txt").read_text(encoding="utf-8")
+    assert text.startswith("Ciao Giulia, ") and "caffè" in text
     [event] = vobject.readOne(
         (tmp_path / f"{FRIDAY}-giulia-bianchi-check-in.ics").read_text()
     ).vevent_list

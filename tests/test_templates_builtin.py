@@ -100,9 +100,11 @@ def harness_render(name: str, context: dict[str, Any]) -> dict[str, str]:
     template = make_env(lang).get_template(f"{name}.j2")
     channel = name.split("/")[0]
     if channel in BLOCK_CHANNELS:
-        assert set(template.blocks) == {"subject", "body"}, name
+        # A coffee invitation also gives the short text sent when it goes by SMS.
+        blocks = ("subject", "body", "sms") if channel == "coffee" else ("subject", "body")
+        assert set(template.blocks) == set(blocks), name
         out = {}
-        for block in ("subject", "body"):
+        for block in blocks:
             raw = "".join(template.blocks[block](template.new_context(dict(context))))
             out[block] = raw
         return out
@@ -113,7 +115,10 @@ def as_text(parts: dict[str, str]) -> str:
     """How a draft is shown: ``Subject: ...``, a blank line, the body."""
     if "text" in parts:
         return _finish(parts["text"]) + "\n"
-    return f"Subject: {_finish(parts['subject'])}\n\n{_finish(parts['body'])}\n"
+    text = f"Subject: {_finish(parts['subject'])}\n\n{_finish(parts['body'])}\n"
+    if "sms" in parts:
+        text += f"\n--- by SMS ---\n{_finish(parts['sms'])}\n"
+    return text
 
 
 # --------------------------------------------------------------------------- contexts
@@ -403,14 +408,15 @@ def test_formal_register_is_followed() -> None:
                 assert tu_word not in it_formal, (channel, purpose, tu_word)
 
 
+@pytest.mark.parametrize("channel", ["sms", "coffee"])
 @pytest.mark.parametrize("formal", [True, False])
 @pytest.mark.parametrize("purpose", PURPOSES)
 @pytest.mark.parametrize("lang", LANGS)
-def test_sms_fits_two_gsm7_segments(lang: str, purpose: str, formal: bool) -> None:
+def test_sms_fits_two_gsm7_segments(lang: str, purpose: str, formal: bool, channel: str) -> None:
+    """SMS texts, and coffee invitations sent by SMS, are GSM-7 and short."""
     for kind in CONTEXTS:
-        text = as_text(
-            harness_render(f"sms/{purpose}.{lang}", CONTEXTS[kind](lang, formal, purpose))
-        ).rstrip("\n")
+        parts = harness_render(f"{channel}/{purpose}.{lang}", CONTEXTS[kind](lang, formal, purpose))
+        text = _finish(parts["sms"]) if channel == "coffee" else as_text(parts).rstrip("\n")
         # The sample data is all GSM-7, so any other character comes from the fixed text.
         odd = {c for c in text if c not in GSM7_BASIC and c not in GSM7_EXT}
         assert not odd, f"{purpose}.{lang} [{kind}]: not GSM-7: {odd}"
@@ -457,10 +463,15 @@ def lookup(name: str) -> str | None:
 
 def engine_text(name: str, context: dict[str, Any]) -> str:
     """The draft as the engine renders it, in the golden files' shape."""
-    draft = ENGINE.render(lookup, name, context, name.split("/")[0])
-    if draft.subject is not None:
-        return f"Subject: {draft.subject}\n\n{draft.body}\n"
-    return draft.body + "\n"
+    channel = name.split("/")[0]
+    draft = ENGINE.render(lookup, name, context, channel)
+    if draft.subject is None:
+        return draft.body + "\n"
+    text = f"Subject: {draft.subject}\n\n{draft.body}\n"
+    if channel == "coffee":
+        by_sms = ENGINE.render(lookup, name, context, channel, by_sms=True)
+        text += f"\n--- by SMS ---\n{by_sms.body}\n"
+    return text
 
 
 def render_text(name: str, context: dict[str, Any]) -> str:

@@ -203,13 +203,19 @@ def _error(exc: BaseException, name: str) -> ConfigError:
 
 
 def render(
-    lookup: Callable[[str], str | None], name: str, context: dict[str, Any], channel: str
+    lookup: Callable[[str], str | None],
+    name: str,
+    context: dict[str, Any],
+    channel: str,
+    *,
+    by_sms: bool = False,
 ) -> Draft:
     """Renders template ``name`` over ``context``; template errors are ``ConfigError``.
 
     Email and coffee templates give ``subject`` and ``body`` blocks (anything
     outside them is dropped, but top-level ``{% set %}`` still runs first);
-    SMS and call templates are the text itself.
+    SMS and call templates are the text itself. ``by_sms``: a coffee invitation
+    going out by SMS uses the template's short ``{% block sms %}`` when it has one.
     """
     from jinja2 import TemplateNotFound
 
@@ -234,7 +240,8 @@ def render(
                         "coffee templates give a subject block and a body block"
                     )
                 subject = " ".join("".join(ctx.blocks["subject"][0](ctx)).split())
-                body = _tidy("".join(ctx.blocks["body"][0](ctx)))
+                text = "sms" if by_sms and "sms" in ctx.blocks else "body"
+                body = _tidy("".join(ctx.blocks[text][0](ctx)))
             else:
                 body = _tidy(whole)
         except CrmError:
@@ -306,7 +313,8 @@ def compose(
     context = build_context(
         client, touchpoints, item, settings, today, render_lang, purpose, channel, steps=steps
     )
-    draft = render(lookup, name, context, channel)
+    by_sms = channel == "coffee" and send_by == "sms"
+    draft = render(lookup, name, context, channel, by_sms=by_sms)
     # The user's own name and the scheduler's line are never a private note's words.
     public = (
         settings.my_name,
