@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -53,23 +53,9 @@ def _demo_book() -> tuple[list[Client], list[Touchpoint], Settings]:
             ClientInput(name=sample.name, **sample.options), clients, settings, TODAY
         )
         clients.append(client)
-        for days_ago, channel, direction, note, flags in sample.history:
-            when = TODAY - timedelta(days=days_ago)
-            follow = next((f for f in flags if f.startswith("follow_up:")), None)
-            touchpoints.append(
-                Touchpoint(
-                    id=f"t{len(touchpoints) + 1}",
-                    client_id=client.id,
-                    date=when,
-                    channel=channel,
-                    direction=direction,
-                    note=note,
-                    needs_reply="needs_reply" in flags,
-                    incident="incident" in flags,
-                    private="private" in flags,
-                    follow_up=when + timedelta(days=int(follow.split(":")[1])) if follow else None,
-                )
-            )
+        for tp in sample.touchpoints(client.id, TODAY):
+            tp.id = f"t{len(touchpoints) + 1}"
+            touchpoints.append(tp)
     return clients, touchpoints, settings
 
 

@@ -6,7 +6,6 @@ import json
 import shlex
 import tempfile
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -17,7 +16,6 @@ from crm_cli.cli.output import err, out, table
 from crm_cli.cli.plan import render_due
 from crm_cli.core.clientform import ClientInput, new_client
 from crm_cli.core.demo_book import ARCHIVED, DEMO_SETTINGS, demo_clients
-from crm_cli.core.models import Touchpoint
 from crm_cli.core.scheduler import plan_day
 from crm_cli.core.settings import settings_from_dict
 from crm_cli.errors import UsageError
@@ -41,25 +39,7 @@ def _build(home: Path, config: Path, today_text: str | None) -> None:
             if sample.name in ARCHIVED:
                 client = replace(client, archived=True)
             book.add_client(client)
-            for days_ago, channel, direction, note, flags in sample.history:
-                when = today - timedelta(days=days_ago)
-                follow = next((f for f in flags if f.startswith("follow_up:")), None)
-                book.add_touchpoint(
-                    Touchpoint(
-                        id="",
-                        client_id=client.id,
-                        date=when,
-                        channel=channel,
-                        direction=direction,
-                        note=note,
-                        needs_reply="needs_reply" in flags,
-                        incident="incident" in flags,
-                        private="private" in flags,
-                        follow_up=when + timedelta(days=int(follow.split(":")[1]))
-                        if follow
-                        else None,
-                    )
-                )
+            book.add_touchpoints(sample.touchpoints(client.id, today))
 
 
 def demo(

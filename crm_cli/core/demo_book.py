@@ -12,6 +12,8 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from crm_cli.core.models import Touchpoint
+
 DEMO_SETTINGS: dict[str, Any] = {
     "my_name": "Chiara Lombardi",
     "signature": "Chiara — Bottega Lombardi, via Saragozza 12, Bologna",
@@ -28,6 +30,28 @@ class DemoClient:
     # (days ago, channel, direction, note, flags) — flags among needs_reply,
     # incident, private, and "follow_up:+N" (days after the touchpoint).
     history: list[tuple[int, str, str, str, tuple[str, ...]]] = field(default_factory=list)
+
+    def touchpoints(self, client_id: str, today: date) -> list[Touchpoint]:
+        """The history as touchpoints dated from ``today`` (ids left for the store)."""
+        found = []
+        for days_ago, channel, direction, note, flags in self.history:
+            when = today - timedelta(days=days_ago)
+            follow = next((f for f in flags if f.startswith("follow_up:")), None)
+            found.append(
+                Touchpoint(
+                    id="",
+                    client_id=client_id,
+                    date=when,
+                    channel=channel,
+                    direction=direction,
+                    note=note,
+                    needs_reply="needs_reply" in flags,
+                    incident="incident" in flags,
+                    private="private" in flags,
+                    follow_up=when + timedelta(days=int(follow.split(":")[1])) if follow else None,
+                )
+            )
+        return found
 
 
 def demo_clients(today: date) -> list[DemoClient]:
@@ -273,10 +297,6 @@ def demo_clients(today: date) -> list[DemoClient]:
             [(900, "email", "out", "Chiuso il conto: si è trasferito all'estero", ())],
         ),
     ]
-
-
-def history_dates(today: date, days_ago: int) -> date:
-    return today - timedelta(days=days_ago)
 
 
 ARCHIVED = ("Roberto Esposito",)
