@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 import vobject
 from conftest import FIXED_DATE, Crm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_cli.cli.plan import _fill, _fill_ascii
 
 TODAY = date.fromisoformat(FIXED_DATE)  # a Monday
 REASONS = ["reply", "recovery", "follow-up", "birthday", "check-in", "anniversary"]
@@ -436,3 +440,21 @@ def test_demo_shows_the_book_the_plan_and_a_draft(crm: Crm, tmp_path: Path) -> N
         "",
     ]
     assert "Chiara — Bottega Lombardi, via Saragozza 12, Bologna" in lines[at:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1), max_size=30),
+    st.integers(20, 100),
+    st.integers(0, 6),
+)
+def test_detail_lines_are_filled_the_same_on_the_fast_path(
+    words: list[str], width: int, indent: int
+) -> None:
+    first, rest = " " * indent, " " * (indent + 2)
+    room = width - len(rest)
+    words = [w[:room] for w in words]  # the fast path takes words that fit a line
+    lines = _fill_ascii(" ".join(words), width, first, rest)
+    assert lines == _fill(words, width, first, rest)
+    assert all(len(line) <= width for line in lines)
+    assert " ".join(line.strip() for line in lines) == " ".join(words)

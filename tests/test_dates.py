@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from crm_cli.core.dates import (
@@ -648,3 +648,25 @@ def test_rrule_fragments_parse_or_refuse_cleanly(parts: list[str], d: date) -> N
     next_date = cadence.next_after(d)
     assert next_date is None or next_date > d
     assert 1.0 <= cadence.approx_days() <= 3652.5
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dates(date(1, 1, 1), date(9999, 12, 31)),
+    st.integers(1, 400),
+    st.sampled_from(["days", "weeks", "months", "years"]),
+)
+@example(date(2024, 1, 31), 1, "months")  # the end of a leap February
+@example(date(2025, 1, 31), 13, "months")
+@example(date(2024, 2, 29), 1, "years")
+@example(date(9999, 12, 1), 1, "months")  # no next date
+def test_cadence_steps_match_dateutil(start: date, n: int, unit: str) -> None:
+    """Months and years are added by hand (10x faster): exactly as relativedelta adds them,
+    31 Jan + 1 month being the end of February, and None past year 9999."""
+    from dateutil.relativedelta import relativedelta
+
+    try:
+        expected: date | None = start + relativedelta(**{unit: n})
+    except (OverflowError, ValueError):
+        expected = None
+    assert Cadence("interval", n, unit).next_after(start) == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,11 +17,13 @@ from crm_cli.core.scheduler import (
     LAPSE_DAYS,
     REASONS,
     BookView,
+    Hint,
     Item,
     agenda,
     items_for_client,
     next_items,
     plan_day,
+    screen,
     upcoming,
 )
 from crm_cli.core.settings import Settings
@@ -804,3 +807,101 @@ def test_birthdays_and_anniversaries_match_a_brute_force(
             if year > anchor.year:
                 expected.add(("anniversary", day))
     assert {(i.reason, i.due) for i in items} == expected
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+@st.composite
+def screened_books(draw: st.DrawFn) -> tuple[BookView, date]:
+    """``books()`` with some clients archived, not to be contacted, or snoozed."""
+    v, today = draw(books())
+    clients = []
+    for c in v.clients:
+        flag = draw(st.sampled_from([None, None, "archived", "do_not_contact"]))
+        clients.append(replace(c, **{flag: True}) if flag else c)
+    snoozes = {
+        c.id: Snooze(c.id, today + days(draw(st.integers(-5, 30))))
+        for c in clients
+        if draw(st.integers(0, 3)) == 0
+    }
+    return BookView(clients, v.summaries, snoozes, v.steps), today
+
+
+def _screened(v: BookView, today: date, horizon: date) -> BookView:
+    hints = [Hint.of(c, v.summaries.get(c.id)) for c in v.clients]
+    kept = screen(hints, v.snoozes, v.steps, SETTINGS, today, horizon)
+    return BookView(
+        [c for c in v.clients if c.id in kept],
+        {cid: s for cid, s in v.summaries.items() if cid in kept},
+        v.snoozes,
+        v.steps,
+    )
+
+
+@FAST
+@given(screened_books(), st.integers(1, 400))
+def test_the_screen_never_hides_a_client_with_something_due(
+    book: tuple[BookView, date], span: int
+) -> None:
+    v, today = book
+    horizon = today + days(span - 1)
+    kept = _screened(v, today, horizon)
+    assert upcoming(kept, SETTINGS, today, span) == upcoming(v, SETTINGS, today, span)
+    assert plan_day(_screened(v, today, today), SETTINGS, today) == plan_day(v, SETTINGS, today)
+
+
+def test_the_screen_leaves_out_who_has_nothing_due() -> None:
+    quiet = client("quiet", cadence="4 weeks")  # contacted yesterday
+    late = client("late", cadence="4 weeks")  # five weeks ago
+    asked = client("asked")  # an open request, no cadence
+    birthday = client("bday", birthday="1980-03-01")  # three days ago: still shown
+    old = client("old", archived=True, cadence="1 week")
+    history = [
+        tp(TODAY - days(1), cid="quiet"),
+        tp(TODAY - days(35), cid="late"),
+        tp(TODAY - days(40), cid="old"),
+        tp(TODAY - days(2), "email", "in", cid="asked", needs_reply=True),
+    ]
+    v = view([quiet, late, asked, birthday, old], history)
+    hints = [Hint.of(c, v.summaries.get(c.id)) for c in v.clients]
+    assert screen(hints, {}, [], SETTINGS, TODAY, TODAY) == {"late", "asked", "bday"}
+    # A week ahead the quiet client is still quiet; snoozed past the horizon, late is out.
+    snoozed = {"late": Snooze("late", TODAY + days(10))}
+    ahead = screen(hints, snoozed, [], SETTINGS, TODAY, TODAY + days(6))
+    assert ahead == {"asked", "bday"}
+
+
+def _kept(c: Client, history: Sequence[Touchpoint], horizon: date, **kw: Any) -> tuple[bool, bool]:
+    """(kept by the screen, has an item by horizon) for one client."""
+    v = view([c], history, **kw)
+    hint = Hint.of(c, v.summaries.get(c.id))
+    kept = c.id in screen([hint], v.snoozes, v.steps, SETTINGS, TODAY, horizon)
+    return kept, bool(upcoming(v, SETTINGS, TODAY, (horizon - TODAY).days + 1))
+
+
+@pytest.mark.parametrize("cadence", CADENCES)
+@pytest.mark.parametrize("span", [1, 7])
+def test_the_screen_agrees_with_the_plan_on_every_last_contact_day(
+    cadence: str | None, span: int
+) -> None:
+    # Every day of the year before today, so each cadence's boundary is crossed.
+    for ago in range(0, 370):
+        c = client(cadence=cadence, tier="B", since=TODAY - days(400))
+        kept, has = _kept(c, [tp(TODAY - days(ago))], TODAY + days(span - 1))
+        assert kept == has, (cadence, ago)
+
+
+@pytest.mark.parametrize("span", [1, 7, 400])
+def test_the_screen_agrees_with_the_plan_on_birthdays_and_anniversaries(span: int) -> None:
+    horizon = TODAY + days(span - 1)
+    for offset in range(-12, 12):
+        day = TODAY + days(offset)
+        for c in (
+            client(birthday=f"--{day.month:02d}-{day.day:02d}"),
+            client(birthday=f"1970-{day.month:02d}-{day.day:02d}"),
+            client(since=day.replace(year=day.year - 3)),
+        ):
+            for snooze in (None, Snooze(c.id, TODAY + days(3))):
+                kept, has = _kept(c, [], horizon, snoozes=[snooze] if snooze else [])
+                assert kept == has, (c.birthday, c.since, offset, snooze)

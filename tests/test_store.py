@@ -595,6 +595,28 @@ def test_a_corrupt_touchpoint_is_reported_by_the_commands_that_read_it(
         )
 
 
+@pytest.mark.parametrize(
+    ("kind", "table", "field", "value"),
+    [
+        (BOOK, "clients", "since", "last spring"),
+        (SUMM, "summaries", "last_contact", "last week"),
+    ],
+)
+def test_a_corrupt_record_is_named_by_the_morning_plan(
+    book_with_backups: Crm, home: Path, kind: str, table: str, field: str, value: str
+) -> None:
+    # `due` and `agenda` read most records only in part: a bad one must still be named.
+    path = home / where(home, kind)
+    data = json.loads(path.read_bytes())
+    data[table]["1"][field] = value
+    path.write_text(json.dumps(data))
+    for args in (["due", "--date", FIXED_DATE], ["agenda", "--from", FIXED_DATE]):
+        message = book_with_backups.fail(*args)
+        assert message.startswith(
+            f"the book {path} is damaged (record 1 of its {table} table is invalid: "
+        ), message
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_corrupt_file_without_backups(crm: Crm, home: Path, kind: str) -> None:
     crm.add("Mario Rossi")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from conftest import FIXED_DATE, Crm
 import crm_cli.store as store
 from crm_cli.cli.app import COMMANDS, load_commands
 from crm_cli.core.models import CHANNELS_LOG, Client, Touchpoint
+from crm_cli.core.scheduler import Hint
 from crm_cli.core.summary import ClientSummary, summarise
 from crm_cli.store import BACKUP_DIR, BOOK_FILE, HISTORY_DIR, RECENT_DIR, SUMMARY_FILE, open_book
 
@@ -315,6 +317,50 @@ def test_a_read_only_command_repairs_stale_digests(
     files = {p: p.read_bytes() for p in home.rglob("*.json")}
     crm.ok(*args)
     assert {p: p.read_bytes() for p in home.rglob("*.json")} == files
+
+
+def test_the_plan_screen_reads_the_records_as_the_clients_are_built(home: Path) -> None:
+    build_book(home, clients=12, bulk=150, singles=10)
+    with open_book(home, write=True) as book:
+        edits = {
+            "c01": {"cadence": "2 weeks", "tier": "A", "birthday": "--03-05"},
+            "c02": {"archived": True},
+            "c03": {"do_not_contact": True, "birthday": "1980-02-29"},
+            "c04": {"cadence": "RRULE:FREQ=MONTHLY;BYDAY=1MO", "tier": "C"},
+        }
+        book.update_clients([replace(book.client(cid), **kw) for cid, kw in edits.items()])
+    with open_book(home) as book:
+        summaries = book.summaries()
+        built = [Hint.of(c, summaries.get(c.id)) for c in book.clients(ordered=False)]
+    assert any(h.open for h in built) and any(not h.open for h in built)
+    assert any(h.last_contact is None for h in built)  # the two without history
+    with open_book(home) as book:  # a fresh open: the hints come from the raw records
+        assert book.hints() == built
+        assert book.clients_of({"c01", "c05"}) == [book.client("c01"), book.client("c05")]
+        assert book.summaries_of({"c01", "c11"}) == {"c01": summaries["c01"]}
+
+
+def test_digests_are_stored_compactly_and_the_earlier_form_still_reads(
+    crm: Crm, home: Path
+) -> None:
+    build_book(home, clients=10, bulk=120, singles=5)
+    path = home / SUMMARY_FILE
+    data = json.loads(path.read_bytes())
+    docs = list(data["summaries"].values())
+    # The last outbound contacts as "id date channel" marks; last_out derived from them.
+    assert all("last_out" not in d and "last_out_channels" not in d for d in docs)
+    assert all(isinstance(m, str) and len(m.split()) == 3 for d in docs for m in d["last_outs"])
+    with open_book(home) as book:
+        expected = book.summaries()
+    # The form of the first release: objects, and last_out with its channels spelled out.
+    for doc in docs:
+        full = _stored(expected[doc["client_id"]])
+        doc["last_outs"] = full["last_outs"]
+        doc.update(last_out=full["last_out"], last_out_channels=full["last_out_channels"])
+    path.write_text(json.dumps(data))
+    with open_book(home) as book:
+        assert book.summaries() == expected
+    assert doctor(crm)["summaries_differed"] == 0
 
 
 def test_back_dated_logs_keep_the_digests_exact(crm: Crm, home: Path) -> None:

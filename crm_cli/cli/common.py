@@ -52,16 +52,20 @@ def book(write: bool = False) -> Iterator[Book]:
         yield opened
 
 
-def book_view(book: Book) -> BookView:
-    """Everything the scheduler reads, from one open book."""
-    from crm_cli.core.scheduler import BookView
+def book_view(book: Book, settings: Settings, today: date, horizon: date) -> BookView:
+    """What the scheduler reads to plan ``today`` .. ``horizon``, from one open book.
 
-    return BookView(
-        clients=book.clients(ordered=False),
-        summaries=book.summaries(),
-        snoozes=book.snoozes(),
-        steps=book.steps(),
-    )
+    Clients the screen shows to have nothing due by ``horizon`` are left out, so
+    their records and digests are never parsed (most of a large book, most days).
+    """
+    from crm_cli.core.scheduler import BookView, screen
+
+    snoozes, steps = book.snoozes(), book.steps()
+    hints = book.hints()
+    if hints is None:  # a malformed record: plan everyone, and the parse names it
+        return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps)
+    wanted = screen(hints, snoozes, steps, settings, today, horizon)
+    return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps)
 
 
 def client_view(book: Book, client: Client) -> BookView:

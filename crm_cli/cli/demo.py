@@ -62,7 +62,7 @@ def demo(
         last = book.last_contacts()
         count = sum(s.count for s in book.summaries().values())
         settings = settings_from_dict(DEMO_SETTINGS, source="demo settings")
-        items = plan_day(common.book_view(book), settings, today)
+        items = plan_day(common.book_view(book, settings, today, today), settings, today)
         first = items[0] if items else None
         if first is not None:
             client = book.client(first.client_id)

@@ -304,7 +304,7 @@ def drafts(
     today = common.today(date_)
     with common.book() as book:
         clients = {c.id: c for c in book.clients()}
-        items = plan_day(common.book_view(book), settings, today)
+        items = plan_day(common.book_view(book, settings, today, today), settings, today)
         material = {i.client_id: _client_material(book, i.client_id) for i in items}
     rows: list[list[str]] = []
     notes: list[list[str]] = []  # per row: further files, warnings, why it was not drafted

@@ -66,9 +66,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
     total = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
     cells = [[" ".join(str(v).split()) for v in row] for row in rows]
     widths = [_width(h) for h in headers]
-    for row in cells:
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], _width(value))
+    for i, column in enumerate(zip(*cells, strict=True)):
+        # A column of ASCII text (the usual) is measured by len, in one pass.
+        measure = len if all(map(str.isascii, column)) else _width
+        widths[i] = max(widths[i], *map(measure, column))
     gap = 2
     over = sum(widths) + gap * (len(widths) - 1) - total
     shrinkable = list(shrink) or list(range(len(widths)))
@@ -82,7 +83,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
         over -= cut
     lines = []
     for row in [list(headers), *cells]:
-        parts = [_clip(v, widths[i]) for i, v in enumerate(row)]
-        padded = [p + " " * (widths[i] - _width(p)) for i, p in enumerate(parts)]
+        padded = []
+        for value, room in zip(row, widths, strict=True):
+            if value.isascii() and len(value) <= room:  # most cells: no clipping to measure
+                padded.append(value.ljust(room))
+            else:
+                part = _clip(value, room)
+                padded.append(part + " " * (room - _width(part)))
         lines.append((" " * gap).join(padded).rstrip())
     return "\n".join(lines)

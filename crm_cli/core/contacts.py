@@ -36,6 +36,8 @@ _UNDECOMPOSED = str.maketrans(
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used for matching ('Zoë' ~ 'zoe', 'Łukasz' ~ 'lukasz')."""
+    if text.isascii():  # nothing to decompose: the common case, 10x cheaper
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(
         _UNDECOMPOSED

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from crm_cli.core.contacts import fold
 from crm_cli.core.dates import Cadence, birthday_in_year, parse_cadence
@@ -35,12 +35,14 @@ from crm_cli.errors import InvalidValue
 __all__ = [
     "REASONS",
     "BookView",
+    "Hint",
     "Item",
     "agenda",
     "client_cadence",
     "items_for_client",
     "next_items",
     "plan_day",
+    "screen",
     "sort_key",
     "upcoming",
 ]
@@ -105,15 +107,32 @@ class _Rhythm:
     (~0.2 ms); clients share cadences and last-contact days, so answers are kept.
     """
 
-    __slots__ = ("_next", "cadence", "days", "min_days")
+    __slots__ = ("_next", "cadence", "days", "label", "max_days", "min_days")
 
     def __init__(self, cadence: Cadence) -> None:
         self.cadence = cadence
+        self.label = cadence.canonical()
         self.days = cadence.approx_days()
-        # The shortest gap next_after can give: lets clients far from due skip it.
+        # The shortest and longest gaps next_after can give: between them, clients
+        # far from due or long overdue are told apart without computing the date.
+        interval = cadence.kind == "interval"
         shortest = {"days": 1, "weeks": 7, "months": 28, "years": 365}.get(cadence.unit, 1)
-        self.min_days = cadence.n * shortest if cadence.kind == "interval" else 1
+        longest = {"days": 1, "weeks": 7, "months": 31, "years": 366}.get(cadence.unit, 1)
+        self.min_days = cadence.n * shortest if interval else 1
+        self.max_days = cadence.n * longest if interval else None
         self._next: dict[date, date | None] = {}
+
+    def due_by(self, base: date, horizon: date) -> bool:
+        """Whether a check-in may fall due by ``horizon`` (True when unsure, e.g. the
+        date would pass year 9999): the screen's cheap form of ``_check_in_due``."""
+        if self.cadence.kind == "never":
+            return False
+        days = (horizon - base).days
+        if days < self.min_days:
+            return False
+        if self.max_days is not None and days >= self.max_days:
+            return True
+        return _check_in_due(self, base, horizon) is not None
 
     def next_after(self, last: date) -> date | None:
         try:
@@ -136,8 +155,12 @@ _DEFAULT_RHYTHM = _Rhythm(Cadence("interval", 8, "weeks"))
 
 
 def _client_rhythm(client: Client, settings: Settings) -> _Rhythm:
-    own = _rhythm(client.cadence) if client.cadence else None
-    return own or _rhythm(settings.tier_cadence(client.tier)) or _DEFAULT_RHYTHM
+    return _rhythm_of(client.cadence, client.tier, settings)
+
+
+def _rhythm_of(cadence: str | None, tier: str | None, settings: Settings) -> _Rhythm:
+    own = _rhythm(cadence) if cadence else None
+    return own or _rhythm(settings.tier_cadence(tier)) or _DEFAULT_RHYTHM
 
 
 def client_cadence(client: Client, settings: Settings) -> Cadence:
@@ -438,14 +461,19 @@ def _anniversaries(b: _Builder, summary: ClientSummary, horizon: date, not_befor
         )
 
 
+def _check_in_due(rhythm: _Rhythm, base: date | None, horizon: date) -> date | None:
+    """The day a check-in falls due if that is on or before ``horizon``, else None."""
+    if rhythm.cadence.kind == "never" or base is None or (horizon - base).days < rhythm.min_days:
+        return None
+    due = rhythm.next_after(base)
+    return due if due is not None and due <= horizon else None
+
+
 def _check_in(
     b: _Builder, summary: ClientSummary, rhythm: _Rhythm, base: date | None, horizon: date
 ) -> None:
-    cadence = rhythm.cadence
-    if cadence.kind == "never" or base is None or (horizon - base).days < rhythm.min_days:
-        return
-    due = rhythm.next_after(base)
-    if due is None or due > horizon:
+    due = _check_in_due(rhythm, base, horizon)
+    if due is None:
         return
     overdue = (b.today - due).days
     if summary.last_contact is None:
@@ -453,7 +481,7 @@ def _check_in(
     else:
         ago = (b.today - base).days
         detail = f"last contact {base.isoformat()} ({_plural(ago, 'day')} ago)"
-    detail += f", cadence {cadence.canonical()}"
+    detail += f", cadence {rhythm.label}"
     wanted: tuple[str, ...] = ()
     outs = summary.last_out_channels
     if len(outs) == 2 and outs[0] == outs[1] != "coffee" and "coffee" in b.reach.allowed:
@@ -531,11 +559,118 @@ def _drop_redundant_check_in(b: _Builder, today: date) -> None:
     listing both would send the user to the same person twice. A check-in
     further ahead stays (the answer moves it, and a look-ahead shows where).
     """
+    if len(b.items) < 2:
+        return  # the common case: one item, nothing to fold
     check_ins = [i for i in b.items if i.reason == "check-in" and i.due <= today]
     if check_ins and any(
         i.reason in ("reply", "recovery", "follow-up") and i.due <= today for i in b.items
     ):
         b.items.remove(check_ins[0])
+
+
+# --------------------------------------------------------------------------- screening
+
+
+class Hint(NamedTuple):
+    """The few facts that decide whether a client can have anything due.
+
+    The store reads them straight from its records, so that on a morning when
+    most of 5,000 clients have nothing due, their records and digests are never
+    turned into objects nor planned. A screen, not a rule: :func:`screen` keeps
+    every client for whom :func:`items_for_client` could return an item.
+    """
+
+    client_id: str
+    since: date
+    last_contact: date | None = None
+    cadence: str | None = None
+    tier: str | None = None
+    birthday: str | None = None
+    open: bool = False  # an open request, incident or promise
+    inactive: bool = False  # archived or do-not-contact
+
+    @classmethod
+    def of(cls, client: Client, summary: ClientSummary | None) -> Hint:
+        """The hint of a client already built (the store reads it from the records)."""
+        summary = summary or ClientSummary(client.id)
+        return cls(
+            client.id,
+            client.since,
+            summary.last_contact,
+            client.cadence,
+            client.tier,
+            client.birthday,
+            bool(summary.open_requests or summary.open_incidents or summary.open_promises),
+            client.archived or client.do_not_contact,
+        )
+
+
+def screen(
+    hints: Iterable[Hint],
+    snoozes: dict[str, Snooze],
+    steps: Iterable[PlannedStep],
+    settings: Settings,
+    today: date,
+    horizon: date,
+) -> set[str]:
+    """Ids of the clients that may have an item due on or before ``horizon``.
+
+    The tests of :func:`items_for_client` in its order, minus those that need
+    the whole client (channels) or digest (what an outbound contact already
+    cleared): they can only remove items, so the screen errs on the safe side.
+    Runs for every client of the book, hence the local memos.
+    """
+    stepped = {step.client_id for step in steps if not step.stopped}
+    rhythms: dict[tuple[str | None, str | None], _Rhythm] = {}
+    # The (month, day) pairs a birthday or anniversary may show on, unsnoozed.
+    window = _window(today - timedelta(days=LAPSE_DAYS - 1), horizon)
+    kept: set[str] = set()
+    for hint in hints:
+        if hint.inactive:
+            continue
+        snooze = snoozes.get(hint.client_id)
+        until = snooze.until if snooze is not None and today < snooze.until else None
+        if until is not None and horizon < until:
+            continue
+        if hint.open or hint.client_id in stepped:
+            kept.add(hint.client_id)
+            continue
+        key = (hint.cadence, hint.tier)
+        rhythm = rhythms.get(key)
+        if rhythm is None:
+            rhythm = rhythms[key] = _rhythm_of(hint.cadence, hint.tier, settings)
+        shown_from, near = (today, window) if until is None else (until, None)
+        if rhythm.due_by(hint.last_contact or hint.since, horizon) or _yearly_event(
+            hint, shown_from, horizon, near
+        ):
+            kept.add(hint.client_id)
+    return kept
+
+
+def _yearly_event(
+    hint: Hint, shown_from: date, horizon: date, window: frozenset[tuple[int, int]] | None
+) -> bool:
+    """Whether a birthday or an anniversary can be shown between ``shown_from`` and
+    ``horizon`` (one that fell up to 6 days before ``shown_from`` still shows).
+
+    ``window``, the month-days around those days, rules most clients out with a
+    set look-up or two, before any date is computed.
+    """
+    since, birthday = hint.since, (hint.birthday or "").strip()
+    if window is not None:
+        days = [(since.month, since.day)]
+        if birthday:  # a stored birthday ends with MM-DD; anything else is checked below
+            try:
+                days.append((int(birthday[-5:-3]), int(birthday[-2:])))
+            except ValueError:
+                days = []
+        if days and all((m, 28 if (m, d) == (2, 29) else d) not in window for m, d in days):
+            return False
+    not_before = shown_from - timedelta(days=LAPSE_DAYS - 1)
+    if _yearly(since, since.month, since.day, not_before, horizon, since.year + 1):
+        return True
+    month_day = _month_day(birthday) if birthday else None
+    return month_day is not None and bool(_yearly(birthday, *month_day, not_before, horizon, 1))
 
 
 # --------------------------------------------------------------------------- the book

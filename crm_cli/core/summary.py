@@ -72,6 +72,15 @@ class OpenTouch:
             data["follow_up"] = self.follow_up.isoformat()
         return data
 
+    def mark_text(self) -> str:
+        """A mark as one short string, "t12 2026-11-23 email": how digests are stored."""
+        return f"{self.id} {self.date.isoformat()} {self.channel}"
+
+    @classmethod
+    def from_mark(cls, text: str) -> OpenTouch:
+        touch_id, day, channel = text.rsplit(" ", 2)  # date and channel hold no space
+        return cls(touch_id, date.fromisoformat(day), channel, None, False)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpenTouch:
         day = _date(data["date"])
@@ -127,17 +136,26 @@ class ClientSummary:
             items = data.get(key)
             return [OpenTouch.from_dict(o) for o in items] if items else []
 
+        # Stored digests keep the last outbound contacts as marks ("t12 2026-11-23
+        # email"), and last_out and its channels only through them: a third of the
+        # bytes, and of the objects, that every `crm due` parses.
+        marks = [
+            OpenTouch.from_mark(o) if isinstance(o, str) else OpenTouch.from_dict(o)
+            for o in data.get("last_outs") or ()
+        ]
+        last_out = data.get("last_out", marks[0].date if marks else None)
+        channels = data.get("last_out_channels")
         recent = data.get("recent")
         return cls(
             client_id=data["client_id"],
             last_contact=_date(data.get("last_contact")),
-            last_out=_date(data.get("last_out")),
-            last_out_channels=list(data.get("last_out_channels") or ()),
+            last_out=_date(last_out),
+            last_out_channels=[o.channel for o in marks] if channels is None else list(channels),
             open_requests=touches("open_requests"),
             open_incidents=touches("open_incidents"),
             open_promises=touches("open_promises"),
             count=int(data.get("count", 0)),
-            last_outs=touches("last_outs"),
+            last_outs=marks,
             recent=[Touchpoint.from_dict(t) for t in recent] if recent else [],
             private_notes=list(data.get("private_notes") or ()),
         )
