@@ -623,27 +623,33 @@ class Book:
         """
         from crm_cli.core.scheduler import Hint
 
-        digests = {doc.get("client_id"): doc for doc in self._summ.docs("summaries")}
+        fromiso = date.fromisoformat
+        # Empty lists are never stored (see _compact), so a key present means open items.
+        state: dict[Any, tuple[date | None, bool]] = {}
         hints = []
         try:
-            for doc in self._book.docs("clients"):
-                client_id = doc["id"]
-                digest = digests.get(client_id) or {}
+            for digest in self._summ.docs("summaries"):
                 last = digest.get("last_contact")
+                state[digest.get("client_id")] = (
+                    fromiso(last) if last else None,
+                    "open_requests" in digest
+                    or "open_incidents" in digest
+                    or "open_promises" in digest,
+                )
+            nothing = (None, False)
+            for doc in self._book.docs("clients"):
+                get = doc.get
+                last, is_open = state.get(doc["id"], nothing)
                 hints.append(
                     Hint(
-                        client_id,
-                        date.fromisoformat(doc["since"]),
-                        date.fromisoformat(last) if last else None,
-                        doc.get("cadence"),
-                        doc.get("tier"),
-                        doc.get("birthday"),
-                        bool(
-                            digest.get("open_requests")
-                            or digest.get("open_incidents")
-                            or digest.get("open_promises")
-                        ),
-                        bool(doc.get("archived") or doc.get("do_not_contact")),
+                        doc["id"],
+                        fromiso(doc["since"]),
+                        last,
+                        get("cadence"),
+                        get("tier"),
+                        get("birthday"),
+                        is_open,
+                        bool(get("archived") or get("do_not_contact")),
                     )
                 )
         except (KeyError, TypeError, ValueError, AttributeError):

@@ -20,7 +20,16 @@ from phonenumbers import PhoneNumberType
 from crm_cli.bench import SIZES, TODAY
 from crm_cli.bench.__main__ import main as bench_main
 from crm_cli.bench.generate import build, generate
-from crm_cli.bench.run import Row, Sample, _drafts_ok, build_report, ensure_book, render_table
+from crm_cli.bench.run import (
+    Job,
+    Row,
+    Sample,
+    _drafts_ok,
+    build_report,
+    ensure_book,
+    measure_all,
+    render_table,
+)
 from crm_cli.core.contacts import normalise_email
 from crm_cli.core.dates import parse_birthday, parse_cadence
 from crm_cli.store import open_book
@@ -285,3 +294,31 @@ def test_timed_processes_keep_their_bytecode_caches(
     env = child_env(tmp_path)
     assert env["PYTHONPYCACHEPREFIX"] == str(tmp_path / "pycache")
     assert not {"PYTHONDONTWRITEBYTECODE", "CRM_DEBUG", "CRM_HOME"} & env.keys()
+
+
+class _Recorder:
+    """A spawner that times nothing: it notes the order of the command lines."""
+
+    def __init__(self, failing: str) -> None:
+        self.calls: list[str] = []
+        self.failing = failing
+
+    def run(self, argv: list[str], env: dict[str, str]) -> tuple[Sample, str]:
+        self.calls.append(" ".join(argv))
+        if argv[0] == self.failing:
+            return Sample(1.0, code=1), "Error: broken"
+        return Sample(10.0 + len(self.calls)), ""
+
+
+def test_timed_runs_are_taken_in_turns_so_a_drifting_machine_weighs_on_every_row() -> None:
+    jobs = [
+        Job(name, size, name, lambda i, name=name: [name, str(i)], {})
+        for name, size in (("due", "D1"), ("broken", "D1"), ("due", "D2"))
+    ]
+    spawner = _Recorder(failing="broken")
+    rows = measure_all(jobs, 2, spawner, lambda _text: None)  # type: ignore[arg-type]
+    # Warm-ups first, then run 1 of each job, then run 2 of each: never D1's runs in a block.
+    assert spawner.calls == ["due 0", "broken 0", "due 0", "due 1", "due 1", "due 2", "due 2"]
+    assert [len(row.samples) for row in rows] == [2, 1, 2]
+    assert rows[1].samples[0].error == "Error: broken"
+    assert [s.ms for s in rows[0].samples] == [14.0, 16.0]

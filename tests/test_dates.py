@@ -670,3 +670,28 @@ def test_cadence_steps_match_dateutil(start: date, n: int, unit: str) -> None:
     except (OverflowError, ValueError):
         expected = None
     assert Cadence("interval", n, unit).next_after(start) == expected
+
+
+RULES = [
+    "FREQ=MONTHLY;BYDAY=1MO",
+    "FREQ=WEEKLY;INTERVAL=3;BYDAY=TU",
+    "FREQ=MONTHLY",  # the day of the month comes from the last contact
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+    "FREQ=WEEKLY;COUNT=3",
+    "FREQ=DAILY;INTERVAL=10;UNTIL=20270101",
+    "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(RULES), st.dates(date(1990, 1, 1), date(2040, 12, 31)))
+def test_rrule_cadences_step_as_dateutil_does(rule: str, last: date) -> None:
+    """The rule is parsed once and given each last contact as its start: the same
+    dates as a rule parsed afresh with that start."""
+    from datetime import datetime
+
+    from dateutil.rrule import rrulestr
+
+    fresh = rrulestr(rule, dtstart=datetime.combine(last, datetime.min.time()))
+    expected = next((d.date() for d in fresh if d.date() > last), None)
+    assert parse_cadence(f"RRULE:{rule}").next_after(last) == expected

@@ -430,27 +430,43 @@ class Job:
     accept: Callable[[int, str], bool] = lambda code, _last: code == 0
 
 
-def measure(job: Job, runs: int, spawner: Spawner, progress: Callable[[str], None]) -> Row:
-    row = Row(job.command, job.size, job.label)
+def measure_all(
+    jobs: list[Job], runs: int, spawner: Spawner, progress: Callable[[str], None]
+) -> list[Row]:
+    """Every job's warm-up, then its timed runs taken in turns: run 1 of every job,
+    then run 2 of every job, and so on.
 
-    def one(i: int) -> Sample:
+    A machine that slows down or speeds up during the minutes a benchmark takes
+    then weighs on every row alike, so the D2/D1 ratios compare like with like
+    (timed one row after the other, D1 and D2 were minutes apart).
+    """
+    rows = [Row(job.command, job.size, job.label) for job in jobs]
+
+    def one(job: Job, i: int) -> Sample:
         sample, last = spawner.run(job.argv(i), job.env)
         if not job.accept(sample.code, last):
             sample.error = last or f"exit code {sample.code}"
         return sample
 
-    warm = one(0)
-    if warm.error:
-        row.samples.append(warm)
-        progress(f"  {job.size:>4}  {job.label}: ERROR {warm.error}")
-        return row
-    row.samples.extend(one(i) for i in range(1, runs + 1))
-    result = row_result(row)
-    progress(
-        f"  {job.size:>4}  {job.label}: {_ms(result['median_ms'])} ms"
-        + (f"  {result['status']}" if result["status"] != "-" else "")
-    )
-    return row
+    live = []
+    for job, row in zip(jobs, rows, strict=True):
+        warm = one(job, 0)
+        if warm.error:
+            row.samples.append(warm)
+            progress(f"  {job.size:>4}  {job.label}: ERROR {warm.error}")
+        else:
+            live.append((job, row))
+    for i in range(1, runs + 1):
+        progress(f"  run {i} of {runs}")
+        for job, row in live:
+            row.samples.append(one(job, i))
+    for job, row in live:
+        result = row_result(row)
+        progress(
+            f"  {job.size:>4}  {job.label}: {_ms(result['median_ms'])} ms"
+            + (f"  {result['status']}" if result["status"] != "-" else "")
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------- books
@@ -780,7 +796,7 @@ def session(
         spawner = Spawner(scratch)
         say(f"timing {len(jobs)} commands, 1 warm-up + {runs} runs each, with {' '.join(crm)}")
         say(f"peak memory: {spawner.method}")
-        rows = [measure(job, runs, spawner, say) for job in jobs]
+        rows = measure_all(jobs, runs, spawner, say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     params = {

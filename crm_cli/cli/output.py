@@ -66,10 +66,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
     total = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
     cells = [[" ".join(str(v).split()) for v in row] for row in rows]
     widths = [_width(h) for h in headers]
+    ascii_only = all(map(str.isascii, headers))
     for i, column in enumerate(zip(*cells, strict=True)):
         # A column of ASCII text (the usual) is measured by len, in one pass.
-        measure = len if all(map(str.isascii, column)) else _width
-        widths[i] = max(widths[i], *map(measure, column))
+        ascii_column = all(map(str.isascii, column))
+        ascii_only &= ascii_column
+        widths[i] = max(widths[i], *map(len if ascii_column else _width, column))
+    natural = list(widths)
     gap = 2
     over = sum(widths) + gap * (len(widths) - 1) - total
     shrinkable = list(shrink) or list(range(len(widths)))
@@ -81,6 +84,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
         cut = min(over, widths[i] - floor)
         widths[i] -= cut
         over -= cut
+    if ascii_only and widths == natural:  # nothing to clip: one format call a row
+        line = (" " * gap).join(f"{{:<{width}}}" for width in widths)
+        return "\n".join(line.format(*row).rstrip() for row in [headers, *cells])
     lines = []
     for row in [list(headers), *cells]:
         padded = []

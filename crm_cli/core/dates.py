@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 
 from crm_cli.errors import InvalidValue
 
@@ -325,13 +327,18 @@ def _rule_parts(rule: str) -> dict[str, str]:
     return parts
 
 
+@lru_cache(maxsize=256)
+def _parsed_rule(text: str) -> Any:
+    from dateutil.rrule import rrulestr
+
+    return rrulestr(text, dtstart=datetime(2000, 1, 1))
+
+
 def _occurrences(rule: str, start: date, *, honour_limits: bool) -> Iterator[date]:
     """Dates of ``rule`` with dtstart ``start``, at least 50 years ahead (up to 9999).
 
     With ``honour_limits=False`` COUNT and UNTIL are dropped: the rule's rhythm only.
     """
-    from dateutil.rrule import rrulestr
-
     parts = _rule_parts(rule)
     if not honour_limits:
         parts.pop("COUNT", None)
@@ -349,7 +356,10 @@ def _occurrences(rule: str, start: date, *, honour_limits: bool) -> Iterator[dat
     text = ";".join(f"{key}={value}" for key, value in parts.items())
     dtstart = datetime.combine(start.replace(year=start.year + shift), time())
     try:
-        for occurrence in rrulestr(text, dtstart=dtstart):
+        # The rule is parsed once; replace() rebuilds it from the parsed parts with this
+        # dtstart (what rrulestr would give), for half the cost: 200 clients with an
+        # RRULE cadence are each moved by it on every `crm due`.
+        for occurrence in _parsed_rule(text).replace(dtstart=dtstart):
             yield occurrence.date().replace(year=occurrence.year - shift)
     except Exception as exc:  # dateutil signals a bad rule with assorted exception types
         raise _cadence_error(rule) from exc

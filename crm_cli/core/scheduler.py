@@ -22,7 +22,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from crm_cli.core.contacts import fold
@@ -58,7 +58,7 @@ LONG_STANDING_YEARS = 5  # from here an anniversary deserves a coffee or a call
 _NOTE_CHARS = 80
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: its __init__ would cost 10x, on thousands of items
 class Item:
     client_id: str
     client: str  # display name
@@ -202,23 +202,26 @@ def add_workdays(start: date, n: int, workdays: frozenset[int]) -> date:
 
 
 def is_local(client: Client, settings: Settings) -> bool:
-    if any(_fold(tag) == "local" for tag in client.tags):
+    if client.tags and any(_fold(tag) == "local" for tag in client.tags):
         return True
     mine = _fold(settings.city)
     return bool(mine) and mine == _fold(client.city or "")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Reach:
     allowed: tuple[str, ...]
     preferred: str | None
 
     def pick(self, *wanted: str | None) -> str:
         """The first allowed channel among ``wanted``, the preferred one, then the fallback."""
-        for channel in (*wanted, self.preferred, *FALLBACK):
-            if channel is not None and channel in self.allowed:
+        allowed = self.allowed
+        for channel in wanted:
+            if channel is not None and channel in allowed:
                 return channel
-        return "none"
+        if self.preferred is not None and self.preferred in allowed:
+            return self.preferred
+        return next((channel for channel in FALLBACK if channel in allowed), "none")
 
 
 def reach(client: Client, settings: Settings) -> _Reach:
@@ -304,10 +307,15 @@ class _Builder:
         self.today = today
         self.neglected = neglected
         self.items: list[Item] = []
+        self._reach: _Reach | None = None
 
-    @cached_property
+    @property
     def reach(self) -> _Reach:
-        return reach(self.client, self.settings)
+        # Computed once, when an item needs a channel (functools.cached_property
+        # takes a lock on every first access in Python 3.11: 1 us a client).
+        if self._reach is None:
+            self._reach = reach(self.client, self.settings)
+        return self._reach
 
     def add(
         self,
@@ -625,30 +633,37 @@ def screen(
     # The (month, day) pairs a birthday or anniversary may show on, unsnoozed.
     window = _window(today - timedelta(days=LAPSE_DAYS - 1), horizon)
     kept: set[str] = set()
-    for hint in hints:
-        if hint.inactive:
+    for client_id, since, last, cadence, tier, birthday, is_open, inactive in hints:
+        if inactive:
             continue
-        snooze = snoozes.get(hint.client_id)
+        snooze = snoozes.get(client_id) if snoozes else None
         until = snooze.until if snooze is not None and today < snooze.until else None
         if until is not None and horizon < until:
             continue
-        if hint.open or hint.client_id in stepped:
-            kept.add(hint.client_id)
+        if is_open or client_id in stepped:
+            kept.add(client_id)
             continue
-        key = (hint.cadence, hint.tier)
-        rhythm = rhythms.get(key)
+        rhythm = rhythms.get((cadence, tier))
         if rhythm is None:
-            rhythm = rhythms[key] = _rhythm_of(hint.cadence, hint.tier, settings)
+            rhythm = rhythms[cadence, tier] = _rhythm_of(cadence, tier, settings)
         shown_from, near = (today, window) if until is None else (until, None)
-        if rhythm.due_by(hint.last_contact or hint.since, horizon) or _yearly_event(
-            hint, shown_from, horizon, near
+        if rhythm.due_by(last or since, horizon) or _yearly_event(
+            since, birthday, shown_from, horizon, near
         ):
-            kept.add(hint.client_id)
+            kept.add(client_id)
     return kept
 
 
+def _outside(window: frozenset[tuple[int, int]], month: int, day: int) -> bool:
+    return (month, 28 if month == 2 and day == 29 else day) not in window
+
+
 def _yearly_event(
-    hint: Hint, shown_from: date, horizon: date, window: frozenset[tuple[int, int]] | None
+    since: date,
+    birthday: str | None,
+    shown_from: date,
+    horizon: date,
+    window: frozenset[tuple[int, int]] | None,
 ) -> bool:
     """Whether a birthday or an anniversary can be shown between ``shown_from`` and
     ``horizon`` (one that fell up to 6 days before ``shown_from`` still shows).
@@ -656,16 +671,15 @@ def _yearly_event(
     ``window``, the month-days around those days, rules most clients out with a
     set look-up or two, before any date is computed.
     """
-    since, birthday = hint.since, (hint.birthday or "").strip()
-    if window is not None:
-        days = [(since.month, since.day)]
-        if birthday:  # a stored birthday ends with MM-DD; anything else is checked below
-            try:
-                days.append((int(birthday[-5:-3]), int(birthday[-2:])))
-            except ValueError:
-                days = []
-        if days and all((m, 28 if (m, d) == (2, 29) else d) not in window for m, d in days):
+    birthday = (birthday or "").strip()
+    if window is not None and _outside(window, since.month, since.day):
+        if not birthday:
             return False
+        try:  # a stored birthday ends with MM-DD; anything else is checked below
+            if _outside(window, int(birthday[-5:-3]), int(birthday[-2:])):
+                return False
+        except ValueError:
+            pass
     not_before = shown_from - timedelta(days=LAPSE_DAYS - 1)
     if _yearly(since, since.month, since.day, not_before, horizon, since.year + 1):
         return True
