@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_a_client_survives_json(client: Client) -> None:
 
 
 @FAST
-@given(TOUCHPOINTS.map(lambda t: Touchpoint(**{**t.__dict__, "id": "t7"})))
+@given(TOUCHPOINTS.map(lambda t: replace(t, id="t7")))
 def test_a_touchpoint_survives_json(tp: Touchpoint) -> None:
     assert Touchpoint.from_dict(json.loads(json.dumps(tp.to_dict()))) == tp
 
@@ -88,10 +89,7 @@ def test_clients_and_touchpoints_survive_the_store(
         with open_book(home, write=True) as book:
             for client in clients:
                 book.add_client(client)
-            stored = [
-                book.add_touchpoint(Touchpoint(**{**tp.__dict__, "client_id": clients[0].id}))
-                for tp in tps
-            ]
+            stored = [book.add_touchpoint(replace(tp, client_id=clients[0].id)) for tp in tps]
         with open_book(home) as book:
             for client in clients:
                 assert book.client(client.id) == client

@@ -34,7 +34,7 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Client:
     id: str
     name: str
@@ -100,7 +100,7 @@ _CLIENT_KNOWN = frozenset(_CLIENT_FIELDS)
 _CLIENT_LISTS = ("emails", "phones", "mobiles", "tags", "prefers")
 
 
-@dataclass
+@dataclass(slots=True)
 class Touchpoint:
     id: str
     client_id: str
@@ -158,7 +158,7 @@ class Touchpoint:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Snooze:
     client_id: str
     until: date
@@ -172,7 +172,7 @@ class Snooze:
         return cls(data["client_id"], date.fromisoformat(data["until"]), data.get("reason"))
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedStep:
     """One step of a playbook started for a client: a dated follow-up."""
 

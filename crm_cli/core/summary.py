@@ -37,7 +37,7 @@ def _date(value: Any) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-@dataclass
+@dataclass(slots=True)
 class OpenTouch:
     """A request, incident or promise still open."""
 
@@ -95,7 +95,7 @@ class OpenTouch:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class ClientSummary:
     client_id: str
     last_contact: date | None = None  # latest non-note touchpoint, in or out
