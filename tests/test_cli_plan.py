@@ -14,7 +14,7 @@ from conftest import FIXED_DATE, Crm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_cli.cli.plan import _fill, _fill_ascii
+from crm_cli.cli.plan import _fill, _fill_ascii, _wrap
 
 TODAY = date.fromisoformat(FIXED_DATE)  # a Monday
 REASONS = ["reply", "recovery", "follow-up", "birthday", "check-in", "anniversary"]
@@ -458,3 +458,13 @@ def test_detail_lines_are_filled_the_same_on_the_fast_path(
     assert lines == _fill(words, width, first, rest)
     assert all(len(line) <= width for line in lines)
     assert " ".join(line.strip() for line in lines) == " ".join(words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(min_codepoint=9, max_codepoint=126), max_size=90), st.integers(0, 6))
+def test_a_detail_that_fits_one_line_is_that_line(text: str, indent: int) -> None:
+    first, rest = " " * indent, " " * (indent + 2)
+    words = text.split()
+    expected = _fill_ascii(" ".join(words), 78, first, rest) if words else []
+    if max(map(len, words), default=0) <= 78 - len(rest):
+        assert _wrap(text, 78, first, rest, max_lines=9) == expected

@@ -24,6 +24,15 @@ def _late(days: int) -> str:
 def _wrap(text: str, width: int, first: str, rest: str, max_lines: int) -> list[str]:
     """``textwrap.wrap`` counting terminal cells, not characters: a CJK note takes two
     cells a character and must still fit the line."""
+    if (
+        len(first) + len(text) <= width
+        and text.isascii()
+        and text.isprintable()
+        and "  " not in text
+        and text.strip() == text
+        and text
+    ):
+        return [first + text]  # most details: already one clean line that fits
     words = text.split()
     room = width - max(len(first), len(rest))
     if (text + first + rest).isascii() and max(map(len, words), default=0) <= room:

@@ -199,8 +199,10 @@ class PlannedStep:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlannedStep:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in _STEP_FIELDS}
         values["due"] = date.fromisoformat(values["due"])
         values["started"] = date.fromisoformat(values["started"])
         return cls(**values)
+
+
+_STEP_FIELDS = frozenset(f.name for f in fields(PlannedStep))
