@@ -72,11 +72,15 @@ from crm_cli.safefile import (
 )
 
 if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
-    from crm_cli.core.scheduler import Hint
+    from crm_cli.core.scheduler import Hint, PlanIndex
 
 SCHEMA_VERSION = 2
 BOOK_FILE = "book.json"
 SUMMARY_FILE = "summaries.json"
+# Derived from book.json and summaries.json at every write; no backups (it holds only
+# ids and dates, and copies would keep the ids of forgotten clients around).
+INDEX_FILE = "index.json"
+INDEX_VERSION = 1
 HISTORY_DIR = "history"
 RECENT_DIR = "recent"
 RECENT_SHARDS = 16
@@ -159,6 +163,9 @@ class BookStorage(Storage):
         self._data: dict[str, Any] | None = None
         self.dirty = False
         self.writes = 0  # bumped on every change: what was read from the data may be stale
+        # Size, mtime and inode of the file as read or last written (None: no file):
+        # what the plan index was built from is checked against it.
+        self.stamp: list[int] | None = None
 
     @property
     def loaded(self) -> bool:
@@ -179,8 +186,11 @@ class BookStorage(Storage):
 
     def _load(self) -> dict[str, Any]:
         try:
+            # Stamped before reading: a file replaced in between then fails the check.
+            self.stamp = _file_stamp(self.path)
             raw = self.path.read_bytes()
         except FileNotFoundError:
+            self.stamp = None
             return {}
         except IsADirectoryError:
             raise StoreError(f"{self.path} is a directory, not a book file") from None
@@ -222,6 +232,7 @@ class BookStorage(Storage):
 
         atomic_write(self.path, _encode(self._data), keep_previous)
         done.append((self.path, saved[0]))
+        self.stamp = _file_stamp(self.path)
         self.dirty = False
         rotate_backups(backups, self.prefix)
         return True
@@ -314,6 +325,11 @@ class _Part:
 
 def _shard(client_id: str) -> int:
     return zlib.crc32(client_id.encode()) % RECENT_SHARDS
+
+
+def _file_stamp(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def _stamp(path: Path) -> list[int]:
@@ -656,6 +672,47 @@ class Book:
             return None
         return hints
 
+    def _index_stamps(self) -> list[list[int] | None]:
+        return [self._book.storage.stamp, self._summ.storage.stamp]
+
+    def _write_index(self) -> None:
+        from crm_cli.core.scheduler import build_index
+
+        hints = self.hints()
+        path = self.home / INDEX_FILE
+        if hints is None:  # a damaged record: no index until it is mended
+            path.unlink(missing_ok=True)
+            return
+        index = build_index(hints)
+        data = {
+            "version": INDEX_VERSION,
+            "stamps": self._index_stamps(),
+            "groups": [
+                [cadence, tier, [base for base, _ in entries], [cid for _, cid in entries]]
+                for cadence, tier, entries in index.groups
+            ],
+            "always": index.always,
+            "yearly": index.yearly,
+        }
+        atomic_write(path, _encode(data))
+
+    def plan_index(self) -> PlanIndex | None:
+        """The plan index, if it was built from book.json and summaries.json exactly as
+        this command read them; None otherwise (missing, older, or a file changed)."""
+        from crm_cli.core.scheduler import PlanIndex
+
+        try:
+            data = _loads((self.home / INDEX_FILE).read_bytes())
+            if data.get("version") != INDEX_VERSION or data.get("stamps") != self._index_stamps():
+                return None
+            groups = [
+                (cadence, tier, list(zip(bases, ids, strict=True)))
+                for cadence, tier, bases, ids in data["groups"]
+            ]
+            return PlanIndex(groups, list(data["always"]), dict(data["yearly"]))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
     def clients_of(self, ids: set[str]) -> list[Client]:
         """The clients with these ids, in stored order, parsing no other record."""
         if self._clients is not None:
@@ -977,6 +1034,11 @@ class Book:
                 with contextlib.suppress(OSError):
                     restore(path, saved)
             raise
+        if done:
+            # Last, and allowed to fail: an index whose stamps do not match the files
+            # is never used (the plan then screens every client), never wrong.
+            with contextlib.suppress(OSError):
+                self._write_index()
         backups = self.home / BACKUP_DIR
         for client_id in self._forgotten:
             _purge_backups(backups, client_id)

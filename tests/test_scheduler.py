@@ -20,6 +20,8 @@ from crm_cli.core.scheduler import (
     Hint,
     Item,
     agenda,
+    build_index,
+    index_candidates,
     items_for_client,
     next_items,
     plan_day,
@@ -905,3 +907,48 @@ def test_the_screen_agrees_with_the_plan_on_birthdays_and_anniversaries(span: in
             for snooze in (None, Snooze(c.id, TODAY + days(3))):
                 kept, has = _kept(c, [], horizon, snoozes=[snooze] if snooze else [])
                 assert kept == has, (c.birthday, c.since, offset, snooze)
+
+
+# --------------------------------------------------------------------------- the plan index
+
+
+def _indexed(v: BookView, today: date, horizon: date) -> BookView:
+    index = build_index(Hint.of(c, v.summaries.get(c.id)) for c in v.clients)
+    kept = index_candidates(index, v.steps, SETTINGS, today, horizon)
+    return BookView(
+        [c for c in v.clients if c.id in kept],
+        {cid: s for cid, s in v.summaries.items() if cid in kept},
+        v.snoozes,
+        v.steps,
+    )
+
+
+@FAST
+@given(screened_books(), st.integers(1, 400))
+def test_the_index_never_hides_a_client_with_something_due(
+    book: tuple[BookView, date], span: int
+) -> None:
+    v, today = book
+    horizon = today + days(span - 1)
+    assert upcoming(_indexed(v, today, horizon), SETTINGS, today, span) == upcoming(
+        v, SETTINGS, today, span
+    )
+    assert plan_day(_indexed(v, today, today), SETTINGS, today) == plan_day(v, SETTINGS, today)
+
+
+@pytest.mark.parametrize("cadence", CADENCES)
+@pytest.mark.parametrize("span", [1, 7])
+def test_the_index_agrees_with_the_screen_on_every_last_contact_day(
+    cadence: str | None, span: int
+) -> None:
+    # A whole group sorted by last contact, one client a day: the binary search must
+    # stop exactly where the screen does.
+    since = TODAY - days(400)  # its anniversary is far from TODAY
+    clients = [client(f"c{ago}", cadence=cadence, tier="B", since=since) for ago in range(370)]
+    history = [tp(TODAY - days(ago), cid=f"c{ago}") for ago in range(370)]
+    v = view(clients, history)
+    horizon = TODAY + days(span - 1)
+    hints = [Hint.of(c, v.summaries.get(c.id)) for c in v.clients]
+    assert index_candidates(build_index(hints), [], SETTINGS, TODAY, horizon) == screen(
+        hints, {}, [], SETTINGS, TODAY, horizon
+    )

@@ -189,6 +189,8 @@ def test_a_command_reads_each_file_once_and_writes_each_at_most_once(
 ) -> None:
     book_with_backups.ok("edit", "mario", "--city", "Bologna", "--company", "Rossi Srl")
     written_files = {where(home, kind) for kind in written}
+    if written:  # any write ends with the plan index derived from the book and digests
+        written_files.add(store.INDEX_FILE)
     for counter in io_counts.values():
         counter.clear()
     book_with_backups.ok(*args)
@@ -420,15 +422,20 @@ def test_every_write_is_a_fsynced_temp_file_then_a_replace(
     crm.log("mario", "call")
     io_events.clear()
     crm.log("mario", "call")
-    # History, then the recent shard, then the summaries (with the stamps of the two).
+    # History, then the recent shard, then the summaries (with the stamps of the two),
+    # then the plan index derived from the book and the summaries.
     assert io_events == [
         *_fsynced_replace(Path(where(home, HISTORY)).name, "history"),
         *_fsynced_replace(Path(where(home, RECENT)).name, "recent"),
         *_fsynced_replace(SUMMARIES, home.name),  # the directory entry too
+        *_fsynced_replace(store.INDEX_FILE, home.name),
     ]
     io_events.clear()
     crm.ok("edit", "mario", "--city", "Roma")
-    assert io_events == _fsynced_replace(BOOK_FILE, home.name)
+    assert io_events == [
+        *_fsynced_replace(BOOK_FILE, home.name),
+        *_fsynced_replace(store.INDEX_FILE, home.name),
+    ]
     assert temps(home) == []
 
 
@@ -470,10 +477,11 @@ def test_forget_erases_the_client_from_every_backup_of_every_file(crm: Crm, home
     crm.ok("edit", "mario", "--private-note", "secret divorce")
     crm.log("mario", "call")
     with_mario = [rel for rel in book_files(home) if b"mario-rossi" in (home / rel).read_bytes()]
-    assert len(with_mario) == 5  # book, summaries, his recent shard, two history files
+    # book, summaries, his recent shard, two history files, and the plan index
+    assert len(with_mario) == 6
     crm.ok("forget", "mario-rossi", "--yes")
-    for rel in with_mario:  # every one of them has backups to purge
-        assert backups(home, rel), rel
+    for rel in with_mario:  # every one of them has backups to purge, but the index
+        assert bool(backups(home, rel)) == (rel != store.INDEX_FILE), rel
     files = [home / rel for rel in book_files(home)] + all_backups(home)
     secrets = [b"Mario", b"mario-rossi", b"mario@example.com", b"+393471234567", b"Verdi"]
     secrets.append(b"divorce")

@@ -26,7 +26,15 @@ from crm_cli.cli.app import COMMANDS, load_commands
 from crm_cli.core.models import CHANNELS_LOG, Client, Touchpoint
 from crm_cli.core.scheduler import Hint
 from crm_cli.core.summary import ClientSummary, summarise
-from crm_cli.store import BACKUP_DIR, BOOK_FILE, HISTORY_DIR, RECENT_DIR, SUMMARY_FILE, open_book
+from crm_cli.store import (
+    BACKUP_DIR,
+    BOOK_FILE,
+    HISTORY_DIR,
+    INDEX_FILE,
+    RECENT_DIR,
+    SUMMARY_FILE,
+    open_book,
+)
 
 TODAY = date.fromisoformat(FIXED_DATE)
 
@@ -224,7 +232,7 @@ def _check_after_the_crash(crm: Crm, home: Path, before: set[str], on_disk: set[
     assert (report["repaired_on_open"], report["summaries_differed"]) == (False, 0)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
 def test_a_log_killed_between_its_files_loses_nothing(
     crm: Crm, home: Path, monkeypatch: pytest.MonkeyPatch, n: int
 ) -> None:
@@ -235,13 +243,15 @@ def test_a_log_killed_between_its_files_loses_nothing(
             logged = crm.log("c03", "email", "--in", "--needs-reply", "--note", "quote?")
         except Killed:
             logged = None
-    # A log writes three files: history, recent shard, summaries (the book is unchanged).
+    # A log writes four files: history, recent shard, summaries (the book is unchanged),
+    # and last the plan index derived from them.
     assert [p.relative_to(home).parts[0] for p in written] == [
         HISTORY_DIR,
         RECENT_DIR,
         SUMMARY_FILE,
-    ][: min(n, 3)]
-    assert (logged is None) == (n <= 3)
+        INDEX_FILE,
+    ][: min(n, 4)]
+    assert (logged is None) == (n <= 4)
     on_disk = set(history_on_disk(home))
     assert len(on_disk - before) == 1  # the history is the first file written
     _check_after_the_crash(crm, home, before, on_disk)
@@ -338,6 +348,52 @@ def test_the_plan_screen_reads_the_records_as_the_clients_are_built(home: Path) 
         assert book.hints() == built
         assert book.clients_of({"c01", "c05"}) == [book.client("c01"), book.client("c05")]
         assert book.summaries_of({"c01", "c11"}) == {"c01": summaries["c01"]}
+
+
+def _due(crm: Crm, *args: str) -> list[dict[str, Any]]:
+    return json.loads(crm.ok("due", "--date", FIXED_DATE, "--json", *args).stdout)
+
+
+def test_the_plan_index_follows_every_write_and_is_ignored_once_stale(crm: Crm, home: Path) -> None:
+    build_book(home, clients=12, bulk=150, singles=5)
+    with open_book(home) as book:
+        assert book.plan_index() is not None
+    planned = _due(crm)
+    week = crm.ok("agenda", "--from", FIXED_DATE, "--json").stdout
+    assert planned
+    # Without the index the plan screens every client: the same plan.
+    (home / INDEX_FILE).unlink()
+    assert _due(crm) == planned
+    assert crm.ok("agenda", "--from", FIXED_DATE, "--json").stdout == week
+    # Any write makes it again, a snooze included.
+    crm.ok("snooze", "c01", "--until", "2027-01-01", "--date", FIXED_DATE)
+    with open_book(home) as book:
+        assert book.plan_index() is not None
+    assert "c01" not in {item["client_id"] for item in _due(crm)}
+    # An edit the index did not see (by hand, or a copy) makes it stale: not used.
+    path = home / BOOK_FILE
+    data = json.loads(path.read_bytes())
+    shown = {item["client_id"] for item in planned}
+    quiet = next(d for d in data["clients"].values() if d["id"] not in shown | {"c01"})
+    quiet["cadence"] = "1 week"
+    path.write_text(json.dumps(data))
+    with open_book(home) as book:
+        assert book.plan_index() is None
+    assert quiet["id"] in {item["client_id"] for item in _due(crm)}
+
+
+def test_an_edit_or_a_log_moves_the_client_in_the_index(crm: Crm, home: Path) -> None:
+    build_book(home, clients=6, bulk=0, singles=0)  # clients since 2020, never contacted
+    crm.ok("edit", "c00", "--every", "never")
+    crm.ok("edit", "c01", "--every", "never")
+    due = {item["client_id"] for item in _due(crm)}
+    assert {"c00", "c01"}.isdisjoint(due) and "c02" in due
+    crm.ok("edit", "c00", "--every", "2 weeks")  # due again, at once
+    crm.log("c02", "call", "--date", FIXED_DATE)  # looked after today
+    with open_book(home) as book:
+        assert book.plan_index() is not None
+    due = {item["client_id"] for item in _due(crm)}
+    assert "c00" in due and "c02" not in due
 
 
 def test_digests_are_stored_compactly_and_the_earlier_form_still_reads(

@@ -55,12 +55,16 @@ def book(write: bool = False) -> Iterator[Book]:
 def book_view(book: Book, settings: Settings, today: date, horizon: date) -> BookView:
     """What the scheduler reads to plan ``today`` .. ``horizon``, from one open book.
 
-    Clients the screen shows to have nothing due by ``horizon`` are left out, so
-    their records and digests are never parsed (most of a large book, most days).
+    Clients the plan index (or, without one, the screen) shows to have nothing due
+    by ``horizon`` are left out: their records and digests are never built.
     """
-    from crm_cli.core.scheduler import BookView, screen
+    from crm_cli.core.scheduler import BookView, index_candidates, screen
 
     snoozes, steps = book.snoozes(), book.steps()
+    index = book.plan_index()
+    if index is not None:  # kept by every write: no need to look at every client
+        wanted = index_candidates(index, steps, settings, today, horizon)
+        return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps)
     hints = book.hints()
     if hints is None:  # a malformed record: plan everyone, and the parse names it
         return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps)

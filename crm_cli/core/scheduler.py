@@ -37,8 +37,11 @@ __all__ = [
     "BookView",
     "Hint",
     "Item",
+    "PlanIndex",
     "agenda",
+    "build_index",
     "client_cadence",
+    "index_candidates",
     "items_for_client",
     "next_items",
     "plan_day",
@@ -651,6 +654,96 @@ def screen(
             since, birthday, shown_from, horizon, near
         ):
             kept.add(client_id)
+    return kept
+
+
+@dataclass
+class PlanIndex:
+    """Where each active client stands, kept by the store beside the digests and
+    rebuilt whenever clients or digests are written.
+
+    It depends on neither the date nor the settings, so that ``crm due`` can go
+    straight to the clients that may be due: a binary search per cadence and a
+    look-up per day of the window, instead of a screen over every client.
+    """
+
+    # Per (own cadence, tier): (ordinal of the last contact, or of 'since'; id),
+    # sorted. The tier's cadence comes from the settings when the plan is made.
+    groups: list[tuple[str | None, str | None, list[tuple[int, str]]]]
+    # Clients with an open request, incident or promise: always looked at.
+    always: list[str]
+    # "MM-DD" -> clients with a birthday or an anniversary that day (29 Feb as 28 Feb,
+    # as _yearly looks it up).
+    yearly: dict[str, list[str]]
+
+
+def build_index(hints: Iterable[Hint]) -> PlanIndex:
+    """The index of ``hints`` (archived and do-not-contact clients are left out)."""
+    groups: dict[tuple[str | None, str | None], list[tuple[int, str]]] = {}
+    always: list[str] = []
+    yearly: dict[str, list[str]] = {}
+    for client_id, since, last, cadence, tier, birthday, is_open, inactive in hints:
+        if inactive:
+            continue
+        if is_open:
+            always.append(client_id)
+        groups.setdefault((cadence, tier), []).append(((last or since).toordinal(), client_id))
+        days = [(since.month, since.day)]
+        if birthday:
+            month_day = _month_day(birthday)
+            if month_day is None:  # unreadable: let the plan decide, every time
+                always.append(client_id)
+            else:
+                days.append(month_day)
+        for month, day in days:
+            key = f"{month:02d}-{28 if (month, day) == (2, 29) else day:02d}"
+            yearly.setdefault(key, []).append(client_id)
+    return PlanIndex(
+        [(cadence, tier, sorted(entries)) for (cadence, tier), entries in groups.items()],
+        always,
+        yearly,
+    )
+
+
+def index_candidates(
+    index: PlanIndex,
+    steps: Iterable[PlannedStep],
+    settings: Settings,
+    today: date,
+    horizon: date,
+) -> set[str]:
+    """Every client of ``index`` that may have an item due by ``horizon`` (a superset,
+    like :func:`screen`; :func:`items_for_client` decides)."""
+    kept = set(index.always)
+    kept.update(step.client_id for step in steps if not step.stopped)
+    # Snoozes only hide and postpone: a birthday shown when one ends is in this window too.
+    window = _window(today - timedelta(days=LAPSE_DAYS - 1), horizon)
+    if window is None:  # a year or more: every yearly event falls inside
+        for ids in index.yearly.values():
+            kept.update(ids)
+    else:
+        for month, day in window:
+            kept.update(index.yearly.get(f"{month:02d}-{day:02d}", ()))
+    for cadence, tier, entries in index.groups:
+        rhythm = _rhythm_of(cadence, tier, settings)
+        if rhythm.cadence.kind == "interval":
+            # The next check-in moves with the last contact, never back: the clients
+            # due by the horizon are a prefix of the sorted entries.
+            low, high = 0, len(entries)
+            while low < high:
+                middle = (low + high) // 2
+                base = date.fromordinal(entries[middle][0])
+                if _check_in_due(rhythm, base, horizon) is None:
+                    high = middle
+                else:
+                    low = middle + 1
+            kept.update(client_id for _, client_id in entries[:low])
+        elif rhythm.cadence.kind == "rrule":  # the start moves the rule: client by client
+            kept.update(
+                client_id
+                for base, client_id in entries
+                if rhythm.due_by(date.fromordinal(base), horizon)
+            )
     return kept
 
 
