@@ -369,6 +369,8 @@ class Book:
         self._summary_ids: dict[str, int] | None = None
         self._forgotten: list[str] = []
         self._removed = False  # clients removed: write book.json last
+        # Clients whose record or digest changed, for the plan index; None: all of them.
+        self._index_changes: set[str] | None = set()
         self.repaired: Repair | None = None
         self._open()
 
@@ -510,6 +512,7 @@ class Book:
             raise StoreError(f"a client with the id '{clash}' exists already")
         self._book.table("clients").insert_multiple(_client_doc(c) for c in clients)
         known.update((c.id, c) for c in clients)
+        self._changed(c.id for c in clients)
 
     def update_client(self, client: Client) -> None:
         self.update_clients([client])
@@ -530,6 +533,7 @@ class Book:
             lambda doc: _replace(doc, _client_doc(by_id[doc["id"]])), doc_ids=[*doc_ids.values()]
         )
         self._client_map().update(by_id)
+        self._changed(by_id)
 
     def forget_client(self, client_id: str) -> int:
         """Erase a client and everything about them; returns the touchpoints erased.
@@ -562,7 +566,14 @@ class Book:
         self._summary_ids = None
         self._forgotten.append(client_id)
         self._removed = True
+        self._changed([client_id])
         return removed
+
+    def _changed(self, client_ids: Iterable[str]) -> None:
+        if self._index_changes is not None:
+            self._index_changes.update(client_ids)
+            if len(self._index_changes) > 200:  # then rebuilding it is as quick
+                self._index_changes = None
 
     # -- touchpoints -----------------------------------------------------------
     def touchpoints(self, client_id: str | None = None) -> list[Touchpoint]:
@@ -631,7 +642,7 @@ class Book:
                 self._summary_ids[summary.client_id] = doc_id
         return self._summaries
 
-    def hints(self) -> list[Hint] | None:
+    def hints(self, only: set[str] | None = None) -> list[Hint] | None:
         """What the scheduler's screen needs of every client, read from the raw records.
 
         None if a record is malformed: the caller then builds every client, and
@@ -654,6 +665,8 @@ class Book:
                 )
             nothing = (None, False)
             for doc in self._book.docs("clients"):
+                if only is not None and doc.get("id") not in only:
+                    continue
                 get = doc.get
                 last, is_open = state.get(doc["id"], nothing)
                 hints.append(
@@ -675,15 +688,22 @@ class Book:
     def _index_stamps(self) -> list[list[int] | None]:
         return [self._book.storage.stamp, self._summ.storage.stamp]
 
-    def _write_index(self) -> None:
-        from crm_cli.core.scheduler import build_index
+    def _refresh_index(self, read_as: list[list[int] | None]) -> None:
+        """Write the plan index for the files just written: the index as it was, with
+        the changed clients moved, when it matched the files as they were read;
+        rebuilt from every record otherwise."""
+        from crm_cli.core.scheduler import build_index, update_index
 
-        hints = self.hints()
-        path = self.home / INDEX_FILE
+        changes = self._index_changes
+        index = self._read_index(read_as) if changes is not None else None
+        hints = self.hints(changes) if index is not None else self.hints()
         if hints is None:  # a damaged record: no index until it is mended
-            path.unlink(missing_ok=True)
+            (self.home / INDEX_FILE).unlink(missing_ok=True)
             return
-        index = build_index(hints)
+        if index is None:
+            index = build_index(hints)
+        elif changes:
+            update_index(index, changes, hints)
         data = {
             "version": INDEX_VERSION,
             "stamps": self._index_stamps(),
@@ -694,16 +714,19 @@ class Book:
             "always": index.always,
             "yearly": index.yearly,
         }
-        atomic_write(path, _encode(data))
+        atomic_write(self.home / INDEX_FILE, _encode(data))
 
     def plan_index(self) -> PlanIndex | None:
         """The plan index, if it was built from book.json and summaries.json exactly as
         this command read them; None otherwise (missing, older, or a file changed)."""
+        return self._read_index(self._index_stamps())
+
+    def _read_index(self, stamps: list[list[int] | None]) -> PlanIndex | None:
         from crm_cli.core.scheduler import PlanIndex
 
         try:
             data = _loads((self.home / INDEX_FILE).read_bytes())
-            if data.get("version") != INDEX_VERSION or data.get("stamps") != self._index_stamps():
+            if data.get("version") != INDEX_VERSION or data.get("stamps") != stamps:
                 return None
             groups = [
                 (cadence, tier, list(zip(bases, ids, strict=True)))
@@ -818,6 +841,7 @@ class Book:
         return sorted(found.values(), key=lambda t: (t.date, t.seq))
 
     def _store_summaries(self, changed: dict[str, ClientSummary]) -> None:
+        self._changed(changed)
         index = self._summary_index()
         table = self._summ.table("summaries")
         updates: dict[str, dict[str, Any]] = {}
@@ -865,6 +889,7 @@ class Book:
         return self._write_derived(tps, self._counter())
 
     def _write_derived(self, tps: list[Touchpoint], counter: int) -> Repair:
+        self._index_changes = None  # every digest is written afresh
         report = Repair(touchpoints=len(tps))
         known = self._client_map()
         seen: set[str] = set()
@@ -1017,6 +1042,7 @@ class Book:
         a failed command leaves the book as it was.
         """
         done: list[tuple[Path, Path | None]] = []
+        read_as = self._index_stamps()  # the files as this unit of work read them
         book_first = not self._removed
         try:
             if book_first:
@@ -1038,7 +1064,7 @@ class Book:
             # Last, and allowed to fail: an index whose stamps do not match the files
             # is never used (the plan then screens every client), never wrong.
             with contextlib.suppress(OSError):
-                self._write_index()
+                self._refresh_index(read_as)
         backups = self.home / BACKUP_DIR
         for client_id in self._forgotten:
             _purge_backups(backups, client_id)

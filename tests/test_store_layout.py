@@ -24,7 +24,7 @@ from conftest import FIXED_DATE, Crm
 import crm_cli.store as store
 from crm_cli.cli.app import COMMANDS, load_commands
 from crm_cli.core.models import CHANNELS_LOG, Client, Touchpoint
-from crm_cli.core.scheduler import Hint
+from crm_cli.core.scheduler import Hint, build_index
 from crm_cli.core.summary import ClientSummary, summarise
 from crm_cli.store import (
     BACKUP_DIR,
@@ -394,6 +394,31 @@ def test_an_edit_or_a_log_moves_the_client_in_the_index(crm: Crm, home: Path) ->
         assert book.plan_index() is not None
     due = {item["client_id"] for item in _due(crm)}
     assert "c00" in due and "c02" not in due
+
+
+def test_the_index_moved_by_each_write_equals_one_built_afresh(crm: Crm, home: Path) -> None:
+    build_book(home, clients=10, bulk=100, singles=0)
+    writes = [
+        ["log", "c03", "call", "--date", FIXED_DATE],
+        ["log", "c04", "email", "--in", "--needs-reply", "--note", "a quote?"],
+        ["edit", "c05", "--every", "2 weeks", "--birthday", "1980-03-05"],
+        ["add-client", "Nuova Cliente", "--birthday", "--02-29"],
+        ["archive", "c06"],
+        ["snooze", "c07", "--until", "2027-01-01", "--date", FIXED_DATE],
+        ["forget", "c08", "--yes"],
+        ["log", "c04", "email", "--date", FIXED_DATE],  # the request is answered
+    ]
+    for args in writes:
+        crm.ok(*args)
+        with open_book(home) as book:
+            index, hints = book.plan_index(), book.hints()
+        assert index is not None and hints is not None, args
+        fresh = build_index(hints)
+        assert sorted(map(str, index.groups)) == sorted(map(str, fresh.groups)), args
+        assert sorted(index.always) == sorted(fresh.always), args
+        assert {k: sorted(v) for k, v in index.yearly.items()} == {
+            k: sorted(v) for k, v in fresh.yearly.items()
+        }, args
 
 
 def test_digests_are_stored_compactly_and_the_earlier_form_still_reads(

@@ -48,6 +48,7 @@ __all__ = [
     "screen",
     "sort_key",
     "upcoming",
+    "update_index",
 ]
 
 REASONS = ("reply", "recovery", "follow-up", "birthday", "check-in", "anniversary")
@@ -703,6 +704,30 @@ def build_index(hints: Iterable[Hint]) -> PlanIndex:
         always,
         yearly,
     )
+
+
+def update_index(index: PlanIndex, ids: set[str], hints: Iterable[Hint]) -> None:
+    """Move the clients ``ids`` to where their new ``hints`` put them, in place (a client
+    without a hint, forgotten, leaves the index): what a write of a few clients costs,
+    instead of rebuilding the index of them all."""
+    fresh = build_index(hints)
+    groups = {
+        (cadence, tier): [entry for entry in entries if entry[1] not in ids]
+        for cadence, tier, entries in index.groups
+    }
+    for cadence, tier, entries in fresh.groups:
+        kept = groups.setdefault((cadence, tier), [])
+        for entry in entries:
+            bisect.insort(kept, entry)
+    index.groups = [(cad, tier, entries) for (cad, tier), entries in groups.items() if entries]
+    index.always = [cid for cid in index.always if cid not in ids] + fresh.always
+    yearly: dict[str, list[str]] = {}
+    for key, cids in index.yearly.items():
+        if kept_ids := [cid for cid in cids if cid not in ids]:
+            yearly[key] = kept_ids
+    for key, cids in fresh.yearly.items():
+        yearly.setdefault(key, []).extend(cids)
+    index.yearly = yearly
 
 
 def index_candidates(
