@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from crm_cli.cli import common
-from crm_cli.cli.output import _width, err, out, print_json, table
+from crm_cli.cli.output import _width, err, narrow, out, print_json, table
 from crm_cli.core.models import Snooze
 from crm_cli.errors import InvalidValue
 
@@ -26,7 +26,7 @@ def _wrap(text: str, width: int, first: str, rest: str, max_lines: int) -> list[
     cells a character and must still fit the line."""
     if (
         len(first) + len(text) <= width
-        and text.isascii()
+        and narrow(text)
         and text.isprintable()
         and "  " not in text
         and text.strip() == text
@@ -35,8 +35,8 @@ def _wrap(text: str, width: int, first: str, rest: str, max_lines: int) -> list[
         return [first + text]  # most details: already one clean line that fits
     words = text.split()
     room = width - max(len(first), len(rest))
-    if (text + first + rest).isascii() and max(map(len, words), default=0) <= room:
-        lines = _fill_ascii(" ".join(words), width, first, rest)  # the usual case, 3x faster
+    if narrow(text + first + rest) and max(map(len, words), default=0) <= room:
+        lines = _fill_narrow(" ".join(words), width, first, rest)  # the usual case, 3x faster
     else:
         lines = _fill(words, width, first, rest)
     if len(lines) > max_lines:
@@ -48,9 +48,9 @@ def _wrap(text: str, width: int, first: str, rest: str, max_lines: int) -> list[
     return lines
 
 
-def _fill_ascii(text: str, width: int, first: str, rest: str) -> list[str]:
-    """Greedy filling of ASCII text whose every word fits a line: each line ends at the
-    last space that fits, found by ``rfind`` rather than word by word."""
+def _fill_narrow(text: str, width: int, first: str, rest: str) -> list[str]:
+    """Greedy filling of one-cell text whose every word fits a line: each line ends at
+    the last space that fits, found by ``rfind`` rather than word by word."""
     lines: list[str] = []
     prefix = first
     while text:
