@@ -643,7 +643,8 @@ class Book:
         return self._summaries
 
     def hints(self, only: set[str] | None = None) -> list[Hint] | None:
-        """What the scheduler's screen needs of every client, read from the raw records.
+        """What the scheduler's screen needs of every client (or of the clients
+        ``only``), read from the raw records.
 
         None if a record is malformed: the caller then builds every client, and
         the full parse names the damaged record.
@@ -656,6 +657,8 @@ class Book:
         hints = []
         try:
             for digest in self._summ.docs("summaries"):
+                if only is not None and digest.get("client_id") not in only:
+                    continue
                 last = digest.get("last_contact")
                 state[digest.get("client_id")] = (
                     fromiso(last) if last else None,
