@@ -18,6 +18,7 @@ import pytest
 from conftest import FIXED_DATE, crm_command
 
 from crm_cli.core.models import Client, Touchpoint
+from crm_cli.core.scheduler import build_index
 from crm_cli.store import HISTORY_DIR, RECENT_DIR, open_book
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -116,6 +117,42 @@ def test_twenty_concurrent_logs_all_land(run_crm: Run, home: Path, config: Path)
     assert sorted(t["id"] for t in history) == sorted(ids)
     assert sorted(t["note"] for t in history) == sorted(f"n{i}" for i in range(20))
     assert _temps(home) == []
+
+
+def test_concurrent_writers_and_readers_leave_a_true_plan_index(
+    run_crm: Run, home: Path, config: Path
+) -> None:
+    names = [f"Cliente {n}" for n in "ABCDEF"]
+    for name in names:
+        assert run_crm(["add-client", name, "--since", "2020-01-10"]).returncode == 0
+    ids = [name.lower().replace(" ", "-") for name in names]
+    jobs = [["log", cid, "call", "--date", FIXED_DATE] for cid in ids[:3]]
+    jobs += [["edit", cid, "--every", "never"] for cid in ids[3:5]]
+    jobs += [["log", ids[5], "email", "--in", "--needs-reply", "--date", FIXED_DATE]]
+    jobs += [["due", "--date", FIXED_DATE, "--json"]] * 6  # readers among the writers
+    procs = [
+        subprocess.Popen(
+            [*crm_command(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env_for(home, config),
+        )
+        for args in jobs
+    ]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "Error" not in stderr, stderr
+    with open_book(home) as book:
+        index, hints = book.plan_index(), book.hints()
+    assert index is not None and hints is not None
+    fresh = build_index(hints)
+    assert sorted(map(str, index.groups)) == sorted(map(str, fresh.groups))
+    assert sorted(index.always) == [ids[5]]
+    due = json.loads(run_crm(["due", "--date", FIXED_DATE, "--json"]).stdout)
+    assert [(i["client_id"], i["reason"]) for i in due] == [(ids[5], "reply")]
+    (home / "index.json").unlink()  # the screen of every client gives the same plan
+    assert json.loads(run_crm(["due", "--date", FIXED_DATE, "--json"]).stdout) == due
 
 
 # --------------------------------------------------------------------------- killed writers
