@@ -1,4 +1,4 @@
-"""Tests for crm_cli.calendar_export, read back with an independent parser (vobject)."""
+"""Tests for crm_cli.interchange.ics, read back with an independent parser (vobject)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import vobject
 
-from crm_cli.calendar_export import agenda_ics, coffee_ics, item_uid
 from crm_cli.core.scheduler import Item
+from crm_cli.interchange.ics import agenda_ics, coffee_ics, item_uid
 
 GENERATED = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 MON = date(2026, 3, 2)

@@ -9,9 +9,9 @@ import pytest
 from conftest import Crm
 
 from crm_cli import __version__
-from crm_cli.config import config_dir, home_dir
 from crm_cli.errors import NotFound
 from crm_cli.store import BOOK_FILE
+from crm_cli.userfiles.config import config_dir, home_dir
 
 COMMANDS = [
     "add-client",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXED_DATE, Crm
 
-from crm_cli.template_files import builtin_dir
+from crm_cli.userfiles.templates import builtin_dir
 
 BUILT_INS = sorted(
     f"{path.parent.name}/{path.name.removesuffix('.j2')}" for path in builtin_dir().glob("*/*.j2")

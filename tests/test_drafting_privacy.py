@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_cli import template_files
 from crm_cli.core.clientform import ClientInput, new_client
 from crm_cli.core.demo_book import DEMO_SETTINGS, demo_clients
 from crm_cli.core.drafting.callsheet import call_sheet
@@ -22,6 +21,7 @@ from crm_cli.core.scheduler import items_for_client, sort_key
 from crm_cli.core.settings import Settings, settings_from_dict
 from crm_cli.core.summary import summarise
 from crm_cli.errors import ConfigError, CrmError
+from crm_cli.userfiles import templates as template_files
 
 TODAY = date(2026, 11, 23)
 SETTINGS = Settings(my_name="Chiara Lombardi", signature="Chiara — Bottega Lombardi")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from crm_cli import template_files
 from crm_cli.core.drafting.context import (
     build_context,
     coffee_slot,
@@ -21,6 +20,7 @@ from crm_cli.core.models import Client, PlannedStep, Touchpoint
 from crm_cli.core.scheduler import Item
 from crm_cli.core.settings import Settings
 from crm_cli.errors import ConfigError, Conflict, InvalidValue, NotFound
+from crm_cli.userfiles import templates as template_files
 
 TODAY = date(2026, 11, 23)  # a Monday
 SETTINGS = Settings(my_name="Chiara Lombardi", signature="Chiara — Bottega Lombardi")

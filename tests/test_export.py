@@ -326,7 +326,7 @@ def test_agenda_ics_and_coffee_ics_pass_the_same_validation(crm: Crm, tmp_path: 
     events = assert_valid_icalendar(ics.read_bytes())
     assert len(events) >= 2
 
-    from crm_cli.calendar_export import coffee_ics
+    from crm_cli.interchange.ics import coffee_ics
 
     coffee = coffee_ics(
         "Zoë Bianchi",

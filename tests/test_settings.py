@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import Crm
 
-from crm_cli.config import load_settings
 from crm_cli.core.settings import Settings
+from crm_cli.userfiles.config import load_settings
 
 
 def write_config(config: Path, text: str) -> Path:

@@ -13,11 +13,11 @@ import typer
 if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
     from crm_cli.core.scheduler import BookView
 
-from crm_cli.config import home_dir, load_settings
 from crm_cli.core.models import Client
 from crm_cli.core.settings import Settings
 from crm_cli.errors import InvalidValue, StoreError
 from crm_cli.store import Book, open_book
+from crm_cli.userfiles.config import home_dir, load_settings
 
 DATE_HELP = "The day to act as today (default: today), e.g. 2026-11-23."
 

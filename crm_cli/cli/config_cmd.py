@@ -9,9 +9,9 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import out, print_json
-from crm_cli.config import config_file, home_dir
 from crm_cli.core.settings import Settings
 from crm_cli.store import BACKUP_DIR, BOOK_FILE
+from crm_cli.userfiles.config import config_file, home_dir
 
 
 def show_config(as_json: bool = typer.Option(False, "--json")) -> None:

@@ -16,9 +16,9 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table, warn
-from crm_cli.config import config_dir
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
 from crm_cli.errors import CrmError, InvalidValue
+from crm_cli.userfiles.config import config_dir
 
 if TYPE_CHECKING:
     from crm_cli.core.drafting.render import Draft
@@ -88,7 +88,7 @@ def make_draft(
     """
     from crm_cli.core.drafting.render import choose_purpose, compose, validate_name
     from crm_cli.core.scheduler import missing_reach, reach
-    from crm_cli.template_files import builtin_lookup, lookup
+    from crm_cli.userfiles.templates import builtin_lookup, lookup
 
     if client.do_not_contact:
         raise InvalidValue(f"{client.name} asked not to be contacted: no draft")
@@ -185,8 +185,8 @@ def _deliver(
             written.files.append(_save(target(".eml"), eml))
 
     if draft.channel == "coffee":
-        from crm_cli.calendar_export import coffee_ics
         from crm_cli.core.drafting.context import coffee_slot
+        from crm_cli.interchange.ics import coffee_ics
 
         slot = coffee_slot(today, settings)
         end = slot + timedelta(minutes=30)

@@ -171,7 +171,7 @@ def agenda(
     if ics is not None:
         from datetime import datetime
 
-        from crm_cli.calendar_export import agenda_ics
+        from crm_cli.interchange.ics import agenda_ics
 
         data = agenda_ics(plan, datetime.now(UTC))
         common.write_file(ics, data)

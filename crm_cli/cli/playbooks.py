@@ -6,8 +6,8 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table
-from crm_cli.config import config_dir
 from crm_cli.errors import Conflict, NotFound
+from crm_cli.userfiles.config import config_dir
 
 playbook_app = typer.Typer(
     rich_markup_mode=None,
@@ -19,7 +19,7 @@ playbook_app = typer.Typer(
 @playbook_app.command("list")
 def list_playbooks() -> None:
     """The playbooks, built-in and your own."""
-    from crm_cli.playbook_files import load_playbooks
+    from crm_cli.userfiles.playbooks import load_playbooks
 
     books = load_playbooks(config_dir())
     rows = [
@@ -37,7 +37,7 @@ def list_playbooks() -> None:
 @playbook_app.command("show")
 def show_playbook(name: str = typer.Argument(..., help="The playbook's name.")) -> None:
     """The steps of a playbook."""
-    from crm_cli.playbook_files import get_playbook
+    from crm_cli.userfiles.playbooks import get_playbook
 
     pb = get_playbook(config_dir(), name)
     out(f"{pb.name}: {pb.description}")
@@ -53,7 +53,7 @@ def start_playbook(
 ) -> None:
     """Schedule each step of a playbook for a client, as follow-ups."""
     from crm_cli.core.playbooks import start
-    from crm_cli.playbook_files import get_playbook
+    from crm_cli.userfiles.playbooks import get_playbook
 
     pb = get_playbook(config_dir(), name)
     day = common.today(date_)

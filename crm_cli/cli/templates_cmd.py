@@ -8,7 +8,7 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table
-from crm_cli.config import config_dir
+from crm_cli.userfiles.config import config_dir
 
 templates_app = typer.Typer(
     rich_markup_mode=None,
@@ -20,7 +20,7 @@ templates_app = typer.Typer(
 @templates_app.command("list")
 def list_templates_cmd() -> None:
     """Every template: name, channel, purpose, language, built-in or user."""
-    from crm_cli.template_files import list_templates
+    from crm_cli.userfiles.templates import list_templates
 
     rows = [[t.name, t.channel, t.purpose, t.lang, t.origin] for t in list_templates(config_dir())]
     out(table(["NAME", "CHANNEL", "PURPOSE", "LANG", "ORIGIN"], rows))
@@ -29,7 +29,7 @@ def list_templates_cmd() -> None:
 @templates_app.command("show")
 def show_template(name: str = typer.Argument(..., help="e.g. email/check-in.en")) -> None:
     """Print a template's source (your copy if you have one)."""
-    from crm_cli.template_files import read_template
+    from crm_cli.userfiles.templates import read_template
 
     source, info = read_template(name, config_dir())
     err(f"{info.name} ({info.origin}: {info.path})")
@@ -42,7 +42,7 @@ def copy_template_cmd(
     force: bool = typer.Option(False, "--force", help="Replace your existing copy."),
 ) -> None:
     """Copy a built-in template into your template folder, to edit it there."""
-    from crm_cli.template_files import copy_template
+    from crm_cli.userfiles.templates import copy_template
 
     path = copy_template(name, config_dir(), force=force)
     out(str(path))
@@ -55,7 +55,7 @@ def check_templates(date_: str | None = common.DateOption) -> None:
     from crm_cli.core.drafting.context import sample_client, sample_item
     from crm_cli.core.drafting.render import compose
     from crm_cli.errors import CrmError
-    from crm_cli.template_files import builtin_lookup, list_templates, lookup
+    from crm_cli.userfiles.templates import builtin_lookup, list_templates, lookup
 
     settings = common.settings()
     today: date = common.today(date_)

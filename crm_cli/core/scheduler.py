@@ -808,6 +808,16 @@ def _yearly_event(
 # --------------------------------------------------------------------------- the book
 
 
+def clear_caches() -> None:
+    """Forget the memos of parsed cadences, folded names and date windows.
+
+    A long-lived process (a benchmark, a test) calls this so that each plan
+    costs what one ``crm due`` costs.
+    """
+    for memo in (_rhythm, _fold, _month_day, _window):
+        memo.cache_clear()
+
+
 def sort_key(item: Item) -> tuple[int, float, str, str, date, str]:
     """Reason, most overdue first, then name and id: never tier or revenue."""
     return (

@@ -1,7 +1,7 @@
 """The drafting engine: a client and a due item in, a personal draft message out.
 
 Plain functions, no I/O: templates arrive through a ``lookup(name) -> source``
-function (``crm_cli.template_files.lookup`` in the CLI, a dict in tests).
+function (``crm_cli.userfiles.templates.lookup`` in the CLI, a dict in tests).
 
 * ``context``: the template context (templates/README.md), the sample client, coffee slots;
 * ``render``: ``compose`` (context → render → privacy guard → generic check) and ``render``;

@@ -1,4 +1,4 @@
-"""Benchmark of the scheduler: ``python -m crm_cli.bench_scheduler``.
+"""Benchmark of the scheduler: ``python -m crm_cli.bench.scheduler``.
 
 Builds an in-memory book of 5,000 clients and 250,000 touchpoints
 (deterministic random), digests it once with ``summarise_all`` and then plans
@@ -12,9 +12,8 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from crm_cli.core import scheduler
 from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
-from crm_cli.core.scheduler import BookView, agenda, plan_day
+from crm_cli.core.scheduler import BookView, agenda, clear_caches, plan_day
 from crm_cli.core.settings import Settings
 from crm_cli.core.summary import summarise_all
 
@@ -86,12 +85,6 @@ def build(seed: int = 42) -> tuple[list[Client], list[Touchpoint], list[Snooze],
     return clients, touchpoints, snoozes, steps
 
 
-def _cold() -> None:
-    """Forget the scheduler's memos, so every run costs what one ``crm due`` costs."""
-    for memo in (scheduler._rhythm, scheduler._fold, scheduler._month_day, scheduler._window):
-        memo.cache_clear()
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -112,7 +105,7 @@ def main() -> None:
     settings = Settings(city="Bologna")
     timings, cpu, items = [], [], []
     for _ in range(RUNS):
-        _cold()
+        clear_caches()
         t0, c0 = time.perf_counter(), time.process_time()
         items = plan_day(view, settings, TODAY)
         timings.append(time.perf_counter() - t0)
@@ -124,7 +117,7 @@ def main() -> None:
         f"{_ms(statistics.median(cpu))} CPU"
     )
 
-    _cold()
+    clear_caches()
     t0 = time.perf_counter()
     week = agenda(view, settings, TODAY, 7)
     placed = sum(len(day_items) for _, day_items in week)
