@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import vobject
 
+from crm_cli.core.models import Source
 from crm_cli.core.scheduler import Item
 from crm_cli.interchange.ics import agenda_ics, coffee_ics, item_uid
 
@@ -27,7 +28,7 @@ def item(**kw: Any) -> Item:
         "neglected": False,
         "detail": '"Quote; by Friday?" — waiting 2 days\nsecond line',
         "urgency": 2.0,
-        "source": "t12",
+        "source": Source("touchpoint", "t12"),
         "purpose": "reply",
     }
     values.update(kw)
@@ -64,7 +65,7 @@ def test_uids_are_stable_and_distinct() -> None:
     assert item_uid(item()) == item_uid(
         item(detail="changed", channel="sms", due=MON + timedelta(1))
     )
-    assert item_uid(item()) != item_uid(item(source="t13"))
+    assert item_uid(item()) != item_uid(item(source=Source("touchpoint", "t13")))
     assert item_uid(item()) != item_uid(item(client_id="bo"))
     # one check-in per client: a re-planned check-in moves the same event
     check_in = item(reason="check-in", source=None)
@@ -72,6 +73,21 @@ def test_uids_are_stable_and_distinct() -> None:
     # one birthday a year
     bday = item(reason="birthday", source=None)
     assert item_uid(bday) != item_uid(replace(bday, due=date(2027, 3, 2)))
+
+
+def test_uids_are_those_of_earlier_exports() -> None:
+    # Calendars already hold events under these UIDs: a new export must update them.
+    step = Source("step", "ada/onboarding/2026-02-23/1")
+    assert item_uid(item()) == "da168f24c26cf07707df68c51aea32e257d431cf@crm"
+    assert item_uid(item(reason="follow-up", source=step)) == (
+        "da31bfadeb162316eaecd81e1fbd147a8d336c74@crm"
+    )
+    assert item_uid(item(reason="check-in", source=None)) == (
+        "0bf79b16a760b09f9e18be8bbcaa94ddc2d0781c@crm"
+    )
+    assert item_uid(item(reason="birthday", source=None)) == (
+        "5c46907fded908b781a7400df7f5501fb981c842@crm"
+    )
 
 
 def test_reexport_is_identical_but_for_the_stamp() -> None:

@@ -16,7 +16,7 @@ from crm_cli.core.drafting.context import (
     tenure_years,
 )
 from crm_cli.core.drafting.render import choose_purpose, compose, render, validate_name
-from crm_cli.core.models import Client, PlannedStep, Touchpoint
+from crm_cli.core.models import Client, PlannedStep, Source, Touchpoint
 from crm_cli.core.scheduler import Item
 from crm_cli.core.settings import Settings
 from crm_cli.errors import ConfigError, Conflict, InvalidValue, NotFound
@@ -474,15 +474,27 @@ def test_step_named_from_planned_steps() -> None:
         TODAY,
         0,
         False,
-        "onboarding: how-is-it-going call; snoozed until 2026-11-23",
+        "a display line drafting never reads back — whatever it says",
         0.0,
-        step.key,
+        Source("step", step.key),
         "check-in",
+        step=step,
     )
     ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", "check-in", "call")
-    assert ctx["item"].step.name == "how-is-it-going call"  # read back from the detail
-    ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", "check-in", "call", steps=[step])
-    assert ctx["item"].step.name == "how-is-it-going call"
+    assert (ctx["item"].step.playbook, ctx["item"].step.name) == (
+        "onboarding",
+        "how-is-it-going call",
+    )
+    # The book's step, found by its key, is the one named.
+    renamed = replace(step, step="second call")
+    ctx = build_context(
+        client, tps, item, SETTINGS, TODAY, "en", "check-in", "call", steps=[renamed]
+    )
+    assert ctx["item"].step.name == "second call"
+    # A touchpoint id that looks like a step key is still a touchpoint.
+    odd = replace(item, source=Source("touchpoint", step.key), step=None)
+    ctx = build_context(client, tps, odd, SETTINGS, TODAY, "en", "check-in", "call", steps=[step])
+    assert ctx["item"].step is None
 
 
 def test_private_source_touchpoint_keeps_its_note_out() -> None:

@@ -12,10 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_cli.core.dates import birthday_in_year, parse_cadence
-from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
+from crm_cli.core.models import Client, PlannedStep, Snooze, Source, Touchpoint
 from crm_cli.core.scheduler import (
     LAPSE_DAYS,
-    REASONS,
     BookView,
     Hint,
     Item,
@@ -32,6 +31,7 @@ from crm_cli.core.scheduler import (
 )
 from crm_cli.core.settings import Settings
 from crm_cli.core.summary import summarise_all
+from crm_cli.core.terms import REASONS
 from crm_cli.errors import InvalidValue
 
 MON = date(2026, 3, 2)
@@ -105,7 +105,9 @@ def test_reply_due_on_arrival_with_quote_and_channel() -> None:
     item = only(due(client(), [tp(TODAY, "email", "in", needs_reply=True, note="Quote?")]))
     assert (item.reason, item.due, item.overdue_days, item.channel) == ("reply", TODAY, 0, "email")
     assert item.detail == '"Quote?" — arrived today'
-    assert item.purpose == "reply" and item.source is not None
+    assert item.purpose == "reply"
+    assert item.source is not None and item.source.kind == "touchpoint"
+    assert item.quoted == '"Quote?"'
 
 
 def test_reply_waiting_and_past_window() -> None:
@@ -205,7 +207,11 @@ def test_recovery_cleared_by_outbound_and_window_setting() -> None:
 def test_promise_due_on_its_date_and_kept_until_a_later_outbound() -> None:
     promise = tp(MON, "call", note="send the quote", follow_up=TODAY)
     item = only(due(client(), [promise]))
-    assert (item.reason, item.due, item.source) == ("follow-up", TODAY, promise.id)
+    assert (item.reason, item.due, item.source) == (
+        "follow-up",
+        TODAY,
+        Source("touchpoint", promise.id),
+    )
     assert item.detail == 'promised on 2026-03-02: "send the quote"'
     assert due(client(), [promise], today=TODAY - days(1)) == []
     assert due(client(), [promise, tp(MON + days(1))]) == []
@@ -236,7 +242,8 @@ def test_playbook_step_is_a_follow_up() -> None:
     item = only(due(client(phones=["+39051123456"]), steps=[step]))
     assert (item.reason, item.channel, item.purpose) == ("follow-up", "call", "check-in")
     assert item.detail == "onboarding: how-is-it-going call"
-    assert item.source == step.key
+    assert item.source == Source("step", step.key)
+    assert item.step is step
 
 
 @pytest.mark.parametrize(
@@ -653,9 +660,12 @@ def test_item_to_json() -> None:
         "neglected",
         "detail",
         "source",
+        "source_kind",
         "purpose",
     ]
     assert data["due"] == "2026-03-04"
+    assert item.source is not None
+    assert (data["source"], data["source_kind"]) == (item.source.id, "touchpoint")
 
 
 def test_items_for_client_accepts_no_summary() -> None:
@@ -737,7 +747,9 @@ def test_no_item_is_due_before_its_cause(book: tuple[BookView, date], span: int)
             last = (summary.last_contact if summary else None) or c.since
             assert item.due >= cadence.next_after(last)
         if item.reason == "follow-up" and summary:
-            promise = {p.id: p for p in summary.open_promises}.get(item.source or "")
+            promise = {p.id: p for p in summary.open_promises}.get(
+                item.source.id if item.source else ""
+            )
             if promise is not None:
                 assert promise.follow_up is not None and item.due >= promise.follow_up
     # reason first, then most urgent first within a reason

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from crm_cli.core import terms
 from crm_cli.core.book import client_by_email
 from crm_cli.core.contacts import (
     clean_name,
@@ -19,7 +20,7 @@ from crm_cli.core.contacts import (
     unique_id,
 )
 from crm_cli.core.dates import parse_birthday, parse_cadence, parse_date
-from crm_cli.core.models import CHANNELS_CONTACT, LANGS, TIERS, Client
+from crm_cli.core.models import Client
 from crm_cli.core.settings import Settings
 from crm_cli.errors import Conflict, InvalidValue
 
@@ -150,9 +151,9 @@ def _apply(
     if inp.city is not None:
         c.city = _text(inp.city)
     if inp.channel is not None:
-        c.channel = _choice(inp.channel, CHANNELS_CONTACT, "channel")
+        c.channel = _choice(inp.channel, terms.CONTACT_CHANNELS, "channel")
     if inp.tier is not None:
-        c.tier = _choice(inp.tier, TIERS, "tier", upper=True)
+        c.tier = _choice(inp.tier, terms.TIERS, "tier", upper=True)
     c.tags = _add_unique(c.tags, [_tag(t) for t in inp.tags])
     if inp.remove_tags:
         gone = {fold(t) for t in inp.remove_tags}
@@ -167,7 +168,7 @@ def _apply(
     if inp.birthday is not None:
         c.birthday = parse_birthday(inp.birthday, today=today, date_order=settings.date_order)
     if inp.lang is not None:
-        c.lang = _choice(inp.lang, LANGS, "language")
+        c.lang = _choice(inp.lang, terms.LANGUAGES, "language")
     if inp.formal is not None:
         c.formal = inp.formal
     c.prefers = _add_unique(c.prefers, [p.strip() for p in inp.prefers if p.strip()])

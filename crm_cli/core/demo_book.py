@@ -57,8 +57,8 @@ class DemoClient:
 def demo_clients(today: date) -> list[DemoClient]:
     """A dozen clients of a small Bologna shop-and-studio, with their history."""
 
-    def ago(**kw: int) -> str:
-        return (today - relativedelta(**kw)).isoformat()
+    def ago(years: int = 0, months: int = 0, days: int = 0) -> str:
+        return (today - relativedelta(years=years, months=months, days=days)).isoformat()
 
     birthday_today = f"{today.year - 34}-{today.month:02d}-{today.day:02d}"
     if (today.month, today.day) == (2, 29):

@@ -7,19 +7,17 @@ in memory and ISO strings on disk.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-CHANNELS_CONTACT = ("email", "sms", "call", "coffee")
-"""Channels a client may prefer and the scheduler may suggest."""
+from crm_cli.core import terms
 
-CHANNELS_LOG = ("email", "sms", "call", "coffee", "meeting", "visit", "note")
-"""Channels a touchpoint may be logged on. ``note`` is not a contact."""
-
-TIERS = ("A", "B", "C")
-LANGS = ("it", "en")
-DIRECTIONS = ("in", "out")
+# Re-exported for the command modules that still import them from here; the
+# vocabulary itself lives in crm_cli.core.terms.
+CHANNELS_LOG = terms.LOG_CHANNELS
+TIERS = terms.TIERS
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -111,7 +109,7 @@ class Touchpoint:
     needs_reply: bool = False
     incident: bool = False
     private: bool = False
-    follow_up: date | None = None
+    follow_up: _dt.date | None = None  # `date` here would be the field above
 
     @property
     def seq(self) -> int:
@@ -122,7 +120,7 @@ class Touchpoint:
     @property
     def is_contact(self) -> bool:
         """A note is something you wrote down, not a contact with the client."""
-        return self.channel != "note"
+        return self.channel not in terms.NOT_A_CONTACT
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,8 +179,8 @@ class PlannedStep:
     step: str  # the step's name, e.g. "how-is-it-going call"
     index: int  # position in the playbook, from 0
     due: date
-    channel: str  # email | sms | call | coffee
-    purpose: str  # the draft purpose: welcome, thanks, check-in, follow-up...
+    channel: str  # one of terms.CONTACT_CHANNELS
+    purpose: str  # one of terms.PURPOSES
     started: date
     stopped: bool = False
 
@@ -206,3 +204,11 @@ class PlannedStep:
 
 
 _STEP_FIELDS = frozenset(f.name for f in fields(PlannedStep))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What a plan item comes from: a touchpoint (by id) or a playbook step (by key)."""
+
+    kind: Literal["touchpoint", "step"]  # terms.SOURCE_KINDS
+    id: str  # Touchpoint.id or PlannedStep.key

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from crm_cli.core.models import CHANNELS_CONTACT, PlannedStep
+from crm_cli.core import terms
+from crm_cli.core.models import PlannedStep
 from crm_cli.errors import ConfigError
 
 __all__ = [
-    "PURPOSES",
     "Playbook",
     "Step",
     "builtin_playbooks",
@@ -27,16 +27,6 @@ __all__ = [
     "stop",
 ]
 
-PURPOSES = (
-    "welcome",
-    "thanks",
-    "check-in",
-    "follow-up",
-    "reply",
-    "recovery",
-    "birthday",
-    "anniversary",
-)
 MAX_DAY = 3660  # ten years: a larger day is almost certainly a typo
 # The name goes into PlannedStep.key ("client/playbook/date/index") and onto the
 # command line, so no slashes or spaces.
@@ -49,8 +39,8 @@ _STEP_KEYS = {"day", "name", "channel", "purpose"}
 class Step:
     day: int  # days after the start: 0 is the start day
     name: str
-    channel: str  # email | sms | call | coffee
-    purpose: str = "follow-up"
+    channel: str  # one of terms.CONTACT_CHANNELS
+    purpose: str = "follow-up"  # one of terms.PURPOSES
 
 
 @dataclass
@@ -117,11 +107,11 @@ def _step(raw: Any, where: str) -> Step:
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: 'name' must be a non-empty string")
     channel = raw.get("channel")
-    if channel not in CHANNELS_CONTACT:
-        raise ConfigError(f"{where}: 'channel' must be one of {_choices(CHANNELS_CONTACT)}")
+    if channel not in terms.CONTACT_CHANNELS:
+        raise ConfigError(f"{where}: 'channel' must be one of {_choices(terms.CONTACT_CHANNELS)}")
     purpose = raw.get("purpose", "follow-up")
-    if purpose not in PURPOSES:
-        raise ConfigError(f"{where}: 'purpose' must be one of {_choices(PURPOSES)}")
+    if purpose not in terms.PURPOSES:
+        raise ConfigError(f"{where}: 'purpose' must be one of {_choices(terms.PURPOSES)}")
     return Step(day, " ".join(name.split()), channel, purpose)
 
 

@@ -25,15 +25,15 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from crm_cli.core import terms
 from crm_cli.core.contacts import fold
 from crm_cli.core.dates import Cadence, birthday_in_year, parse_cadence
-from crm_cli.core.models import CHANNELS_CONTACT, Client, PlannedStep, Snooze
+from crm_cli.core.models import Client, PlannedStep, Snooze, Source
 from crm_cli.core.settings import Settings
 from crm_cli.core.summary import ClientSummary, OpenTouch
 from crm_cli.errors import InvalidValue
 
 __all__ = [
-    "REASONS",
     "BookView",
     "Hint",
     "Item",
@@ -51,12 +51,8 @@ __all__ = [
     "update_index",
 ]
 
-REASONS = ("reply", "recovery", "follow-up", "birthday", "check-in", "anniversary")
-_RANK = {reason: i for i, reason in enumerate(REASONS)}
-FIXED_REASONS = frozenset(REASONS) - {"check-in"}
-"""Reasons whose items stay on their date in the agenda."""
-
-FALLBACK = ("email", "sms", "call", "coffee")
+_RANK = {reason: i for i, reason in enumerate(terms.REASONS)}
+FALLBACK = terms.CONTACT_CHANNELS  # the vocabulary's order is the fallback order
 LAPSE_DAYS = 7  # a birthday or anniversary is shown on its day and the 6 after
 LONG_STANDING_YEARS = 5  # from here an anniversary deserves a coffee or a call
 _NOTE_CHARS = 80
@@ -67,14 +63,18 @@ class Item:
     client_id: str
     client: str  # display name
     reason: str
-    channel: str  # email | sms | call | coffee | none
+    channel: str  # one of terms.CONTACT_CHANNELS, or terms.NO_CHANNEL
     due: date
     overdue_days: int  # (today - due).days: 0 when due today, negative when ahead
     neglected: bool
     detail: str
     urgency: float  # bigger = more urgent, compared within a reason only
-    source: str | None = None  # touchpoint id or PlannedStep.key
+    source: Source | None = None  # the touchpoint or playbook step the item answers
     purpose: str = ""  # the draft purpose
+    # The part of ``detail`` that quotes a client's note ('"..."', empty when none),
+    # so that a view for a shared contact can withhold it without parsing ``detail``.
+    quoted: str = ""
+    step: PlannedStep | None = None  # the playbook step of a ``step`` source
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,7 +86,8 @@ class Item:
             "overdue_days": self.overdue_days,
             "neglected": self.neglected,
             "detail": self.detail,
-            "source": self.source,
+            "source": self.source.id if self.source else None,
+            "source_kind": self.source.kind if self.source else None,
             "purpose": self.purpose,
         }
 
@@ -181,16 +182,18 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _quote(touch: OpenTouch, kind: str) -> str:
-    """The note of a request/incident/promise for a detail line; private ones stay private."""
+def _quote(touch: OpenTouch, kind: str) -> tuple[str, str]:
+    """The note of a request/incident/promise for a detail line, and the part of it that
+    quotes the client's words (empty when none); private ones stay private."""
     if touch.private:
-        return f"(private {kind})"
+        return f"(private {kind})", ""
     note = " ".join((touch.note or "").split())
     if not note:
-        return f"({kind} by {touch.channel}, no note)"
+        return f"({kind} by {touch.channel}, no note)", ""
     if len(note) > _NOTE_CHARS:
         note = note[: _NOTE_CHARS - 1] + "…"
-    return f'"{note}"'
+    quoted = f'"{note}"'
+    return quoted, quoted
 
 
 def add_workdays(start: date, n: int, workdays: frozenset[int]) -> date:
@@ -225,7 +228,7 @@ class _Reach:
                 return channel
         if self.preferred is not None and self.preferred in allowed:
             return self.preferred
-        return next((channel for channel in FALLBACK if channel in allowed), "none")
+        return next((channel for channel in FALLBACK if channel in allowed), terms.NO_CHANNEL)
 
 
 def reach(client: Client, settings: Settings) -> _Reach:
@@ -239,7 +242,7 @@ def reach(client: Client, settings: Settings) -> _Reach:
         allowed.append("call")
     if is_local(client, settings):
         allowed.append("coffee")
-    preferred = client.channel if client.channel in CHANNELS_CONTACT else None
+    preferred = client.channel if client.channel in terms.CONTACT_CHANNELS else None
     return _Reach(tuple(allowed), preferred)
 
 
@@ -328,11 +331,13 @@ class _Builder:
         channel: str,
         detail: str,
         urgency: float,
-        source: str | None = None,
+        source: Source | None = None,
         purpose: str | None = None,
         overdue: int | None = None,
+        quoted: str = "",
+        step: PlannedStep | None = None,
     ) -> None:
-        if channel == "none":
+        if channel == terms.NO_CHANNEL:
             detail = f"{detail} — no way to reach them: {missing_reach(self.client)}"
         self.items.append(
             Item(
@@ -347,6 +352,8 @@ class _Builder:
                 urgency=urgency,
                 source=source,
                 purpose=purpose or reason,
+                quoted=quoted,
+                step=step,
             )
         )
 
@@ -371,15 +378,17 @@ def _replies(b: _Builder, summary: ClientSummary, horizon: date) -> None:
         if late > 0:
             wait += f", past the {_plural(window, 'working day')} reply window"
         # Answer where they asked; a visit or meeting is answered on the preferred channel.
-        came_in = request.channel if request.channel in CHANNELS_CONTACT else None
+        came_in = request.channel if request.channel in terms.CONTACT_CHANNELS else None
+        text, quoted = _quote(request, "request")
         b.add(
             "reply",
             request.date,
             b.reach.pick(came_in),
-            f"{_quote(request, 'request')} — {wait}",
+            f"{text} — {wait}",
             float(waited),
-            request.id,
+            Source("touchpoint", request.id),
             overdue=late if late > 0 else min(waited, 0),
+            quoted=quoted,
         )
 
 
@@ -388,13 +397,15 @@ def _recoveries(b: _Builder, summary: ClientSummary, horizon: date) -> None:
         due = incident.date + timedelta(days=b.settings.recover_within)
         if due > horizon:
             continue
+        text, quoted = _quote(incident, "incident")
         b.add(
             "recovery",
             due,
             b.reach.pick("call", "email"),
-            f"incident on {incident.date.isoformat()}: {_quote(incident, 'incident')}",
+            f"incident on {incident.date.isoformat()}: {text}",
             float((b.today - due).days),
-            incident.id,
+            Source("touchpoint", incident.id),
+            quoted=quoted,
         )
 
 
@@ -405,13 +416,15 @@ def _follow_ups(
         assert promise.follow_up is not None  # only promises are in open_promises
         if promise.follow_up > horizon:
             continue
+        text, quoted = _quote(promise, "promise")
         b.add(
             "follow-up",
             promise.follow_up,
             b.reach.pick(),
-            f"promised on {promise.date.isoformat()}: {_quote(promise, 'promise')}",
+            f"promised on {promise.date.isoformat()}: {text}",
             float((b.today - promise.follow_up).days),
-            promise.id,
+            Source("touchpoint", promise.id),
+            quoted=quoted,
         )
     for step in steps:
         if step.stopped or step.client_id != b.client.id or step.due > horizon:
@@ -424,8 +437,9 @@ def _follow_ups(
             b.reach.pick(step.channel),
             f"{step.playbook}: {step.step}",
             float((b.today - step.due).days),
-            step.key,
+            Source("step", step.key),
             step.purpose,
+            step=step,
         )
 
 
@@ -485,7 +499,7 @@ def _check_in(
     b: _Builder, summary: ClientSummary, rhythm: _Rhythm, base: date | None, horizon: date
 ) -> None:
     due = _check_in_due(rhythm, base, horizon)
-    if due is None:
+    if due is None or base is None:  # a due date implies a base; mypy cannot tell
         return
     overdue = (b.today - due).days
     if summary.last_contact is None:
@@ -826,7 +840,7 @@ def sort_key(item: Item) -> tuple[int, float, str, str, date, str]:
         _fold(item.client),
         item.client_id,
         item.due,
-        item.source or "",
+        item.source.id if item.source else "",
     )
 
 
@@ -890,7 +904,7 @@ def agenda(
     planned: list[list[Item]] = [[] for _ in window]
     check_ins: list[Item] = []
     for item in upcoming(view, settings, start, days):
-        if item.reason in FIXED_REASONS:
+        if item.reason in terms.FIXED_REASONS:
             planned[max((item.due - start).days, 0)].append(item)
         else:
             check_ins.append(item)  # already most urgent first

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
+from crm_cli.core import terms
 from crm_cli.errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -125,7 +126,7 @@ SPEC: dict[str, Callable[[str, Any], Any]] = {
     "signature": _text,
     "email": _text,
     "city": _text,
-    "default_lang": _choice("it", "en"),
+    "default_lang": _choice(*terms.LANGUAGES),
     "date_order": _choice("DMY", "MDY"),
     "phone_region": _region,
     "cadence_a": _cadence,

@@ -17,6 +17,7 @@ What closes what:
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -46,7 +47,7 @@ class OpenTouch:
     channel: str
     note: str | None
     private: bool
-    follow_up: date | None = None
+    follow_up: _dt.date | None = None  # `date` here would be the field above
 
     @classmethod
     def of(cls, tp: Touchpoint) -> OpenTouch:

@@ -39,7 +39,7 @@ def _uid(seed: str) -> str:
 def item_uid(item: Item) -> str:
     """The UID of an agenda item's event (see the module docstring)."""
     if item.source:
-        key = item.source
+        key = item.source.id
     elif item.reason == "check-in":
         key = ""
     else:

@@ -9,13 +9,13 @@ for a shared contact every note is ``None`` and the preferences are empty.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from crm_cli.core.models import Client, PlannedStep, Touchpoint
+from crm_cli.core import terms
+from crm_cli.core.models import Client, PlannedStep, Source, Touchpoint
 from crm_cli.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,12 +30,13 @@ __all__ = [
     "sample_client",
     "sample_item",
     "tenure_years",
+    "withheld_detail",
     "years_phrase",
 ]
 
 HISTORY = 5
-# The scheduler's reasons (crm_cli.core.scheduler.REASONS, not imported: it is heavy).
-_REASONS = ("reply", "recovery", "follow-up", "birthday", "check-in", "anniversary")
+WITHHELD = "(note withheld: shared contact)"
+"""What an item's detail says instead of a shared contact's note."""
 COFFEE_MINUTES = 30
 SAMPLE_TODAY = date(2026, 11, 23)
 """The day the sample client's history is written around (golden files use it)."""
@@ -79,7 +80,7 @@ def years_phrase(years: int, lang: str) -> str:
 def resolve_lang(client: Client, lang: str | None, settings: Settings) -> str:
     """The client's language, else the one asked for, else the default."""
     for candidate in (client.lang, lang, settings.default_lang):
-        if candidate in ("it", "en"):
+        if candidate in terms.LANGUAGES:
             return candidate
     return "it"
 
@@ -111,18 +112,14 @@ def _public_history(
     return sorted(mine, key=lambda tp: (tp.date, tp.seq), reverse=True)
 
 
-def _step_name(item: Item, playbook: str, steps: Iterable[PlannedStep]) -> str:
-    for step in steps:
-        if step.key == item.source:
-            return step.step
-    # The scheduler's detail for a step reads "<playbook>: <step>[; snoozed ...][ — ...]".
-    detail = item.detail.removeprefix(f"{playbook}: ")
-    return re.split(r"; snoozed until | — ", detail, maxsplit=1)[0].strip()
+def _step(source: Source, item: Item, steps: Iterable[PlannedStep]) -> PlannedStep | None:
+    """The playbook step an item answers: the book's own by key, else the one it carries."""
+    return next((step for step in steps if step.key == source.id), item.step)
 
 
-def _scrub(detail: str) -> str:
-    """The detail line without the quoted note the scheduler puts in it (shared contacts)."""
-    return re.sub(r'".*"', "(note withheld: shared contact)", detail, flags=re.DOTALL)
+def withheld_detail(item: Item) -> str:
+    """The item's detail line with the client's quoted note withheld (shared contacts)."""
+    return item.detail.replace(item.quoted, WITHHELD) if item.quoted else item.detail
 
 
 def _item_record(
@@ -134,7 +131,7 @@ def _item_record(
     steps: Iterable[PlannedStep],
 ) -> Record:
     if item is None:
-        reason = purpose if purpose in _REASONS else "check-in"
+        reason = purpose if purpose in terms.REASONS else "check-in"
         return Record(
             "item",
             reason=reason,
@@ -146,8 +143,9 @@ def _item_record(
             step=None,
             promise=None,
         )
-    source = by_id.get(item.source or "")
     request = incident = promise = step = None
+    ref = item.source
+    source = by_id.get(ref.id) if ref is not None and ref.kind == "touchpoint" else None
     if source is not None:
         # A private touchpoint's note stays out, even when it is what is being answered.
         note = None if (shared or source.private) else (source.note or None)
@@ -165,15 +163,15 @@ def _item_record(
             promise = Record(
                 "item.promise", date=source.date, note=note, follow_up=source.follow_up
             )
-    elif item.source and item.source.count("/") >= 3:
-        # A PlannedStep key: "client/playbook/started/index".
-        playbook = item.source.split("/")[1]
-        step = Record("item.step", playbook=playbook, name=_step_name(item, playbook, steps))
+    elif ref is not None and ref.kind == "step":
+        planned = _step(ref, item, steps)
+        if planned is not None:
+            step = Record("item.step", playbook=planned.playbook, name=planned.step)
     return Record(
         "item",
         reason=item.reason,
         purpose=purpose,
-        detail=_scrub(item.detail) if shared else item.detail,
+        detail=withheld_detail(item) if shared else item.detail,
         due=item.due,
         request=request,
         incident=incident,
@@ -351,24 +349,29 @@ def sample_item(purpose: str, client: Client, touchpoints: list[Touchpoint], tod
         found = [tp for tp in touchpoints if getattr(tp, flag) and tp.client_id == client.id]
         return max(found, key=lambda tp: (tp.date, tp.seq)) if found else None
 
-    def quote(tp: Touchpoint | None) -> str:
-        return f'"{tp.note}"' if tp and tp.note and not tp.private else "(no note)"
+    def quote(tp: Touchpoint) -> str:
+        return f'"{tp.note}"' if tp.note and not tp.private else ""
 
-    reason, due, detail, source = "check-in", today, "", None
+    reason, due, detail, source, quoted = "check-in", today, "", None, ""
+    step: PlannedStep | None = None
     if purpose == "reply" and (tp := pick("needs_reply")):
-        reason, due, source = "reply", tp.date, tp.id
-        detail = f"{quote(tp)} — waiting {(today - tp.date).days} days"
+        reason, due, source, quoted = "reply", tp.date, Source("touchpoint", tp.id), quote(tp)
+        detail = f"{quoted or '(no note)'} — waiting {(today - tp.date).days} days"
     elif purpose == "recovery" and (tp := pick("incident")):
-        reason, due, source = "recovery", tp.date + timedelta(days=1), tp.id
-        detail = f"incident on {tp.date.isoformat()}: {quote(tp)}"
+        reason, due = "recovery", tp.date + timedelta(days=1)
+        source, quoted = Source("touchpoint", tp.id), quote(tp)
+        detail = f"incident on {tp.date.isoformat()}: {quoted or '(no note)'}"
     elif purpose == "follow-up" and (tp := pick("follow_up")):
-        reason, due, source = "follow-up", tp.follow_up or today, tp.id
-        detail = f"promised on {tp.date.isoformat()}: {quote(tp)}"
+        reason, due = "follow-up", tp.follow_up or today
+        source, quoted = Source("touchpoint", tp.id), quote(tp)
+        detail = f"promised on {tp.date.isoformat()}: {quoted or '(no note)'}"
     elif purpose in _SAMPLE_STEPS:
         playbook, index, name = _SAMPLE_STEPS[purpose]
-        started = today - timedelta(days=2)
         reason, due = "follow-up", today
-        source = f"{client.id}/{playbook}/{started.isoformat()}/{index}"
+        channel = client.channel or "email"
+        started = today - timedelta(days=2)
+        step = PlannedStep(client.id, playbook, name, index, today, channel, purpose, started)
+        source = Source("step", step.key)
         detail = f"{playbook}: {name}"
     elif purpose == "birthday" and client.birthday:
         reason, due = "birthday", birthday_in_year(client.birthday, today.year)
@@ -397,4 +400,6 @@ def sample_item(purpose: str, client: Client, touchpoints: list[Touchpoint], tod
         urgency=0.0,
         source=source,
         purpose=purpose,
+        quoted=quoted,
+        step=step,
     )

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from crm_cli.core import terms
 from crm_cli.core.contacts import fold
 from crm_cli.core.drafting.context import years_phrase
-from crm_cli.core.models import LANGS, Client, Touchpoint
+from crm_cli.core.models import Client, Touchpoint
 from crm_cli.errors import CrmError
 
 __all__ = ["COMMON", "STOP", "PrivacyLeak", "check_privacy", "specific_details", "words"]
@@ -271,7 +272,7 @@ def _tenure_said(draft: _Haystack, years: int, since: date) -> bool:
     """The years said ("5 years", "un anno"...) or the year they started ("since 2019")."""
     if years < 1:
         return False
-    phrases = (years_phrase(years, lang) for lang in LANGS)
+    phrases = (years_phrase(years, lang) for lang in terms.LANGUAGES)
     return str(since.year) in draft.set or any(draft.has(words(p)) for p in phrases)
 
 

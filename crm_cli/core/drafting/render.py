@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from crm_cli.core import terms
 from crm_cli.core.drafting.context import Record, build_context, resolve_lang, years_phrase
 from crm_cli.core.drafting.guard import check_privacy, specific_details
 from crm_cli.core.drafting.sms import sms_info
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
-from crm_cli.core.playbooks import PURPOSES
 from crm_cli.core.settings import Settings
+from crm_cli.core.terms import PURPOSES
 from crm_cli.errors import ConfigError, CrmError, InvalidValue, NotFound
 
 if TYPE_CHECKING:
@@ -37,8 +38,8 @@ __all__ = [
     "validate_name",
 ]
 
-CHANNELS = ("email", "sms", "coffee", "call")
-BLOCK_CHANNELS = ("email", "coffee")
+CHANNELS = terms.DRAFT_CHANNELS
+BLOCK_CHANNELS = terms.SUBJECT_CHANNELS
 """Channels whose templates give ``{% block subject %}`` and ``{% block body %}``."""
 
 _NAME = re.compile(r"(?P<channel>[a-z0-9-]+)/(?P<purpose>[a-z0-9-]+)\.(?P<lang>it|en)")
