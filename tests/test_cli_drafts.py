@@ -16,9 +16,11 @@ import pytest
 import vobject
 from conftest import FIXED_DATE, Crm, shared_sample
 
+from crm_cli.core import terms
+
 TODAY = date.fromisoformat(FIXED_DATE)  # a Monday
 FRIDAY = "2026-11-27"
-CHANNELS = ("email", "sms", "coffee", "call")
+CHANNELS = terms.DRAFT_CHANNELS
 
 SETTINGS = """\
 my_name = "Chiara Lombardi"

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from crm_cli.cli.output import _width
 from crm_cli.cli.plan import _fill, _fill_narrow, _wrap
+from crm_cli.core import terms
 
 TODAY = date.fromisoformat(FIXED_DATE)  # a Monday
-REASONS = ["reply", "recovery", "follow-up", "birthday", "check-in", "anniversary"]
 
 
 def ago(days: int) -> str:
@@ -80,7 +80,7 @@ def test_due_json_fields_and_types(demo: Crm) -> None:
         assert isinstance(item["overdue_days"], int) and not isinstance(item["overdue_days"], bool)
         assert isinstance(item["neglected"], bool)
         assert date.fromisoformat(item["due"]) <= TODAY
-        assert item["channel"] in ("email", "sms", "call", "coffee", "none")
+        assert item["channel"] in (*terms.CONTACT_CHANNELS, terms.NO_CHANNEL)
         assert item["detail"]
     birthday = next(i for i in items if i["reason"] == "birthday")
     assert (birthday["due"], birthday["overdue_days"], birthday["channel"]) == (
@@ -201,7 +201,7 @@ def test_reasons_in_order_and_most_overdue_first_within_one(crm: Crm) -> None:
         ("birthday", "echo"),
     ]
     assert got[-1] == ("anniversary", "foxtrot")
-    order = [REASONS.index(reason) for reason, _ in got]
+    order = [terms.REASONS.index(reason) for reason, _ in got]
     assert order == sorted(order)
     assert ("check-in", "golf") in got
 

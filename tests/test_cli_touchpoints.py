@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import FIXED_DATE, Crm
 
-from crm_cli.core.models import CHANNELS_LOG
+from crm_cli.core.terms import LOG_CHANNELS
 from crm_cli.store import BOOK_FILE
 
 
@@ -33,7 +33,7 @@ def test_log_prints_the_touchpoint_id(mario: Crm) -> None:
     assert mario.log("mario", "email") == "t2"
 
 
-@pytest.mark.parametrize("channel", [*CHANNELS_LOG, "CALL", " Coffee "])
+@pytest.mark.parametrize("channel", [*LOG_CHANNELS, "CALL", " Coffee "])
 def test_every_channel_can_be_logged(mario: Crm, channel: str) -> None:
     mario.log("mario", channel)
     assert history(mario)[0]["channel"] == channel.strip().lower()

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_cli.core import terms
 from crm_cli.core.clientform import ClientInput, new_client
 from crm_cli.core.demo_book import DEMO_SETTINGS, demo_clients
 from crm_cli.core.drafting.callsheet import call_sheet
@@ -105,7 +106,7 @@ def _anna(lang: str = "en") -> tuple[Client, list[Touchpoint]]:
 # --------------------------------------------------------------------------- by construction
 
 
-@pytest.mark.parametrize("lang", ["it", "en"])
+@pytest.mark.parametrize("lang", terms.LANGUAGES)
 def test_private_texts_never_enter_the_context(lang: str) -> None:
     client, tps = sample_client(False, lang)
     private = [client.private_note, *(tp.note for tp in tps if tp.private)]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crm_cli.core import terms
 from crm_cli.core.drafting.context import (
     build_context,
     coffee_slot,
@@ -103,7 +104,9 @@ def test_builtin_dir_holds_the_checkout_templates() -> None:
     checkout = Path(__file__).resolve().parents[1] / "templates"
     found = template_files.builtin_dir()
     ours = sorted(p.relative_to(checkout) for p in checkout.glob("*/*.j2"))
-    assert len(ours) == 64
+    assert [(p.parent, *p.name.removesuffix(".j2").rsplit(".", 1)) for p in ours] == sorted(
+        (Path(c), p, lang) for c, p, lang in terms.template_grid()
+    )
     assert sorted(p.relative_to(found) for p in found.glob("*/*.j2")) == ours
     for relative in ours:
         assert (found / relative).read_bytes() == (checkout / relative).read_bytes()

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from crm_cli.cli.app import app
+from crm_cli.core import terms
 from crm_cli.core.contacts import fold
-from crm_cli.core.models import CHANNELS_LOG, Client, Touchpoint
+from crm_cli.core.models import Client, Touchpoint
 from crm_cli.store import open_book
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -40,7 +41,7 @@ CLIENTS = st.builds(
     tags=st.lists(TEXT, max_size=4),
     cadence=OPTIONAL_TEXT,
     birthday=OPTIONAL_TEXT,
-    lang=st.none() | st.sampled_from(["it", "en"]),
+    lang=st.none() | st.sampled_from(terms.LANGUAGES),
     formal=st.none() | st.booleans(),
     prefers=st.lists(TEXT, max_size=3),
     note=OPTIONAL_TEXT,
@@ -57,7 +58,7 @@ TOUCHPOINTS = st.builds(
     id=st.just(""),
     client_id=st.just("c"),
     date=DATES,
-    channel=st.sampled_from(CHANNELS_LOG),
+    channel=st.sampled_from(terms.LOG_CHANNELS),
     direction=st.sampled_from(["in", "out"]),
     note=OPTIONAL_TEXT,
     needs_reply=st.booleans(),

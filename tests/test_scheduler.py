@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_cli.core import terms
 from crm_cli.core.dates import birthday_in_year, parse_cadence
 from crm_cli.core.models import Client, PlannedStep, Snooze, Source, Touchpoint
 from crm_cli.core.scheduler import (
@@ -704,8 +705,8 @@ def books(draw: st.DrawFn) -> tuple[BookView, date]:
                 emails=[f"{cid}@x.it"] if draw(st.booleans()) else [],
                 mobiles=["+39333"] if draw(st.booleans()) else [],
                 city=draw(st.sampled_from([None, "Bologna", "Roma"])),
-                channel=draw(st.sampled_from([None, "email", "sms", "call", "coffee"])),
-                tier=draw(st.sampled_from([None, "A", "B", "C"])),
+                channel=draw(st.sampled_from([None, *terms.CONTACT_CHANNELS])),
+                tier=draw(st.sampled_from([None, *terms.TIERS])),
                 cadence=draw(st.sampled_from(CADENCES)),
                 birthday=draw(st.none() | st.sampled_from(["--02-29", "--03-05", "1990-12-31"])),
                 email_consent=draw(st.booleans()),
@@ -717,7 +718,7 @@ def books(draw: st.DrawFn) -> tuple[BookView, date]:
             history.append(
                 tp(
                     day,
-                    draw(st.sampled_from(["email", "sms", "call", "coffee", "visit", "note"])),
+                    draw(st.sampled_from(terms.LOG_CHANNELS)),
                     draw(st.sampled_from(["in", "out"])),
                     cid,
                     needs_reply=draw(st.booleans()),
@@ -739,7 +740,7 @@ def test_no_item_is_due_before_its_cause(book: tuple[BookView, date], span: int)
     items = upcoming(v, SETTINGS, today, span)
     for item in items:
         assert item.due <= horizon
-        assert item.channel in ("email", "sms", "call", "coffee", "none")
+        assert item.channel in (*terms.CONTACT_CHANNELS, terms.NO_CHANNEL)
         summary = v.summaries.get(item.client_id)
         if item.reason == "check-in":
             c = by_id[item.client_id]

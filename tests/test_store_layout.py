@@ -23,9 +23,10 @@ from conftest import FIXED_DATE, Crm
 
 import crm_cli.store as store
 from crm_cli.cli.app import COMMANDS, load_commands
-from crm_cli.core.models import CHANNELS_LOG, Client, Touchpoint
+from crm_cli.core.models import Client, Touchpoint
 from crm_cli.core.scheduler import Hint, build_index
 from crm_cli.core.summary import ClientSummary, summarise
+from crm_cli.core.terms import LOG_CHANNELS
 from crm_cli.store import (
     BACKUP_DIR,
     BOOK_FILE,
@@ -53,7 +54,7 @@ def random_touchpoints(rng: random.Random, clients: list[str], n: int) -> list[T
                 id="",
                 client_id=rng.choice(clients),
                 date=day,
-                channel=rng.choice(CHANNELS_LOG),
+                channel=rng.choice(LOG_CHANNELS),
                 direction="in" if inbound else "out",
                 note=rng.choice([None, "ok", "the Verdi quote", "owes money"]),
                 needs_reply=inbound and rng.random() < 0.5,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_cli.core.models import CHANNELS_LOG, Touchpoint
+from crm_cli.core.models import Touchpoint
 from crm_cli.core.summary import (
     ClientSummary,
     OpenTouch,
@@ -17,6 +17,7 @@ from crm_cli.core.summary import (
     summarise,
     summarise_all,
 )
+from crm_cli.core.terms import LOG_CHANNELS
 
 D0 = date(2026, 3, 2)  # a Monday
 FAST = settings(max_examples=200, deadline=None)
@@ -131,7 +132,7 @@ def test_add_touchpoint_does_not_mutate() -> None:
 
 _touch = st.tuples(
     st.integers(0, 20),  # day
-    st.sampled_from(CHANNELS_LOG),
+    st.sampled_from(LOG_CHANNELS),
     st.sampled_from(("in", "out")),
     st.booleans(),  # needs_reply
     st.booleans(),  # incident

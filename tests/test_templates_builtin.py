@@ -1,7 +1,7 @@
 """The built-in draft templates: every channel x purpose x language.
 
-Each of the 64 templates under ``templates/`` is rendered for formal and
-informal clients (and ``formal=None``), against a realistic context per
+Each template under ``templates/`` (one per ``crm_cli.core.terms.template_grid()``) is
+rendered for formal and informal clients (and ``formal=None``), against a realistic context per
 purpose, a context where every optional piece is present at once, a shared
 contact (every note ``None``, no preferences) and a bare one (nothing known,
 first year). The output must read as finished text: no ``None``, no leftover
@@ -35,24 +35,16 @@ from babel.dates import format_date
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from crm_cli.core import terms
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
-CHANNELS = ("email", "sms", "coffee", "call")
-PURPOSES = (
-    "check-in",
-    "reply",
-    "recovery",
-    "follow-up",
-    "birthday",
-    "anniversary",
-    "thanks",
-    "welcome",
-)
-LANGS = ("it", "en")
-BLOCK_CHANNELS = ("email", "coffee")
-NAMES = [f"{c}/{p}.{lang}" for c in CHANNELS for p in PURPOSES for lang in LANGS]
+PURPOSES = terms.PURPOSES
+LANGS = terms.LANGUAGES
+BLOCK_CHANNELS = terms.SUBJECT_CHANNELS
+NAMES = [f"{c}/{p}.{lang}" for c, p, lang in terms.template_grid()]
 
 TODAY = date(2026, 11, 23)  # a Monday
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -188,7 +180,11 @@ DETAILS = {
     "thanks": "after-project: thank-you note",
     "welcome": "new-client: welcome",
 }
-REASONS = {"thanks": "follow-up", "welcome": "follow-up"}
+
+
+def reason_of(purpose: str) -> str:
+    """The item's reason: a purpose that is no reason (welcome, thanks) is a playbook step."""
+    return purpose if purpose in terms.REASONS else "follow-up"
 
 
 def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]:
@@ -233,7 +229,7 @@ def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
         formal=formal,
     )
     item = NS(
-        reason=REASONS.get(purpose, purpose),
+        reason=reason_of(purpose),
         purpose=purpose,
         detail=detail,
         due=due,
@@ -298,7 +294,7 @@ def bare_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]
         formal=formal,
     )
     item = NS(
-        reason=REASONS.get(purpose, purpose),
+        reason=reason_of(purpose),
         purpose=purpose,
         detail="no contact yet",
         due=TODAY,
@@ -341,9 +337,13 @@ def check_text(text: str, where: str) -> None:
     assert "\n\n\n" not in text, f"{where}: blank-line run\n{text}"
 
 
-def test_all_64_templates_exist_and_nothing_else() -> None:
-    found = sorted(str(p.relative_to(TEMPLATES))[: -len(".j2")] for p in TEMPLATES.glob("*/*.j2"))
-    assert found == sorted(NAMES)
+def test_the_templates_on_disk_are_exactly_the_grid_of_terms() -> None:
+    """One file per channel x purpose x language of crm_cli.core.terms, and nothing else."""
+    found = sorted(
+        (p.parent.name, *p.name.removesuffix(".j2").rsplit(".", 1))
+        for p in TEMPLATES.glob("*/*.j2")
+    )
+    assert found == sorted(terms.template_grid())
 
 
 @pytest.mark.parametrize("formal", [True, False, None], ids=["formal", "informal", "unset"])
@@ -379,7 +379,7 @@ def test_renders_cleanly(name: str, kind: str, formal: bool | None) -> None:
 def test_formal_register_is_followed() -> None:
     """Spot-check the register words: Lei/tu in Italian, Dear/Hi in English."""
     for purpose in PURPOSES:
-        for channel in ("email", "coffee"):
+        for channel in BLOCK_CHANNELS:
             it_formal = as_text(
                 harness_render(f"{channel}/{purpose}.it", sample_context("it", True, purpose))
             )
@@ -520,9 +520,7 @@ def test_engine_sample_client_is_specific_and_private(name: str, formal: bool) -
 
 GOLDEN_CASES = [
     (channel, purpose, lang, formal)
-    for channel in CHANNELS
-    for purpose in PURPOSES
-    for lang in LANGS
+    for channel, purpose, lang in terms.template_grid()
     for formal in (True, False)
 ]
 
