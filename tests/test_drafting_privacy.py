@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from crm_cli.core.drafting.callsheet import call_sheet
 from crm_cli.core.drafting.context import Record, build_context, sample_client, sample_item
 from crm_cli.core.drafting.guard import PrivacyLeak, check_privacy, specific_details
 from crm_cli.core.drafting.render import Draft, choose_purpose, compose
-from crm_cli.core.models import Client, Touchpoint
+from crm_cli.core.models import Client, Snooze, Touchpoint
 from crm_cli.core.scheduler import items_for_client, sort_key
 from crm_cli.core.settings import Settings, settings_from_dict
 from crm_cli.core.summary import summarise
@@ -195,6 +195,26 @@ def test_shared_contact_item_detail_is_scrubbed() -> None:
         for part in ("request", "incident", "promise"):
             record = getattr(ctx["item"], part)
             assert record is None or record.note is None
+
+
+def test_shared_contact_plan_item_detail_withholds_only_the_note() -> None:
+    """The scheduler says which part of its line quotes the note: only that part is withheld,
+    even when the note holds quotes and the line goes on past it (a snooze)."""
+    client = Client("ada", "Ada Rossi", date(2020, 1, 1), emails=["a@x.it"], shared_contact=True)
+    note = 'Asks "when" the "oak" table comes'
+    tps = [Touchpoint("t1", "ada", TODAY, "email", "in", note, needs_reply=True)]
+    snooze = Snooze("ada", TODAY + timedelta(days=1))
+    (item,) = items_for_client(
+        client, summarise("ada", tps), snooze, [], SETTINGS, TODAY, TODAY + timedelta(days=1)
+    )
+    assert item.detail == f'"{note}" — arrived today; snoozed until 2026-11-24'
+    ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", "reply", "email")
+    assert ctx["item"].detail == (
+        "(note withheld: shared contact) — arrived today; snoozed until 2026-11-24"
+    )
+    mine = replace(client, shared_contact=False)
+    ctx = build_context(mine, tps, item, SETTINGS, TODAY, "en", "reply", "email")
+    assert ctx["item"].detail == item.detail
 
 
 def test_shared_contact_draft_prints_no_touchpoint_content() -> None:

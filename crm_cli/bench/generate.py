@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from crm_cli.core import terms
 from crm_cli.core.contacts import fold, slugify, unique_id
 from crm_cli.core.dates import parse_cadence
 from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
@@ -706,7 +707,7 @@ class _People:
             tags=tags,
             cadence=cadence,
             birthday=self.birthday(),
-            lang=text_lang if lang in ("it", "en") or rng.random() < 0.5 else None,
+            lang=text_lang if lang in terms.LANGUAGES or rng.random() < 0.5 else None,
             formal=rng.choice((None, None, True, False)),
             prefers=prefers,
             note=rng.choice(_CLIENT_NOTES[text_lang]) if rng.random() < 0.3 else None,
