@@ -298,12 +298,13 @@ def show(
 ) -> None:
     """Show a client's profile and recent touchpoints."""
     from crm_cli.core.scheduler import next_items
+    from crm_cli.services.planning import client_view
 
     today = common.today(date_)
     with common.book() as book:
         client = common.find_client(book, client_ref)
         summary = book.summary(client.id)
-        planned = next_items(common.client_view(book, client), common.settings(), client.id, today)
+        planned = next_items(client_view(book, client), common.settings(), client.id, today)
     if include_private and not as_json:
         raise UsageError("--include-private only applies to --json")
     if as_json:
