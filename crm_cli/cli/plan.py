@@ -13,7 +13,6 @@ from crm_cli.cli.views import late_label, render_due
 from crm_cli.core.models import Snooze
 from crm_cli.errors import InvalidValue
 from crm_cli.services import planning
-from crm_cli.services.files import write_file
 
 
 def due(
@@ -63,6 +62,7 @@ def agenda(
         from datetime import datetime
 
         from crm_cli.interchange.ics import agenda_ics
+        from crm_cli.services.files import write_file
 
         data = agenda_ics(plan, datetime.now(UTC))
         write_file(ics, data)
