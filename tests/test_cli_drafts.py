@@ -168,7 +168,7 @@ def test_template_and_language_options(book: Crm) -> None:
         (("--purpose", "hello"), "unknown purpose 'hello': use one of welcome, thanks, check-in, "
          "follow-up, reply, recovery, birthday, anniversary"),
         (("--lang", "fr"), "unknown language 'fr': use it or en"),
-        (("--channel", "fax"), "unknown channel 'fax': use one of email, sms, coffee, call"),
+        (("--channel", "fax"), "unknown channel 'fax': use one of email, sms, call, coffee"),
         (("--template", "email/nothing.en"), "no template named 'email/nothing.en'"),
         (("--template", "../../etc/passwd"), "invalid template name '../../etc/passwd': write it "
          "as channel/purpose.lang, e.g. 'email/check-in.en' (lower-case letters, digits and '-')"),

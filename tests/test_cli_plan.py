@@ -14,8 +14,7 @@ from conftest import FIXED_DATE, Crm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_cli.cli.output import _width
-from crm_cli.cli.plan import _fill, _fill_narrow, _wrap
+from crm_cli.cli.output import fill, fill_narrow, text_width, wrap
 from crm_cli.core import terms
 
 TODAY = date.fromisoformat(FIXED_DATE)  # a Monday
@@ -455,8 +454,8 @@ def test_detail_lines_are_filled_the_same_on_the_fast_path(
     first, rest = " " * indent, " " * (indent + 2)
     room = width - len(rest)
     words = [w[:room] for w in words]  # the fast path takes words that fit a line
-    lines = _fill_narrow(" ".join(words), width, first, rest)
-    assert lines == _fill(words, width, first, rest)
+    lines = fill_narrow(" ".join(words), width, first, rest)
+    assert lines == fill(words, width, first, rest)
     assert all(len(line) <= width for line in lines)
     assert " ".join(line.strip() for line in lines) == " ".join(words)
 
@@ -466,13 +465,13 @@ def test_detail_lines_are_filled_the_same_on_the_fast_path(
 def test_a_detail_that_fits_one_line_is_that_line(text: str, indent: int) -> None:
     first, rest = " " * indent, " " * (indent + 2)
     words = text.split()
-    expected = _fill_narrow(" ".join(words), 78, first, rest) if words else []
+    expected = fill_narrow(" ".join(words), 78, first, rest) if words else []
     if max(map(len, words), default=0) <= 78 - len(rest):
-        assert _wrap(text, 78, first, rest, max_lines=9) == expected
+        assert wrap(text, 78, first, rest, max_lines=9) == expected
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=40) | st.text(st.characters(max_codepoint=0x1200), max_size=40))
 def test_terminal_cells_are_counted_exactly_on_the_fast_path(text: str) -> None:
     # Latin text with accents is measured by len: no character below U+0378 is wide.
-    assert _width(text) == cells(text)
+    assert text_width(text) == cells(text)

@@ -9,12 +9,13 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, print_json, table, warn
-from crm_cli.core.book import find, resolve_client
-from crm_cli.core.clientform import CLEARABLE, ClientInput, edit_client, new_client
+from crm_cli.core.book import find
+from crm_cli.core.clientform import CLEARABLE, ClientInput
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.core.summary import ClientSummary
 from crm_cli.core.views import client_record, touchpoint_flags, touchpoint_record
-from crm_cli.errors import InvalidValue, UsageError
+from crm_cli.errors import UsageError
+from crm_cli.services import clients as clients_service
 
 # Options shared by add-client and edit (Typer needs them spelt out per command).
 EMAIL = typer.Option([], "--email", help="An email address (repeatable).")
@@ -96,8 +97,7 @@ def add_client(
     settings = common.settings()
     today = common.today(date_)
     with common.book(write=True) as book:
-        client, warnings = new_client(inp, book.clients(), settings, today)
-        book.add_client(client)
+        client, warnings = clients_service.add_client(book, inp, settings, today)
     for message in warnings:
         warn(message)
     out(client.id)
@@ -163,17 +163,13 @@ def edit(
     settings = common.settings()
     today = common.today(date_)
     with common.book(write=True) as book:
-        clients = book.clients()
-        client = resolve_client(clients, client_ref)
-        changed, warnings = edit_client(client, inp, clients, settings, today)
-        if changed != client:
-            book.update_client(changed)
-    for message in warnings:
+        edited = clients_service.edit_client(book, client_ref, inp, settings, today)
+    for message in edited.warnings:
         warn(message)
-    if changed == client:
-        err(f"{client.id}: nothing changed")
+    if edited.changed:
+        err(f"updated {edited.before.id}")
     else:
-        err(f"updated {client.id}")
+        err(f"{edited.before.id}: nothing changed")
 
 
 def list_clients(
@@ -183,22 +179,11 @@ def list_clients(
     as_json: bool = typer.Option(False, "--json", help="A JSON list of objects."),
 ) -> None:
     """List clients."""
-    from crm_cli.core.contacts import fold
-    from crm_cli.core.models import TIERS
-
-    if tier is not None and tier.strip().upper() not in TIERS:
-        raise InvalidValue(f"unknown tier '{tier}': use one of {', '.join(TIERS)}")
+    wanted_tier = clients_service.tier_filter(tier)
     with common.book() as book:
         clients = book.clients()
         last = book.last_contacts()
-    wanted_tags = {fold(t) for t in tag}
-    chosen = [
-        c
-        for c in clients
-        if c.archived == archived
-        and (tier is None or (c.tier or "") == tier.strip().upper())
-        and wanted_tags <= {fold(t) for t in c.tags}
-    ]
+    chosen = clients_service.select(clients, tag, wanted_tier, archived)
     if as_json:
         print_json([client_record(c, last.get(c.id)) for c in chosen])
         return
@@ -298,12 +283,13 @@ def show(
 ) -> None:
     """Show a client's profile and recent touchpoints."""
     from crm_cli.core.scheduler import next_items
+    from crm_cli.services.planning import client_view
 
     today = common.today(date_)
     with common.book() as book:
         client = common.find_client(book, client_ref)
         summary = book.summary(client.id)
-        planned = next_items(common.client_view(book, client), common.settings(), client.id, today)
+        planned = next_items(client_view(book, client), common.settings(), client.id, today)
     if include_private and not as_json:
         raise UsageError("--include-private only applies to --json")
     if as_json:
@@ -336,12 +322,9 @@ def find_clients(
 
 
 def _set_archived(client_ref: str, archived: bool) -> None:
-    from dataclasses import replace
-
     with common.book(write=True) as book:
         client = common.find_client(book, client_ref)
-        if client.archived != archived:
-            book.update_client(replace(client, archived=archived))
+        clients_service.set_archived(book, client, archived)
     err(f"{'archived' if archived else 'unarchived'} {client.id}")
 
 

@@ -1,21 +1,19 @@
-"""What every command needs: today's date, the settings, the book, the client."""
+"""What every command needs: today's date, the settings, the book, the client.
+
+Only what is about the command line lives here (the ``--date`` option, opening the
+user's book, naming a client); what a command does is in ``crm_cli.services``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
-    from crm_cli.core.scheduler import BookView
-
 from crm_cli.core.models import Client
 from crm_cli.core.settings import Settings
-from crm_cli.errors import InvalidValue, StoreError
 from crm_cli.store import Book, open_book
 from crm_cli.userfiles.config import home_dir, load_settings
 
@@ -50,53 +48,6 @@ def parse_day(text: str, base: date) -> date:
 def book(write: bool = False) -> Iterator[Book]:
     with open_book(home_dir(), write=write) as opened:
         yield opened
-
-
-def book_view(book: Book, settings: Settings, today: date, horizon: date) -> BookView:
-    """What the scheduler reads to plan ``today`` .. ``horizon``, from one open book.
-
-    Clients the plan index (or, without one, the screen) shows to have nothing due
-    by ``horizon`` are left out: their records and digests are never built.
-    """
-    from crm_cli.core.scheduler import BookView, index_candidates, screen
-
-    snoozes, steps = book.snoozes(), book.steps()
-    index = book.plan_index()
-    if index is not None:  # kept by every write: no need to look at every client
-        wanted = index_candidates(index, steps, settings, today, horizon)
-        return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps)
-    hints = book.hints()
-    if hints is None:  # a malformed record: plan everyone, and the parse names it
-        return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps)
-    wanted = screen(hints, snoozes, steps, settings, today, horizon)
-    return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps)
-
-
-def client_view(book: Book, client: Client) -> BookView:
-    """The scheduler's view of one client only (show, draft): no other digest is parsed."""
-    from crm_cli.core.scheduler import BookView
-
-    snooze = book.snoozes().get(client.id)
-    return BookView(
-        clients=[client],
-        summaries={client.id: book.summary(client.id)},
-        snoozes={client.id: snooze} if snooze else {},
-        steps=book.steps(client.id),
-    )
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """Write an output file the user asked for (an .ics, a draft), atomically."""
-    from crm_cli.safefile import atomic_write
-
-    target = path.expanduser()
-    if target.is_dir():
-        raise InvalidValue(f"{target} is a directory: give a file name")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
-    except OSError as exc:
-        raise StoreError(f"cannot write {target}: {exc.strerror}") from None
 
 
 def find_client(book: Book, ref: str) -> Client:

@@ -25,10 +25,11 @@ from crm_cli.core.contacts_import import (
     UNCHANGED,
     Contact,
     ImportPlan,
-    plan_import,
 )
 from crm_cli.errors import InvalidValue, NotFound, StoreError, UsageError
 from crm_cli.interchange.text import MAX_IMPORT_BYTES, check_size
+from crm_cli.services import exchange
+from crm_cli.services.files import write_file
 
 import_app = typer.Typer(
     rich_markup_mode=None,
@@ -88,7 +89,7 @@ def _emit(data: bytes, out_path: Path | None, what: str) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    common.write_file(out_path, data)
+    write_file(out_path, data)
     err(f"wrote {what} to {out_path}")
 
 
@@ -196,21 +197,15 @@ def _import(
     with _progress(records) as bar:
         contacts = read(bar.task("reading", records))
         with common.book(write=not dry_run) as book:
-            plan = plan_import(
+            plan = exchange.import_contacts(
+                book,
                 contacts,
-                book.clients(),
-                region=settings.region,
-                date_order=settings.date_order,
-                today=today,
+                settings,
+                today,
                 tags=tags,
+                dry_run=dry_run,
                 step=bar.task("matching", len(contacts)),
             )
-            # Only when there is something: an empty insert still marks a table changed,
-            # and a re-import must not rewrite the book (nor make a backup).
-            if not dry_run and plan.added:
-                book.add_clients(plan.added)
-            if not dry_run and plan.changed:
-                book.update_clients(plan.changed)
     _report(plan, read_warnings, dry_run=dry_run, as_json=as_json)
 
 
@@ -298,50 +293,21 @@ def import_json(
 
     data = load_book(_read(file), file)
     with common.book(write=True) as book:
-        before = len(book.clients())
-        book.restore(data, replace=replace)
-        clients, touchpoints = len(book.clients()), len(book.touchpoints())
-    note = f"; the previous book ({before} clients) is in the backups" if before else ""
-    err(f"restored {clients} clients and {touchpoints} touchpoints from {file}{note}")
+        done = exchange.restore_book(book, data, replace=replace)
+    note = f"; the previous book ({done.before} clients) is in the backups" if done.before else ""
+    err(f"restored {done.clients} clients and {done.touchpoints} touchpoints from {file}{note}")
 
 
 # -- export ---------------------------------------------------------------------------
 
 
 def _vdir(directory: Path, clients: list[Any]) -> None:
-    """One .vcf per client in ``directory`` (a vdir for khard and vdirsyncer).
-
-    Unchanged cards are not rewritten (sync tools compare files); cards this
-    export wrote for clients no longer in the book are removed, so a forgotten
-    client leaves the vdir too; files written by anything else are left alone.
-    """
-    from crm_cli.interchange.vcard import client_vcard, vdir_name, written_by_crm
-
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create {directory}: {exc.strerror}") from None
-    wanted = {vdir_name(c): client_vcard(c).encode("utf-8") for c in clients}
-    written = unchanged = removed = 0
-    for name, data in wanted.items():
-        path = directory / name
-        if path.is_file():
-            current = path.read_bytes()
-            if current == data:
-                unchanged += 1
-                continue
-            if not written_by_crm(current):
-                warn(f"{path} was not written by crm: left as it is")
-                continue
-        common.write_file(path, data)
-        written += 1
-    for path in sorted(directory.glob("*.vcf")):
-        if path.name not in wanted and path.is_file() and written_by_crm(path.read_bytes()):
-            path.unlink()
-            removed += 1
+    result = exchange.export_vdir(directory, clients)
+    for path in result.foreign:
+        warn(f"{path} was not written by crm: left as it is")
     err(
-        f"{directory}: {written} cards written, {unchanged} unchanged, "
-        f"{removed} removed (clients no longer in the book)"
+        f"{directory}: {result.written} cards written, {result.unchanged} unchanged, "
+        f"{result.removed} removed (clients no longer in the book)"
     )
 
 

@@ -48,7 +48,7 @@ def narrow(text: str) -> bool:
     return text.isascii() or max(text) < _WIDE_FROM
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
     """Terminal cells taken by ``text`` (wide CJK and emoji take two)."""
     if narrow(text):
         return len(text)
@@ -56,11 +56,11 @@ def _width(text: str) -> int:
 
 
 def _clip(text: str, width: int) -> str:
-    if _width(text) <= width:
+    if text_width(text) <= width:
         return text
     cells, kept = 0, []
     for ch in text:
-        w = _width(ch)
+        w = text_width(ch)
         if cells + w > width - 1:
             break
         kept.append(ch)
@@ -76,20 +76,20 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
     """
     total = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
     cells = [[" ".join(str(v).split()) for v in row] for row in rows]
-    widths = [_width(h) for h in headers]
+    widths = [text_width(h) for h in headers]
     narrow_only = all(map(narrow, headers))
     for i, column in enumerate(zip(*cells, strict=True)):
         # A column of one-cell characters (the usual) is measured by len, in one pass.
         narrow_column = all(map(narrow, column))
         narrow_only &= narrow_column
-        widths[i] = max(widths[i], *map(len if narrow_column else _width, column))
+        widths[i] = max(widths[i], *map(len if narrow_column else text_width, column))
     natural = list(widths)
     gap = 2
     over = sum(widths) + gap * (len(widths) - 1) - total
     shrinkable = list(shrink) or list(range(len(widths)))
     while over > 0:
         i = max(shrinkable, key=lambda k: widths[k])
-        floor = max(_width(headers[i]), 6)
+        floor = max(text_width(headers[i]), 6)
         if widths[i] <= floor:
             break
         cut = min(over, widths[i] - floor)
@@ -106,6 +106,73 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
                 padded.append(value.ljust(room))
             else:
                 part = _clip(value, room)
-                padded.append(part + " " * (room - _width(part)))
+                padded.append(part + " " * (room - text_width(part)))
         lines.append((" " * gap).join(padded).rstrip())
     return "\n".join(lines)
+
+
+def wrap(text: str, width: int, first: str, rest: str, max_lines: int) -> list[str]:
+    """``textwrap.wrap`` counting terminal cells, not characters: a CJK note takes two
+    cells a character and must still fit the line."""
+    if (
+        len(first) + len(text) <= width
+        and narrow(text)
+        and text.isprintable()
+        and "  " not in text
+        and text.strip() == text
+        and text
+    ):
+        return [first + text]  # most details: already one clean line that fits
+    words = text.split()
+    room = width - max(len(first), len(rest))
+    if narrow(text + first + rest) and max(map(len, words), default=0) <= room:
+        lines = fill_narrow(" ".join(words), width, first, rest)  # the usual case, 3x faster
+    else:
+        lines = fill(words, width, first, rest)
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while text_width(last) + len(" [...]") > width and len(last) > len(rest):
+            words = last[len(rest) :].rsplit(" ", 1)  # drop whole words when there are some
+            last = rest + words[0] if len(words) == 2 else last[:-1]
+        lines = [*lines[: max_lines - 1], last.rstrip() + " [...]"]
+    return lines
+
+
+def fill_narrow(text: str, width: int, first: str, rest: str) -> list[str]:
+    """Greedy filling of one-cell text whose every word fits a line: each line ends at
+    the last space that fits, found by ``rfind`` rather than word by word."""
+    lines: list[str] = []
+    prefix = first
+    while text:
+        room = width - len(prefix)
+        if len(text) <= room:
+            lines.append(prefix + text)
+            break
+        cut = text.rfind(" ", 0, room + 1)
+        lines.append(prefix + text[:cut])
+        text, prefix = text[cut + 1 :], rest
+    return lines
+
+
+def fill(words: list[str], width: int, first: str, rest: str) -> list[str]:
+    lines: list[str] = []
+    line, empty = first, True
+    for word in words:
+        while word:
+            room = width - text_width(line) - (0 if empty else 1)
+            if text_width(word) <= room:
+                line, empty, word = line + ("" if empty else " ") + word, False, ""
+                continue
+            if empty or text_width(word) > width - text_width(rest):
+                # Longer than a whole line: cut it to fill this one.
+                cut, used = 0, 0
+                while cut < len(word) and used + text_width(word[cut]) <= room:
+                    used += text_width(word[cut])
+                    cut += 1
+                if cut:
+                    line, word = line + ("" if empty else " ") + word[:cut], word[cut:]
+            lines.append(line)
+            line, empty = rest, True
+    if not empty:
+        lines.append(line)
+    return lines

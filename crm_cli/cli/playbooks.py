@@ -6,7 +6,8 @@ import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, table
-from crm_cli.errors import Conflict, NotFound
+from crm_cli.services.playbooks import start_playbook as start_run
+from crm_cli.services.playbooks import stop_playbook as stop_run
 from crm_cli.userfiles.config import config_dir
 
 playbook_app = typer.Typer(
@@ -52,25 +53,13 @@ def start_playbook(
     date_: str | None = common.DateOption,
 ) -> None:
     """Schedule each step of a playbook for a client, as follow-ups."""
-    from crm_cli.core.playbooks import start
     from crm_cli.userfiles.playbooks import get_playbook
 
     pb = get_playbook(config_dir(), name)
     day = common.today(date_)
     with common.book(write=True) as book:
         client = common.find_client(book, client_ref)
-        running = [
-            s
-            for s in book.steps(client.id)
-            if s.playbook == pb.name and not s.stopped and s.due >= day
-        ]
-        if running:
-            raise Conflict(
-                f"{pb.name} is already running for {client.id} (next step {running[0].due}); "
-                f"stop it first with 'crm playbook stop {client.id} {pb.name}'"
-            )
-        steps = start(pb, client.id, day)
-        book.add_steps(steps)
+        steps = start_run(book, client, pb, day)
     out(f"started {pb.name} for {client.name}:")
     out(table(["DUE", "STEP", "CHANNEL"], [[s.due.isoformat(), s.step, s.channel] for s in steps]))
 
@@ -82,19 +71,10 @@ def stop_playbook(
     date_: str | None = common.DateOption,
 ) -> None:
     """Cancel the remaining steps of a playbook for a client."""
-    from crm_cli.core.playbooks import stop
-
     day = common.today(date_)
     with common.book(write=True) as book:
         client = common.find_client(book, client_ref)
-        steps = book.steps(client.id)
-        # The stored name keeps the case of the user's playbook ("Retainer").
-        wanted = name.strip().lower()
-        stored = next((s.playbook for s in steps if s.playbook.lower() == wanted), wanted)
-        keys = stop(steps, client.id, stored, day)
-        if not keys:
-            raise NotFound(f"no open steps of '{name}' for {client.id}")
-        count = book.stop_steps(keys)
+        count = stop_run(book, client, name, day)
     err(f"stopped {count} remaining {'step' if count == 1 else 'steps'} of {name} for {client.id}")
 
 

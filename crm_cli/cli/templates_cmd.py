@@ -52,46 +52,17 @@ def copy_template_cmd(
 @templates_app.command("check")
 def check_templates(date_: str | None = common.DateOption) -> None:
     """Render every template against sample clients and report errors."""
-    from crm_cli.core.drafting.context import sample_client, sample_item
-    from crm_cli.core.drafting.render import compose
-    from crm_cli.errors import CrmError
-    from crm_cli.userfiles.templates import builtin_lookup, list_templates, lookup
+    from crm_cli.services.templates import check_templates as check
 
     settings = common.settings()
     today: date = common.today(date_)
-    source = lookup(config_dir())
-    vetted = builtin_lookup()
-    problems = 0
-    templates = list_templates(config_dir())
-    for info in templates:
-        for formal in (True, False):
-            client, touchpoints = sample_client(formal, info.lang)
-            item = sample_item(info.purpose, client, touchpoints, today)
-            register_word = "formal" if formal else "informal"
-            try:
-                draft = compose(
-                    client,
-                    touchpoints,
-                    item,
-                    settings,
-                    today,
-                    source,
-                    channel=info.channel,
-                    purpose=info.purpose,
-                    template=info.name,
-                    vetted=vetted,
-                )
-            except CrmError as exc:
-                problems += 1
-                out(f"FAIL  {info.name} ({info.origin}, {register_word}): {exc}")
-                continue
-            for warning in draft.warnings:
-                out(f"WARN  {info.name} ({info.origin}, {register_word}): {warning}")
-    checked = len(templates)
-    if problems:
-        err(f"{problems} problems in {checked} templates")
+    result = check(config_dir(), settings, today)
+    for f in result.findings:
+        out(f"{f.kind}  {f.template} ({f.origin}, {f.register}): {f.message}")
+    if result.problems:
+        err(f"{result.problems} problems in {result.checked} templates")
         raise typer.Exit(1)
-    err(f"all {checked} templates render for a formal and an informal sample client")
+    err(f"all {result.checked} templates render for a formal and an informal sample client")
 
 
 def register(app: typer.Typer) -> None:

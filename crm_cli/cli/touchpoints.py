@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, print_json, table, warn
-from crm_cli.core.models import CHANNELS_LOG, Touchpoint
+from crm_cli.core.models import CHANNELS_LOG
 from crm_cli.core.views import touchpoint_flags, touchpoint_record
-from crm_cli.errors import InvalidValue, UsageError
+from crm_cli.services import touchpoints
 
 
 def log(
@@ -35,36 +35,31 @@ def log(
     ),
 ) -> None:
     """Record a touchpoint; prints its id."""
-    name = channel.strip().lower()
-    if name not in CHANNELS_LOG:
-        raise InvalidValue(f"unknown channel '{channel}': use one of {', '.join(CHANNELS_LOG)}")
-    if needs_reply and not inbound:
-        raise UsageError("--needs-reply marks a request from the client: add --in")
+    name = touchpoints.log_channel(channel)
+    touchpoints.check_direction(inbound, needs_reply)
     real_today = date.today()
     when = common.today(date_)
-    if when > real_today + timedelta(days=1):
+    if touchpoints.in_future(when, real_today):
         warn(f"{when.isoformat()} is in the future; logged as given")
     promise = common.parse_day(follow_up, when) if follow_up else None
-    if promise and promise < when:
-        raise InvalidValue(f"--follow-up {promise.isoformat()} is before the touchpoint's date")
+    touchpoints.check_follow_up(promise, when)
     with common.book(write=True) as book:
         client = common.find_client(book, client_ref)
         tp = book.add_touchpoint(
-            Touchpoint(
-                id="",
-                client_id=client.id,
-                date=when,
-                channel=name,
-                direction="in" if inbound else "out",
-                note=note if note and note.strip() else None,
+            touchpoints.new_touchpoint(
+                client.id,
+                when,
+                name,
+                inbound=inbound,
+                note=note,
                 needs_reply=needs_reply,
                 incident=incident,
                 private=private,
                 follow_up=promise,
             )
         )
-    if client.do_not_contact and not inbound:
-        warn(f"{client.name} asked not to be contacted")
+    for message in touchpoints.log_warnings(client, inbound):
+        warn(message)
     out(tp.id)
 
 
@@ -79,9 +74,7 @@ def history(
     """A client's timeline, newest first."""
     with common.book() as book:
         client = common.find_client(book, client_ref)
-        tps = list(reversed(book.touchpoints(client.id)))
-    if limit:
-        tps = tps[:limit]
+        tps = touchpoints.history(book, client, limit)
     if as_json:
         print_json([touchpoint_record(t, include_private) for t in tps])
         return

@@ -1,0 +1,49 @@
+"""Views more than one command shows: the morning's due table (``crm due``, ``crm demo``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from crm_cli.cli.output import table, wrap
+
+if TYPE_CHECKING:
+    from crm_cli.core.scheduler import Item
+
+
+def late_label(days: int) -> str:
+    return "today" if days <= 0 else f"{days}d late"
+
+
+def _due_table(items: list[Item]) -> str:
+    """One row per item, its detail on an indented line below: fits 80 columns."""
+    rows = [
+        [
+            str(n),
+            item.reason,
+            item.client + (" !" if item.neglected else ""),
+            item.channel,
+            late_label(item.overdue_days),
+        ]
+        for n, item in enumerate(items, 1)
+    ]
+    lines = table(["#", "WHY", "CLIENT", "VIA", "WHEN"], rows, shrink=(2,)).split("\n")
+    indent = " " * (len(str(len(items))) + 2)
+    out_lines = [lines[0]]
+    for line, item in zip(lines[1:], items, strict=True):
+        out_lines.append(line)
+        out_lines.extend(wrap(item.detail, 78, indent, indent + "  ", max_lines=3))
+    return "\n".join(out_lines)
+
+
+def render_due(items: list[Item], total: int, today: date) -> str:
+    """The morning view as text (also shown by ``crm demo``)."""
+    day = f"{today:%A} {today.day} {today:%B %Y}"
+    if not items:
+        return f"Nothing is due on {day}: everyone has been looked after."
+    shown = f"{len(items)} of {total}" if len(items) < total else str(total)
+    lines = [f"Due on {day}: {shown} {'item' if total == 1 else 'items'}, most urgent first", ""]
+    lines.append(_due_table(items))
+    if any(item.neglected for item in items):
+        lines += ["", "! neglected: last contact more than twice the cadence ago"]
+    return "\n".join(lines)

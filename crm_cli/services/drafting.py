@@ -1,0 +1,315 @@
+"""Personal drafts: the channel, consent and do-not-contact rules, and the files.
+
+``crm`` never sends anything and stores no mail credentials: it writes drafts
+that the user's own mail client and phone open (an ``.eml`` with
+``X-Unsent: 1``, an SMS text, an ``.ics`` coffee proposal, a call sheet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_cli.core.terms import DRAFT_CHANNELS, LANGUAGES, NO_CHANNEL, PURPOSES, choices
+from crm_cli.errors import CrmError, InvalidValue
+from crm_cli.services import planning
+from crm_cli.services.files import write_file
+from crm_cli.userfiles.config import config_dir
+
+if TYPE_CHECKING:
+    from crm_cli.core.drafting.render import Draft
+    from crm_cli.core.models import Client, PlannedStep, Touchpoint
+    from crm_cli.core.scheduler import Item
+    from crm_cli.core.settings import Settings
+    from crm_cli.store import Book
+
+
+@dataclass
+class Written:
+    """What one draft produced: its text for the screen, its files, its link, warnings."""
+
+    draft: Draft
+    shown: str
+    files: list[Path] = field(default_factory=list)
+    link: str | None = None
+    sms: str | None = None  # encoding and segments, for SMS texts
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Material:
+    """What a draft needs of a client's history: the digest's touchpoints, not all years."""
+
+    touchpoints: list[Touchpoint]
+    steps: list[PlannedStep]
+
+
+def client_material(book: Book, client_id: str) -> Material:
+    return Material(book.recent_touchpoints(client_id), book.steps(client_id))
+
+
+def check_options(purpose: str | None, lang: str | None) -> None:
+    """Refuse a purpose or a language no template is written for."""
+    if purpose is not None and purpose not in PURPOSES:
+        raise InvalidValue(f"unknown purpose '{purpose}': use one of {', '.join(PURPOSES)}")
+    if lang is not None and lang not in LANGUAGES:
+        raise InvalidValue(f"unknown language '{lang}': use {choices(LANGUAGES)}")
+
+
+def check_channel(client: Client, channel: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a draft on a channel the client has no address for, or did not agree to."""
+    from crm_cli.core.scheduler import missing_reach
+
+    if channel in allowed:
+        return
+    reasons = {
+        "email": "no email on file" if not client.emails else "no consent to email",
+        "sms": "no mobile number on file" if not client.mobiles else "no consent to SMS",
+        "call": "no phone number on file",
+        "coffee": "not local (not in your city, not tagged local)",
+    }
+    if channel in reasons:
+        raise InvalidValue(f"cannot draft {channel} for {client.name}: {reasons[channel]}")
+    raise InvalidValue(f"{client.name} cannot be reached: {missing_reach(client)}")
+
+
+@dataclass
+class ClientDraft:
+    """One client's draft, ready to compose: the history and the item it answers."""
+
+    client: Client
+    material: Material
+    item: Item | None
+
+
+def prepare_draft(
+    book: Book, client: Client, settings: Settings, today: date, purpose: str | None
+) -> ClientDraft:
+    """What ``crm draft`` reads from the open book: this client's items only."""
+    material = client_material(book, client.id)
+    items = planning.client_items(book, client, settings, today, material.steps)
+    return ClientDraft(client, material, planning.pick_item(items, purpose))
+
+
+def make_draft(
+    client: Client,
+    touchpoints: list[Touchpoint],
+    steps: list[PlannedStep],
+    item: Item | None,
+    settings: Settings,
+    today: date,
+    *,
+    channel: str | None = None,
+    purpose: str | None = None,
+    lang: str | None = None,
+    template: str | None = None,
+    out_dir: Path | None = None,
+    config: Path | None = None,
+    taken: set[str] | None = None,
+) -> Written:
+    """Compose a draft for a client and, with ``out_dir``, write its files.
+
+    ``config`` is the config dir whose templates override the built-ins
+    (default: the user's). ``taken``: the file names (without extension)
+    already written by this batch, so two items of one purpose get two files.
+    """
+    from crm_cli.core.drafting.render import choose_purpose, compose, validate_name
+    from crm_cli.core.scheduler import missing_reach, reach
+    from crm_cli.userfiles.templates import builtin_lookup, lookup
+
+    if client.do_not_contact:
+        raise InvalidValue(f"{client.name} asked not to be contacted: no draft")
+    ways = reach(client, settings)
+    if channel is None:
+        if template is not None:
+            channel = validate_name(template).split("/", 1)[0]
+        elif item is not None and item.channel != NO_CHANNEL:
+            channel = item.channel
+        else:
+            channel = ways.pick()
+            if channel == NO_CHANNEL:  # nothing on file, or no consent: say what is missing
+                raise InvalidValue(f"{client.name} cannot be reached: {missing_reach(client)}")
+    if channel not in DRAFT_CHANNELS:
+        raise InvalidValue(f"unknown channel '{channel}': use one of {', '.join(DRAFT_CHANNELS)}")
+    check_channel(client, channel, ways.allowed)
+    send_by = None
+    if channel == "coffee":
+        send_by = ways.pick("email", "sms")
+        if send_by not in ("email", "sms"):
+            raise InvalidValue(
+                f"cannot invite {client.name} for a coffee: no email or SMS allowed to send it"
+            )
+    draft = compose(
+        client,
+        touchpoints,
+        item,
+        settings,
+        today,
+        lookup(config or config_dir()),
+        channel=channel,
+        purpose=purpose or choose_purpose(item),
+        lang=lang,
+        template=template,
+        send_by=send_by,
+        steps=steps,
+        vetted=builtin_lookup(),
+    )
+    return deliver(draft, client, item, settings, today, out_dir, taken)
+
+
+def deliver(
+    draft: Draft,
+    client: Client,
+    item: Item | None,
+    settings: Settings,
+    today: date,
+    out_dir: Path | None,
+    taken: set[str] | None = None,
+) -> Written:
+    """What a composed draft shows and, with ``out_dir``, the files it writes there."""
+    from crm_cli.core.drafting.email_draft import build_eml, draft_filename
+    from crm_cli.core.drafting.links import mailto_link, sms_link
+    from crm_cli.core.drafting.sms import sms_info
+
+    purpose = draft.template.split("/", 1)[1].rsplit(".", 1)[0]
+    written = Written(draft=draft, shown="", warnings=list(draft.warnings))
+    if taken is not None and out_dir is not None:
+        # A second item of the same purpose for the same client (two open requests,
+        # a playbook check-in beside the regular one) gets "-2", not the first's file.
+        label, n = purpose, 1
+        while (stem := draft_filename(client.id, label, today, ".x")[:-2]) in taken:
+            n += 1
+            label = f"{purpose}-{n}"
+        taken.add(stem)
+        purpose = label
+
+    def target(ext: str) -> Path:
+        assert out_dir is not None
+        return out_dir / draft_filename(client.id, purpose, today, ext)
+
+    if draft.channel == "call":
+        from crm_cli.core.drafting.callsheet import call_sheet
+
+        written.shown = call_sheet(draft, client)
+        if out_dir is not None:
+            written.files.append(_save(target(".txt"), written.shown.encode()))
+        return written
+
+    if draft.send_by == "sms":
+        number = client.mobiles[0]
+        info = sms_info(draft.body)
+        written.sms = info.describe()
+        written.shown = draft.body
+        written.link = sms_link(number, draft.body)
+        if out_dir is not None:
+            written.files.append(_save(target(".txt"), (draft.body + "\n").encode()))
+    else:
+        address = client.emails[0]
+        written.shown = f"To: {client.name} <{address}>\nSubject: {draft.subject}\n\n{draft.body}"
+        written.link = mailto_link(address, draft.subject or "", draft.body)
+        if out_dir is not None:
+            now = datetime.combine(today, datetime.now().time().replace(microsecond=0))
+            eml = build_eml(draft, client.name, address, settings.my_name, settings.email, now)
+            written.files.append(_save(target(".eml"), eml))
+
+    if draft.channel == "coffee":
+        from crm_cli.core.drafting.context import coffee_slot
+        from crm_cli.interchange.ics import coffee_ics
+
+        slot = coffee_slot(today, settings)
+        end = slot + timedelta(minutes=30)
+        written.shown += f"\n\n(proposed slot: {slot:%A %d %B, %H:%M} to {end:%H:%M})"
+        if out_dir is not None:
+            ics = coffee_ics(
+                client.name,
+                client.emails[0] if client.emails else None,
+                slot,
+                30,
+                settings.my_name or "crm",
+                settings.email or "",
+                f"coffee/{client.id}/{slot.isoformat()}",
+                f"Coffee with {client.name}",
+                # The event goes to the client: the draft's subject, never the scheduler's
+                # line (it quotes notes, which a shared contact's drafts must not carry).
+                draft.subject or "A coffee together",
+            )
+            written.files.append(_save(target(".ics"), ics))
+    return written
+
+
+def _save(path: Path, data: bytes) -> Path:
+    write_file(path, data)
+    return path
+
+
+# -- the day's batch (crm drafts) ---------------------------------------------------
+
+
+@dataclass
+class DayBatch:
+    """What ``crm drafts`` reads from the open book: the day's items and their clients."""
+
+    items: list[Item]
+    clients: dict[str, Client]
+    material: dict[str, Material]
+
+
+@dataclass
+class DraftRow:
+    """One item of the batch: what was drafted (or why not), for the summary table."""
+
+    client: str
+    reason: str
+    channel: str
+    files: list[str]  # names, first the main one; empty when nothing was written
+    warnings: list[str]
+    sms: str | None = None
+    failure: str | None = None  # why it was not drafted
+
+    @property
+    def drafted(self) -> bool:
+        return self.failure is None
+
+
+def day_batch(book: Book, settings: Settings, today: date) -> DayBatch:
+    clients = {c.id: c for c in book.clients()}
+    items = planning.plan_for_day(book, settings, today)
+    material = {i.client_id: client_material(book, i.client_id) for i in items}
+    return DayBatch(items, clients, material)
+
+
+def write_batch(batch: DayBatch, settings: Settings, today: date, out_dir: Path) -> list[DraftRow]:
+    """One draft per item, in due order, into ``out_dir``; an item that cannot be
+    drafted (no consent, a broken template) is a row with its failure, not an error."""
+    rows: list[DraftRow] = []
+    taken: set[str] = set()
+    for item in batch.items:
+        client = batch.clients[item.client_id]
+        material = batch.material[item.client_id]
+        try:
+            written = make_draft(
+                client,
+                material.touchpoints,
+                material.steps,
+                item,
+                settings,
+                today,
+                out_dir=out_dir,
+                taken=taken,
+            )
+        except CrmError as exc:
+            rows.append(DraftRow(item.client, item.reason, item.channel, [], [], failure=str(exc)))
+            continue
+        rows.append(
+            DraftRow(
+                item.client,
+                item.reason,
+                written.draft.channel,
+                [p.name for p in written.files],
+                written.warnings,
+                written.sms,
+            )
+        )
+    return rows

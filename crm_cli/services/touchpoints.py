@@ -1,0 +1,78 @@
+"""Touchpoints: what ``crm log`` accepts, the touchpoint it records, a client's history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from crm_cli.core.models import Touchpoint
+from crm_cli.core.terms import LOG_CHANNELS
+from crm_cli.errors import InvalidValue, UsageError
+
+if TYPE_CHECKING:
+    from crm_cli.core.models import Client
+    from crm_cli.store import Book
+
+
+def log_channel(text: str) -> str:
+    """The channel named by ``text`` (any case, spaces around), or a clear refusal."""
+    name = text.strip().lower()
+    if name not in LOG_CHANNELS:
+        raise InvalidValue(f"unknown channel '{text}': use one of {', '.join(LOG_CHANNELS)}")
+    return name
+
+
+def check_direction(inbound: bool, needs_reply: bool) -> None:
+    """A request awaiting an answer can only come from the client."""
+    if needs_reply and not inbound:
+        raise UsageError("--needs-reply marks a request from the client: add --in")
+
+
+def in_future(when: date, real_today: date) -> bool:
+    """Past tomorrow: worth a warning (a typo in the year?), but logged as given."""
+    return when > real_today + timedelta(days=1)
+
+
+def check_follow_up(promise: date | None, when: date) -> None:
+    if promise and promise < when:
+        raise InvalidValue(f"--follow-up {promise.isoformat()} is before the touchpoint's date")
+
+
+def new_touchpoint(
+    client_id: str,
+    when: date,
+    channel: str,
+    *,
+    inbound: bool,
+    note: str | None,
+    needs_reply: bool,
+    incident: bool,
+    private: bool,
+    follow_up: date | None,
+) -> Touchpoint:
+    """A touchpoint to add (the store gives it its id); a blank note is no note."""
+    return Touchpoint(
+        id="",
+        client_id=client_id,
+        date=when,
+        channel=channel,
+        direction="in" if inbound else "out",
+        note=note if note and note.strip() else None,
+        needs_reply=needs_reply,
+        incident=incident,
+        private=private,
+        follow_up=follow_up,
+    )
+
+
+def log_warnings(client: Client, inbound: bool) -> list[str]:
+    """What to tell the user once the touchpoint is in the book."""
+    if client.do_not_contact and not inbound:
+        return [f"{client.name} asked not to be contacted"]
+    return []
+
+
+def history(book: Book, client: Client, limit: int | None) -> list[Touchpoint]:
+    """A client's touchpoints, newest first; only the newest ``limit`` if given."""
+    tps = list(reversed(book.touchpoints(client.id)))
+    return tps[:limit] if limit else tps
