@@ -229,7 +229,8 @@ def test_onboarding_steps_come_due_as_follow_ups(mario: Crm) -> None:
         "overdue_days": 0,
         "purpose": "check-in",
         "reason": "follow-up",
-        "source": item["source"],
+        "source": f"mario-rossi/onboarding/{FIXED_DATE}/1",
+        "source_kind": "step",
     }
     text = mario.ok("due", "--date", day(7)).stdout.splitlines()
     assert text[3] == "1  follow-up  Mario Rossi  call  today"

@@ -194,8 +194,9 @@ def build_context(
 ) -> dict[str, Any]:
     """The variables a template sees (see templates/README.md), and nothing else.
 
-    ``lang`` is the language being rendered; ``steps`` (optional) lets a
-    playbook step be named exactly rather than read back from the item's detail.
+    ``lang`` is the language being rendered; ``steps`` (optional) are the book's
+    playbook steps: an item's step is looked up there by key, else the one the
+    item carries is used. Nothing is read back from the item's display text.
     ``channel`` is not in the context (the README does not list it): the
     template's own name says which channel it writes for.
     """
