@@ -140,7 +140,10 @@ MAX_SECONDS = 1.0
 MAX_BITS = 4096
 """The largest whole number a template may compute (about 1,200 digits)."""
 
-_WIDE = re.compile(r"\d{6,}")  # a width or precision of a million or more in a format
+# A width or precision of a million or more: '%0999999d', '{:>999999}'.
+_WIDE_PERCENT = re.compile(r"%[-+ #0]*(\d{6,}|\d*\.\d{6,})")
+_WIDE_FORMAT = re.compile(r"\{[^{}]*:[^{}]*\d{6,}[^{}]*\}")
+_NESTED = re.compile(r"\{[^{}]*:[^{}]*\{")  # '{:>{w}}': a width from the arguments
 
 
 class TemplateLimit(Exception):
@@ -190,19 +193,23 @@ def _check_size(size: int) -> None:
         raise TemplateLimit(f"stopped at a value of more than {MAX_TEXT:,} characters or items")
 
 
-def _check_args(args: Iterable[Any], method: Any = None) -> None:
-    """Refuse, before the work, what would make a value past the bounds."""
-    values = list(args)
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool):
-            _check_size(abs(value))  # a width, a count, a length
-        elif isinstance(value, str) and _WIDE.search(value) and "{" in value:
-            _check_size(MAX_TEXT + 1)
-        _check_size(_size(value))
-    name = getattr(method, "__name__", "")
-    if name == "replace" and len(values) >= 3 and all(isinstance(v, str) for v in values[:3]):
-        text, old, new = values[:3]
-        _check_size(len(text) + (text.count(old) if old else len(text) + 1) * len(new))
+def _check_args(value: Any, args: Iterable[Any], method: Any = None) -> None:
+    """Refuse, before the work, what would make a value past the bounds.
+
+    ``value`` is what a filter or method works on (only its size counts);
+    whole numbers among ``args`` are widths, counts and lengths.
+    """
+    _check_size(_size(value))
+    rest = list(args)
+    for arg in rest:
+        if isinstance(arg, int) and not isinstance(arg, bool):
+            _check_size(abs(arg))
+        _check_size(_size(arg))
+    if getattr(method, "__name__", "") == "replace" and isinstance(value, str) and len(rest) >= 2:
+        old, new = rest[:2]
+        if isinstance(old, str) and isinstance(new, str):
+            count = value.count(old) if old else len(value) + 1
+            _check_size(len(value) + count * len(new))
 
 
 def _guarded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -217,7 +224,8 @@ def _guarded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
     @pass_context
     def run(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         _RENDER.get().tick()
-        _check_args([*args, *kwargs.values()], func)
+        if args:
+            _check_args(args[0], [*args[1:], *kwargs.values()], func)
         if kind == "context":
             result = func(ctx, *args, **kwargs)
         elif kind == "eval_context":
@@ -332,15 +340,34 @@ def _environment() -> Any:
                         _check_size(size * n)
             elif operator == "+" and _size(left) and _size(right):
                 _check_size(_size(left) + _size(right))
-            elif operator == "%" and isinstance(left, str) and _WIDE.search(left):
+            elif operator == "%" and isinstance(left, str) and _WIDE_PERCENT.search(left):
                 _check_size(MAX_TEXT + 1)
             return super().call_binop(context, operator, left, right)
+
+        def wrap_str_format(self, value: Any) -> Any:
+            """``'{:>9999999}'.format(x)``: refused before Python builds the text."""
+            wrapped = super().wrap_str_format(value)
+            if wrapped is None:
+                return None
+            spec = value.__self__
+            nested = _NESTED.search(spec) is not None
+
+            def checked(*args: Any, **kwargs: Any) -> str:
+                if _WIDE_FORMAT.search(spec):
+                    _check_size(MAX_TEXT + 1)
+                if nested:  # a width given as an argument
+                    _check_args("", [*args, *kwargs.values()])
+                result = wrapped(*args, **kwargs)
+                _check_size(len(result))
+                return str(result)
+
+            return checked
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             _RENDER.get().tick()
             owner = getattr(__obj, "__self__", None)
             if isinstance(owner, str | bytes | list | tuple):  # a method of a value
-                _check_args([owner, *args, *kwargs.values()], __obj)
+                _check_args(owner, [*args, *kwargs.values()], __obj)
             result = super().call(__context, __obj, *args, **kwargs)
             _check_size(_size(result))
             return result
