@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
 
 from crm_cli.core.models import Client
 from crm_cli.core.settings import Settings
-from crm_cli.errors import InvalidValue, StoreError
+from crm_cli.errors import InvalidValue, OutputError
 from crm_cli.store import Book, open_book
 from crm_cli.userfiles.config import home_dir, load_settings
 
@@ -96,7 +96,7 @@ def write_file(path: Path, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, data)
     except OSError as exc:
-        raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
 
 
 def find_client(book: Book, ref: str) -> Client:

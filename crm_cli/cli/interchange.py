@@ -27,7 +27,7 @@ from crm_cli.core.contacts_import import (
     ImportPlan,
     plan_import,
 )
-from crm_cli.errors import InvalidValue, NotFound, StoreError, UsageError
+from crm_cli.errors import InputError, InvalidValue, NotFound, OutputError, UsageError
 from crm_cli.interchange.text import MAX_IMPORT_BYTES, check_size
 
 import_app = typer.Typer(
@@ -75,9 +75,9 @@ def _read(name: str, contacts: bool = False) -> bytes:
     except FileNotFoundError:
         raise NotFound(f"no file {name}") from None
     except PermissionError:
-        raise StoreError(f"cannot read {name}: permission denied") from None
+        raise InputError(f"cannot read {name}: permission denied") from None
     except OSError as exc:
-        raise StoreError(f"cannot read {name}: {exc.strerror}") from None
+        raise InputError(f"cannot read {name}: {exc.strerror}") from None
 
 
 def _emit(data: bytes, out_path: Path | None, what: str) -> None:
@@ -320,7 +320,7 @@ def _vdir(directory: Path, clients: list[Any]) -> None:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create {directory}: {exc.strerror}") from None
+        raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
     wanted = {vdir_name(c): client_vcard(c).encode("utf-8") for c in clients}
     written = unchanged = removed = 0
     for name, data in wanted.items():

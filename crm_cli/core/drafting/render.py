@@ -286,7 +286,7 @@ def _environment() -> Any:
                 return f"'{obj._label}' has no attribute '{name}'{hint}"
             return str(super()._undefined_message)
 
-    class Bounded(NodeTransformer):  # type: ignore[misc]
+    class Bounded(NodeTransformer):
         """Loops and ``~`` go through the budget (Jinja has no hook for either)."""
 
         def visit_For(self, node: Any) -> Any:
@@ -298,7 +298,7 @@ def _environment() -> Any:
             node = self.generic_visit(node)
             return nodes.Filter(nodes.List(node.nodes), "_crm_concat", [], [], None, None)
 
-    class Loader(BaseLoader):  # type: ignore[misc]
+    class Loader(BaseLoader):
         def load(self, environment: Any, name: str, globals: Any = None) -> Any:
             try:
                 valid = validate_name(name)
@@ -320,7 +320,7 @@ def _environment() -> Any:
                 _COMPILED[(valid, source)] = template
             return template
 
-    class Sandbox(SandboxedEnvironment):  # type: ignore[misc]
+    class Sandbox(SandboxedEnvironment):
         """Jinja's sandbox, with bounds on what a template may compute."""
 
         intercepted_binops = frozenset({"*", "**", "+", "%"})
