@@ -63,6 +63,11 @@ ATTACKS = [
         "or items",
     ),
     (
+        "{{ '%*d' % (999999999, 1) }}",
+        "template call/attack.en, line 1: stopped at a value of more than 100,000 characters "
+        "or items",
+    ),
+    (
         "{{ '{:>{w}}'.format(1, w=999999999) }}",
         "template call/attack.en, line 1: stopped at a value of more than 100,000 characters "
         "or items",

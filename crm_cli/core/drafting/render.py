@@ -2,8 +2,11 @@
 
 ``SandboxedEnvironment`` + ``StrictUndefined``: a template cannot reach
 Python internals, and a typo is an error naming the template and line rather
-than a silent "Dear ,". Jinja and Babel are imported inside the functions so
-that commands which never draft do not pay for them at start-up.
+than a silent "Dear ,". The environment is built once per process and each
+template source compiled once; every render is bounded in steps, sizes and
+time, so a user's runaway template ends in a ``TemplateError``. Jinja and Babel
+are imported inside the functions so that commands which never draft do not pay
+for them at start-up.
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ MAX_TEXT = 100_000
 MAX_OUTPUT = 1_000_000
 """Characters of all ``{{ }}`` output of one render, macros and ``{% set %}`` blocks included."""
 MAX_STEPS = 100_000
-"""Loop iterations, calls and filters of one render; a built-in uses a few hundred."""
+"""Loop iterations, calls, filters and operators of one render; a built-in uses a dozen."""
 MAX_SECONDS = 1.0
 MAX_BITS = 4096
 """The largest whole number a template may compute (about 1,200 digits)."""
@@ -257,7 +260,7 @@ def _concat(_ctx: Any, parts: list[Any]) -> str:
 
 def _finalize(value: Any) -> Any:
     """Every ``{{ }}``: counted against the render's output."""
-    _RENDER.get().emit(len(value) if isinstance(value, str) else 8)
+    _RENDER.get().emit(_size(value) or 8)
     return value
 
 
@@ -340,8 +343,11 @@ def _environment() -> Any:
                         _check_size(size * n)
             elif operator == "+" and _size(left) and _size(right):
                 _check_size(_size(left) + _size(right))
-            elif operator == "%" and isinstance(left, str) and _WIDE_PERCENT.search(left):
-                _check_size(MAX_TEXT + 1)
+            elif operator == "%" and isinstance(left, str):
+                if _WIDE_PERCENT.search(left):
+                    _check_size(MAX_TEXT + 1)
+                if "*" in left:  # '%*d' % (width, n): the width is an argument
+                    _check_args("", right if isinstance(right, tuple) else [right])
             return super().call_binop(context, operator, left, right)
 
         def wrap_str_format(self, value: Any) -> Any:
