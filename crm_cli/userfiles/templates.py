@@ -45,8 +45,12 @@ class TemplateInfo:
     path: Path
 
 
+@functools.cache
 def builtin_dir() -> Path:
-    """The built-in templates: inside the installed package, else the source checkout's."""
+    """The built-in templates: inside the installed package, else the source checkout's.
+
+    Found once per process: ``crm drafts`` asks for it twice per draft.
+    """
     from importlib.resources import files
 
     try:
