@@ -47,6 +47,18 @@ class ConfigError(CrmError):
     """The settings file or a user playbook/template is malformed."""
 
 
+class TemplateError(ConfigError):
+    """A draft template cannot be read, compiled or rendered (or went past its bounds)."""
+
+
+class OutputError(CrmError):
+    """A file the user asked crm to write (a draft, an export, a template copy) cannot be."""
+
+
+class InputError(CrmError):
+    """A file the user gave crm to read (an import) cannot be read."""
+
+
 class StoreError(CrmError):
     """The book cannot be read or written (a file where a folder should be...)."""
 

@@ -40,7 +40,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -462,6 +462,12 @@ class Book:
             self._clients = clients
         return self._clients
 
+    def _client_ids(self) -> set[str] | dict[str, Client]:
+        """The ids of the clients, from the raw records when none is parsed yet."""
+        if self._clients is not None:
+            return self._clients
+        return {ref.id for ref in self.client_refs()}
+
     def clients(self, ordered: bool = True) -> list[Client]:
         """Every client, archived ones included, in name order (or as stored)."""
         if not ordered:
@@ -595,14 +601,16 @@ class Book:
         return self.add_touchpoints([tp])[0]
 
     def add_touchpoints(self, tps: list[Touchpoint]) -> list[Touchpoint]:
-        """Store touchpoints in order, giving them the next ids; digests follow along."""
-        known = self._client_map()
+        """Store touchpoints in order; returns them with their ids (the caller's are untouched).
+
+        Digests follow along.
+        """
+        known = self._client_ids()
         for tp in tps:
             if tp.client_id not in known:
                 raise NotFound(f"no client has the id '{tp.client_id}'")
         seq = self._counter()
-        for n, tp in enumerate(tps):
-            tp.id = f"t{seq + n}"
+        tps = [replace(tp, id=f"t{seq + n}") for n, tp in enumerate(tps)]
         for month, group in _by_month(tps).items():
             self._history_part(month).append("touchpoints", [t.to_dict() for t in group])
         by_client: dict[str, list[Touchpoint]] = {}

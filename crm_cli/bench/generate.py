@@ -915,7 +915,7 @@ def write_book(home: Path, data: BookData) -> None:
     with open_book(home, write=True) as book:
         for client in data.clients:
             book.add_client(client)
-        book.add_touchpoints(data.touchpoints)
+        data.touchpoints = book.add_touchpoints(data.touchpoints)  # with their ids
         for snooze in data.snoozes:
             book.set_snooze(snooze)
         if data.steps:

@@ -26,7 +26,7 @@ from crm_cli.core.contacts_import import (
     Contact,
     ImportPlan,
 )
-from crm_cli.errors import InvalidValue, NotFound, StoreError, UsageError
+from crm_cli.errors import InputError, InvalidValue, NotFound, UsageError
 from crm_cli.interchange.text import MAX_IMPORT_BYTES, check_size
 from crm_cli.services import exchange
 from crm_cli.services.files import write_file
@@ -76,9 +76,9 @@ def _read(name: str, contacts: bool = False) -> bytes:
     except FileNotFoundError:
         raise NotFound(f"no file {name}") from None
     except PermissionError:
-        raise StoreError(f"cannot read {name}: permission denied") from None
+        raise InputError(f"cannot read {name}: permission denied") from None
     except OSError as exc:
-        raise StoreError(f"cannot read {name}: {exc.strerror}") from None
+        raise InputError(f"cannot read {name}: {exc.strerror}") from None
 
 
 def _emit(data: bytes, out_path: Path | None, what: str) -> None:

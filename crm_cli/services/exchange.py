@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_cli.errors import StoreError
+from crm_cli.errors import OutputError
 from crm_cli.services.files import write_file
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def export_vdir(directory: Path, clients: list[Client]) -> VdirResult:
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create {directory}: {exc.strerror}") from None
+        raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
     wanted = {vdir_name(c): client_vcard(c).encode("utf-8") for c in clients}
     result = VdirResult()
     for name, data in wanted.items():

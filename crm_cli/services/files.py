@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crm_cli.errors import InvalidValue, StoreError
+from crm_cli.errors import InvalidValue, OutputError
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -18,4 +18,4 @@ def write_file(path: Path, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, data)
     except OSError as exc:
-        raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None

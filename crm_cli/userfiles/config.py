@@ -38,9 +38,27 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
+_SETTINGS: dict[Path, tuple[tuple[int, int, int], Settings]] = {}
+"""Settings parsed in this process, by file, with the (mtime, size, inode) they were read at."""
+
+
 def load_settings() -> Settings:
-    """The validated settings; defaults when there is no config file."""
+    """The validated settings; defaults when there is no config file.
+
+    Read once per process and file state: a command asks for them several times,
+    and tests switch ``CRM_CONFIG`` (or rewrite the file) within one process.
+    """
     path = config_file()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    known = _SETTINGS.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]  # frozen: safe to share
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -51,4 +69,6 @@ def load_settings() -> Settings:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    return settings_from_dict(data, source=str(path))
+    settings = settings_from_dict(data, source=str(path))
+    _SETTINGS[path] = (stamp, settings)
+    return settings

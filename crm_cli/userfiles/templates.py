@@ -10,12 +10,14 @@ function and never sees a path.
 from __future__ import annotations
 
 import difflib
+import functools
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from crm_cli.core.drafting.render import CHANNELS, split_name, validate_name
-from crm_cli.errors import ConfigError, Conflict, InvalidValue, NotFound, StoreError
+from crm_cli.errors import Conflict, InvalidValue, NotFound, OutputError, TemplateError
 
 __all__ = [
     "CHANNELS",
@@ -43,8 +45,12 @@ class TemplateInfo:
     path: Path
 
 
+@functools.cache
 def builtin_dir() -> Path:
-    """The built-in templates: inside the installed package, else the source checkout's."""
+    """The built-in templates: inside the installed package, else the source checkout's.
+
+    Found once per process: ``crm drafts`` asks for it twice per draft.
+    """
     from importlib.resources import files
 
     try:
@@ -107,9 +113,9 @@ def _read(info: TemplateInfo) -> str:
     try:
         return info.path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"template {info.name} ({info.path}) is not UTF-8 text") from None
+        raise TemplateError(f"template {info.name} ({info.path}) is not UTF-8 text") from None
     except OSError as exc:
-        raise ConfigError(
+        raise TemplateError(
             f"cannot read template {info.name} ({info.path}): {exc.strerror}"
         ) from None
 
@@ -143,12 +149,68 @@ def copy_template(name: str, config_dir: Path, force: bool = False) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.read_bytes())
     except OSError as exc:
-        raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
     return target
 
 
-def _cached(find: Callable[[str], Path | None]) -> Callable[[str], str | None]:
-    """``name -> source`` through ``find``, each template read once per command."""
+_SOURCES: dict[Path, tuple[tuple[int, int, int], str]] = {}
+"""Sources read in this process, by path, with the (mtime, size, inode) they were read at."""
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """A file's (mtime, size, inode); None when it is missing or not a file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def _source(name: str, path: Path, stamp: tuple[int, int, int]) -> str:
+    """The text of a template file, read again only when its stat changed (an edit)."""
+    known = _SOURCES.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    text = _read(_info(name, "", path))
+    _SOURCES[path] = (stamp, text)
+    return text
+
+
+def lookup(config_dir: Path) -> Callable[[str], str | None]:
+    """``name -> source`` for the drafting engine (the user's copy first); None if missing.
+
+    One function per config dir for the process: ``crm drafts`` renders the same
+    few templates for many clients. A user's file is read once, and again only
+    when its stat says it was edited; the built-ins are read once.
+    """
+    return _lookup(user_dir(config_dir), builtin_dir())
+
+
+@functools.cache
+def _lookup(folder: Path, builtins: Path) -> Callable[[str], str | None]:
+    builtin = _builtin_lookup(builtins)
+
+    def get(name: str) -> str | None:
+        try:
+            valid = validate_name(name)
+        except InvalidValue:
+            return None
+        path = folder / (valid + SUFFIX)
+        stamp = _stamp(path)
+        if stamp is not None:
+            return _source(valid, path, stamp)
+        return builtin(valid)
+
+    return get
+
+
+def builtin_lookup() -> Callable[[str], str | None]:
+    """``name -> source`` of the built-in templates only (the vetted wording), read once."""
+    return _builtin_lookup(builtin_dir())
+
+
+@functools.cache
+def _builtin_lookup(folder: Path) -> Callable[[str], str | None]:
     cache: dict[str, str | None] = {}
 
     def get(name: str) -> str | None:
@@ -157,32 +219,8 @@ def _cached(find: Callable[[str], Path | None]) -> Callable[[str], str | None]:
                 valid = validate_name(name)
             except InvalidValue:
                 return None
-            path = find(valid)
-            cache[name] = _read(_info(valid, "", path)) if path else None
+            path = folder / (valid + SUFFIX)
+            cache[name] = _read(_info(valid, "", path)) if path.is_file() else None
         return cache[name]
 
     return get
-
-
-def lookup(config_dir: Path) -> Callable[[str], str | None]:
-    """``name -> source`` for the drafting engine (the user's copy first); None if missing.
-
-    Sources are cached for the life of the function: ``crm drafts`` renders the
-    same few templates for many clients.
-    """
-
-    def find(name: str) -> Path | None:
-        info = _find(name, config_dir)
-        return info.path if info else None
-
-    return _cached(find)
-
-
-def builtin_lookup() -> Callable[[str], str | None]:
-    """``name -> source`` of the built-in templates only (the vetted wording)."""
-
-    def find(name: str) -> Path | None:
-        path = builtin_dir() / (name + SUFFIX)
-        return path if path.is_file() else None
-
-    return _cached(find)

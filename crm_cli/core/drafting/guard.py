@@ -18,6 +18,7 @@ private texts themselves:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,13 @@ def _leak(
     return _quote(text, tokens, *best)
 
 
+@functools.lru_cache(maxsize=256)
+def _vocabulary(text: str | None) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+    """Words and trigrams of a public text: the same template and signature for every draft."""
+    seq = words(text)
+    return frozenset(seq), frozenset(_trigrams(seq))
+
+
 def check_privacy(
     text: str,
     client: Client,
@@ -241,9 +249,9 @@ def check_privacy(
     public_words: set[str] = set()
     public_tri: set[tuple[str, ...]] = set()
     for item in public_all:
-        seq = words(item)
-        public_words.update(seq)
-        public_tri |= _trigrams(seq)
+        item_words, item_tri = _vocabulary(item)
+        public_words |= item_words
+        public_tri |= item_tri
     draft = _Haystack(text)
     for note in private:
         phrase = _leak(note, draft, public_words, public_tri)

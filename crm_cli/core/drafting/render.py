@@ -2,15 +2,20 @@
 
 ``SandboxedEnvironment`` + ``StrictUndefined``: a template cannot reach
 Python internals, and a typo is an error naming the template and line rather
-than a silent "Dear ,". Jinja and Babel are imported inside the functions so
-that commands which never draft do not pay for them at start-up.
+than a silent "Dear ,". The environment is built once per process and each
+template source compiled once; every render is bounded in steps, sizes and
+time, so a user's runaway template ends in a ``TemplateError``. Jinja and Babel
+are imported inside the functions so that commands which never draft do not pay
+for them at start-up.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -22,7 +27,7 @@ from crm_cli.core.drafting.sms import sms_info
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
 from crm_cli.core.settings import Settings
 from crm_cli.core.terms import PURPOSES
-from crm_cli.errors import ConfigError, CrmError, InvalidValue, NotFound
+from crm_cli.errors import CrmError, InvalidValue, NotFound, TemplateError
 
 if TYPE_CHECKING:
     from crm_cli.core.scheduler import Item
@@ -124,9 +129,151 @@ def _years(value: Any, lang: str) -> str:
     return years_phrase(value, lang)
 
 
-def _environment(lookup: Callable[[str], str | None], lang: str) -> Any:
-    from jinja2 import FunctionLoader, StrictUndefined
+# One environment and one compiled template per source, for the whole process:
+# ``crm drafts`` renders a few dozen templates for thousands of clients. What
+# varies per draft (the lookup of the user's templates, the client's language,
+# the render's budget) is in ``_RENDER`` while it runs, never in the environment.
+
+MAX_TEXT = 100_000
+"""Characters (or items) in any one value a template makes; a draft is a few hundred."""
+MAX_OUTPUT = 1_000_000
+"""Characters of all ``{{ }}`` output of one render, macros and ``{% set %}`` blocks included."""
+MAX_STEPS = 100_000
+"""Loop iterations, calls, filters and operators of one render; a built-in uses a dozen."""
+MAX_SECONDS = 1.0
+MAX_BITS = 4096
+"""The largest whole number a template may compute (about 1,200 digits)."""
+
+# A width or precision of a million or more: '%0999999d', '{:>999999}'.
+_WIDE_PERCENT = re.compile(r"%[-+ #0]*(\d{6,}|\d*\.\d{6,})")
+_WIDE_FORMAT = re.compile(r"\{[^{}]*:[^{}]*\d{6,}[^{}]*\}")
+_NESTED = re.compile(r"\{[^{}]*:[^{}]*\{")  # '{:>{w}}': a width from the arguments
+
+
+class TemplateLimit(Exception):
+    """A template went past a bound of :data:`MAX_TEXT`, :data:`MAX_STEPS`... (a user's loop)."""
+
+
+class _Render:
+    """What one render needs besides the environment, and what it has spent so far."""
+
+    __slots__ = ("deadline", "lang", "lookup", "output", "steps")
+
+    def __init__(self, lookup: Callable[[str], str | None], lang: str) -> None:
+        self.lookup, self.lang = lookup, lang
+        self.steps = self.output = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise TemplateLimit(f"stopped after {MAX_STEPS:,} steps (loops, calls, filters)")
+        if not self.steps % 512 and time.monotonic() > self.deadline:
+            raise TemplateLimit(f"stopped after {MAX_SECONDS:g} s of rendering")
+
+    def emit(self, size: int) -> None:
+        self.output += size
+        if self.output > MAX_OUTPUT:
+            raise TemplateLimit(f"stopped at more than {MAX_OUTPUT:,} characters of output")
+
+
+_RENDER: ContextVar[_Render] = ContextVar("crm_render")
+_ENV: Any = None
+_COMPILED: dict[tuple[str, str], Any] = {}  # (name, source) -> Template: never stale
+_COMPILED_MAX = 512  # user templates edited many times in one process: start again
+
+
+def _size(value: Any) -> int:
+    """Characters or items in a value, counting the text of a list's strings."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, list | tuple):
+        return len(value) + sum(len(v) for v in value if isinstance(v, str))
+    return 0
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_TEXT:
+        raise TemplateLimit(f"stopped at a value of more than {MAX_TEXT:,} characters or items")
+
+
+def _check_args(value: Any, args: Iterable[Any], method: Any = None) -> None:
+    """Refuse, before the work, what would make a value past the bounds.
+
+    ``value`` is what a filter or method works on (only its size counts);
+    whole numbers among ``args`` are widths, counts and lengths.
+    """
+    _check_size(_size(value))
+    rest = list(args)
+    for arg in rest:
+        if isinstance(arg, int) and not isinstance(arg, bool):
+            _check_size(abs(arg))
+        _check_size(_size(arg))
+    if getattr(method, "__name__", "") == "replace" and isinstance(value, str) and len(rest) >= 2:
+        old, new = rest[:2]
+        if isinstance(old, str) and isinstance(new, str):
+            count = value.count(old) if old else len(value) + 1
+            _check_size(len(value) + count * len(new))
+
+
+def _guarded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that ticks the budget and checks its arguments and result.
+
+    It takes the context, so Jinja never runs it at compile time on constants.
+    """
+    from jinja2 import pass_context
+
+    kind = getattr(getattr(func, "jinja_pass_arg", None), "name", None)
+
+    @pass_context
+    def run(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        _RENDER.get().tick()
+        if args:
+            _check_args(args[0], [*args[1:], *kwargs.values()], func)
+        if kind == "context":
+            result = func(ctx, *args, **kwargs)
+        elif kind == "eval_context":
+            result = func(ctx.eval_ctx, *args, **kwargs)
+        elif kind == "environment":
+            result = func(ctx.environment, *args, **kwargs)
+        else:
+            result = func(*args, **kwargs)
+        _check_size(_size(result))
+        return result
+
+    return run
+
+
+def _loop(_ctx: Any, iterable: Any) -> Iterator[Any]:
+    """Every ``{% for %}`` iterates through this: one step per item."""
+    render = _RENDER.get()
+    for item in iterable:
+        render.tick()
+        yield item
+
+
+def _concat(_ctx: Any, parts: list[Any]) -> str:
+    """``a ~ b``: the sizes are checked before joining."""
+    texts = [str(p) for p in parts]
+    _check_size(sum(map(len, texts)))
+    return "".join(texts)
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ }}``: counted against the render's output."""
+    _RENDER.get().emit(_size(value) or 8)
+    return value
+
+
+def _environment() -> Any:
+    """The sandbox of the process, built on first use."""
+    global _ENV
+    if _ENV is not None:
+        return _ENV
+
+    from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, nodes, pass_context
     from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.visitor import NodeTransformer
 
     class Undefined(StrictUndefined):
         """Says "'client' has no attribute 'nmae'" rather than naming a Python type."""
@@ -143,28 +290,125 @@ def _environment(lookup: Callable[[str], str | None], lang: str) -> Any:
                 return f"'{obj._label}' has no attribute '{name}'{hint}"
             return str(super()._undefined_message)
 
-    def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
-        try:
-            valid = validate_name(name)
-        except InvalidValue:
-            return None
-        source = lookup(valid)
-        # The filename is the template's name: tracebacks then name it and its line.
-        return None if source is None else (source, valid, lambda: True)
+    class Bounded(NodeTransformer):
+        """Loops and ``~`` go through the budget (Jinja has no hook for either)."""
 
-    env = SandboxedEnvironment(
-        loader=FunctionLoader(load),
+        def visit_For(self, node: Any) -> Any:
+            node = self.generic_visit(node)
+            node.iter = nodes.Filter(node.iter, "_crm_loop", [], [], None, None)
+            return node
+
+        def visit_Concat(self, node: Any) -> Any:
+            node = self.generic_visit(node)
+            return nodes.Filter(nodes.List(node.nodes), "_crm_concat", [], [], None, None)
+
+    class Loader(BaseLoader):
+        def load(self, environment: Any, name: str, globals: Any = None) -> Any:
+            try:
+                valid = validate_name(name)
+            except InvalidValue:
+                raise TemplateNotFound(name) from None
+            source = _RENDER.get().lookup(valid)
+            if source is None:
+                raise TemplateNotFound(name)
+            template = _COMPILED.get((valid, source))
+            if template is None:
+                # The filename is the template's name: tracebacks then name it and its line.
+                tree = Bounded().visit(environment.parse(source, valid, valid))
+                code = environment.compile(tree, valid, valid)
+                template = environment.template_class.from_code(
+                    environment, code, environment.make_globals(globals), lambda: True
+                )
+                if len(_COMPILED) >= _COMPILED_MAX:
+                    _COMPILED.clear()
+                _COMPILED[(valid, source)] = template
+            return template
+
+    class Sandbox(SandboxedEnvironment):
+        """Jinja's sandbox, with bounds on what a template may compute."""
+
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            _RENDER.get().tick()
+            ints = all(isinstance(v, int) for v in (left, right))
+            if operator == "**" and ints and right > 0 and abs(left) > 1:
+                if right * abs(left).bit_length() > MAX_BITS:
+                    raise TemplateLimit(f"stopped at a number of more than {MAX_BITS:,} bits")
+            elif operator == "*" and ints:
+                if left.bit_length() + right.bit_length() > MAX_BITS:
+                    raise TemplateLimit(f"stopped at a number of more than {MAX_BITS:,} bits")
+            elif operator == "*":
+                for seq, n in ((left, right), (right, left)):
+                    if isinstance(n, int) and (size := _size(seq)):
+                        _check_size(size * n)
+            elif operator == "+" and _size(left) and _size(right):
+                _check_size(_size(left) + _size(right))
+            elif operator == "%" and isinstance(left, str):
+                if _WIDE_PERCENT.search(left):
+                    _check_size(MAX_TEXT + 1)
+                if "*" in left:  # '%*d' % (width, n): the width is an argument
+                    _check_args("", right if isinstance(right, tuple) else [right])
+            return super().call_binop(context, operator, left, right)
+
+        def wrap_str_format(self, value: Any) -> Any:
+            """``'{:>9999999}'.format(x)``: refused before Python builds the text."""
+            wrapped = super().wrap_str_format(value)
+            if wrapped is None:
+                return None
+            spec = value.__self__
+            nested = _NESTED.search(spec) is not None
+
+            def checked(*args: Any, **kwargs: Any) -> str:
+                if _WIDE_FORMAT.search(spec):
+                    _check_size(MAX_TEXT + 1)
+                if nested:  # a width given as an argument
+                    _check_args("", [*args, *kwargs.values()])
+                result = wrapped(*args, **kwargs)
+                _check_size(len(result))
+                return str(result)
+
+            return checked
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            _RENDER.get().tick()
+            owner = getattr(__obj, "__self__", None)
+            if isinstance(owner, str | bytes | list | tuple):  # a method of a value
+                _check_args(owner, [*args, *kwargs.values()], __obj)
+            result = super().call(__context, __obj, *args, **kwargs)
+            _check_size(_size(result))
+            return result
+
+    env = Sandbox(
+        loader=Loader(),
         undefined=Undefined,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # plain-text messages, not HTML
         auto_reload=False,
+        cache_size=0,  # templates are kept in _COMPILED, by name and source
+        finalize=_finalize,
     )
-    env.filters["longdate"] = lambda d: _format_date(d, True, lang, "longdate")
-    env.filters["shortdate"] = lambda d: _format_date(d, False, lang, "shortdate")
-    env.filters["first"] = _first
-    env.filters["years"] = lambda n: _years(n, lang)
+    env.filters.update(
+        longdate=lambda d: _format_date(d, True, _RENDER.get().lang, "longdate"),
+        shortdate=lambda d: _format_date(d, False, _RENDER.get().lang, "shortdate"),
+        first=_first,
+        years=lambda n: _years(n, _RENDER.get().lang),
+    )
+    env.filters = {name: _guarded_filter(f) for name, f in env.filters.items()}
+    env.filters["_crm_loop"] = pass_context(_loop)
+    env.filters["_crm_concat"] = pass_context(_concat)
+    _ENV = env
     return env
+
+
+def _drain(chunks: Iterable[str]) -> str:
+    """The text of a render's chunks, its size bounded as it grows."""
+    render, parts = _RENDER.get(), []
+    for chunk in chunks:
+        render.emit(len(chunk))
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _tidy(text: str) -> str:
@@ -186,21 +430,23 @@ def _where(exc: BaseException, name: str) -> tuple[str, int | None]:
     return found
 
 
-def _error(exc: BaseException, name: str) -> ConfigError:
+def _error(exc: BaseException, name: str) -> TemplateError:
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     where, line = _where(exc, name)
     at = f"template {where}" + (f", line {line}" if line else "")
     if isinstance(exc, TemplateSyntaxError):
-        return ConfigError(f"{at}: {exc.message}")
+        return TemplateError(f"{at}: {exc.message}")
     if isinstance(exc, SecurityError):
-        return ConfigError(f"{at}: refused by the sandbox: {exc}")
+        return TemplateError(f"{at}: refused by the sandbox: {exc}")
     if isinstance(exc, TemplateNotFound):
-        return ConfigError(f"{at}: no template named '{exc.name}' to include")
-    if isinstance(exc, UndefinedError):
-        return ConfigError(f"{at}: {exc}")
-    return ConfigError(f"{at}: {type(exc).__name__}: {exc}")
+        return TemplateError(f"{at}: no template named '{exc.name}' to include")
+    if isinstance(exc, UndefinedError | TemplateLimit):
+        return TemplateError(f"{at}: {exc}")
+    if isinstance(exc, MemoryError | RecursionError):
+        return TemplateError(f"{at}: stopped: {type(exc).__name__}")
+    return TemplateError(f"{at}: {type(exc).__name__}: {exc}")
 
 
 def render(
@@ -211,18 +457,21 @@ def render(
     *,
     by_sms: bool = False,
 ) -> Draft:
-    """Renders template ``name`` over ``context``; template errors are ``ConfigError``.
+    """Renders template ``name`` over ``context``; template errors are ``TemplateError``.
 
     Email and coffee templates give ``subject`` and ``body`` blocks (anything
     outside them is dropped, but top-level ``{% set %}`` still runs first);
     SMS and call templates are the text itself. ``by_sms``: a coffee invitation
     going out by SMS uses the template's short ``{% block sms %}`` when it has one.
+    A render is bounded (:data:`MAX_STEPS`, :data:`MAX_TEXT`, :data:`MAX_OUTPUT`,
+    :data:`MAX_SECONDS`): a user's runaway loop ends in a ``TemplateError``.
     """
     from jinja2 import TemplateNotFound
 
     valid = validate_name(name)
     kind, _purpose, lang = split_name(valid)
-    env = _environment(lookup, context["client"].lang)
+    env = _environment()
+    token = _RENDER.set(_Render(lookup, context["client"].lang))
     subject: str | None = None
     try:
         try:
@@ -232,17 +481,17 @@ def render(
         try:
             ctx = template.new_context(dict(context))
             # The root render runs top-level {% set %}s and links a parent's blocks.
-            whole = "".join(template.root_render_func(ctx))
+            whole = _drain(template.root_render_func(ctx))
             if kind in BLOCK_CHANNELS:
                 missing = [b for b in ("subject", "body") if b not in ctx.blocks]
                 if missing:
-                    raise ConfigError(
+                    raise TemplateError(
                         f"template {valid} has no {{% block {missing[0]} %}}: email and "
                         "coffee templates give a subject block and a body block"
                     )
-                subject = " ".join("".join(ctx.blocks["subject"][0](ctx)).split())
+                subject = " ".join(_drain(ctx.blocks["subject"][0](ctx)).split())
                 text = "sms" if by_sms and "sms" in ctx.blocks else "body"
-                body = _tidy("".join(ctx.blocks[text][0](ctx)))
+                body = _tidy(_drain(ctx.blocks[text][0](ctx)))
             else:
                 body = _tidy(whole)
         except CrmError:
@@ -253,10 +502,12 @@ def render(
         raise
     except Exception as exc:
         raise _error(exc, valid) from None
+    finally:
+        _RENDER.reset(token)
     if kind in BLOCK_CHANNELS and not subject:
-        raise ConfigError(f"template {valid} gives an empty subject")
+        raise TemplateError(f"template {valid} gives an empty subject")
     if not body:
-        raise ConfigError(f"template {valid} gives an empty text")
+        raise TemplateError(f"template {valid} gives an empty text")
     return Draft(template=valid, channel=channel, lang=lang, subject=subject, body=body)
 
 
