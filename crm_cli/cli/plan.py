@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import _width, err, narrow, out, print_json, table
 from crm_cli.core.models import Snooze
 from crm_cli.errors import InvalidValue
@@ -191,7 +191,7 @@ def agenda(
 
 
 def snooze(
-    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
     until: str = typer.Option(
         ..., "--until", help="Hide the client's items until DATE.", metavar="DATE"
     ),
@@ -209,7 +209,9 @@ def snooze(
     err(f"snoozed {client.id} until {end.isoformat()}")
 
 
-def unsnooze(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
+def unsnooze(
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
+) -> None:
     """End a snooze."""
     with common.book(write=True) as book:
         client = common.find_client(book, client_ref)
