@@ -219,3 +219,13 @@ def test_the_completers_import_neither_the_store_nor_tinydb() -> None:
     assert result.stdout.strip() == str(
         ["crm_cli", "crm_cli.cli", "crm_cli.cli.completion", "crm_cli.core", "crm_cli.core.terms"]
     )
+
+
+def test_python_dash_m_completes_too(book: Crm, home: Path, config: Path) -> None:
+    env = crm_env(
+        home, config, _CRM_COMPLETE="complete_bash", COMP_WORDS="crm log a", COMP_CWORD="2"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "crm_cli"], capture_output=True, text=True, env=env, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "anna-neri\n", "")

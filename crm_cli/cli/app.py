@@ -59,11 +59,15 @@ class CrmGroup(TyperGroup):
         # The options of the root: click's own completion, past TyperGroup's command list.
         return [*names, *super(TyperGroup, self).shell_complete(ctx, incomplete)]
 
+    def _main_shell_completion(
+        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
+    ) -> None:
+        # Named, not derived from the program's name: `python -m crm_cli` is crm too.
+        super()._main_shell_completion(ctx_args, prog_name, complete_var or "_CRM_COMPLETE")
+
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         from typer import _click
 
-        # `python -m crm_cli` is still crm: its shell scripts set _CRM_COMPLETE.
-        kwargs.setdefault("complete_var", "_CRM_COMPLETE")
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
         except _click.exceptions.NoArgsIsHelpError as exc:
