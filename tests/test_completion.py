@@ -101,6 +101,7 @@ def test_client_ids_from_the_book(book: Crm, run_crm: Run) -> None:
     assert tab(run_crm, "crm draft ROSS") == ["mario-rossi"]
     assert tab(run_crm, "crm history ølu") == ["zoe-olund"]
     assert tab(run_crm, "crm snooze studio-neri") == ["anna-neri"]
+    assert tab(run_crm, "crm unarchive rio-ro") == ["mario-rossi"]
     assert tab(run_crm, "crm export client nobody") == []
     for line in (
         "crm edit ",

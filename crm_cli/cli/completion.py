@@ -66,7 +66,7 @@ def template_names(incomplete: str) -> list[str]:
 
 def client_ids(incomplete: str) -> list[tuple[str, str]]:
     """Client ids with their names: those starting with what was typed, or else those
-    whose name or email holds it (case and accents aside). Archived clients come last.
+    whose id, name or email holds it (case and accents aside). Archived clients come last.
 
     A missing, locked or damaged book completes nothing: a TAB never prints an error.
     """
@@ -84,7 +84,7 @@ def client_ids(incomplete: str) -> list[tuple[str, str]]:
     return [
         (_Fragment(r.id), r.name)
         for r in refs
-        if needle in fold(r.name) or any(needle in fold(e) for e in r.emails)
+        if needle in r.id or needle in fold(r.name) or any(needle in fold(e) for e in r.emails)
     ]
 
 
