@@ -6,18 +6,22 @@ Typer's ``CliRunner`` (0.27) always captures stderr apart from stdout, so
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from crm_cli.cli import app as app_module
 from crm_cli.cli.app import app
+from crm_cli.core.models import Client
+from crm_cli.store import open_book
 
 FIXED_DATE = "2026-11-23"
 
@@ -45,6 +49,11 @@ def config(tmp_path: Path) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def ago(days: int) -> str:
+    """The date ``days`` before FIXED_DATE, as ``--date`` takes it."""
+    return (date.fromisoformat(FIXED_DATE) - timedelta(days=days)).isoformat()
 
 
 class Crm:
@@ -88,10 +97,61 @@ def crm(runner: CliRunner) -> Crm:
     return Crm(runner)
 
 
+def due_json(crm: Crm, *args: str) -> list[dict[str, Any]]:
+    """``crm due --json`` on FIXED_DATE."""
+    return json.loads(crm.ok("due", "--date", FIXED_DATE, "--json", *args).stdout)
+
+
+def use_demo_book(crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Builds the demo book of FIXED_DATE in ``tmp_path/demo`` and makes it the current book."""
+    target = tmp_path / "demo"
+    crm.ok("demo", "--home", str(target), "--date", FIXED_DATE)
+    monkeypatch.setenv("CRM_HOME", str(target))
+    monkeypatch.setenv("CRM_CONFIG", str(target / "config"))
+    return target
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs the test in its tmp_path: messages name files as given, relative names keep
+    them short."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def book_clients(home: Path) -> dict[str, Client]:
+    """The book's clients by id, in name order, as the store reads them."""
+    with open_book(home) as book:
+        return {c.id: c for c in book.clients()}
+
+
+def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of the book (content and mtime), the lock aside: to prove nothing was
+    written."""
+    if not home.exists():
+        return {}
+    return {
+        str(p.relative_to(home)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and p.name != "book.lock"
+    }
+
+
 def crm_command() -> list[str]:
-    """The installed ``crm`` entry point, or the module when it is not on PATH."""
-    found = shutil.which("crm")
-    return [found] if found else [sys.executable, "-m", "crm_cli"]
+    """The ``crm`` entry point installed beside this Python, else the module.
+
+    Never looked up on PATH: that may hold another install's ``crm``.
+    """
+    script = Path(sys.executable).with_name("crm")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "crm_cli"]
+
+
+def crm_env(home: Path, config: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``crm`` process on this book (no ``CRM_DEBUG`` unless given)."""
+    env = {**os.environ, "CRM_HOME": str(home), "CRM_CONFIG": str(config)}
+    env.pop("CRM_DEBUG", None)
+    env.update(extra)
+    return env
 
 
 @pytest.fixture
@@ -101,13 +161,11 @@ def run_crm(home: Path, config: Path) -> Callable[..., subprocess.CompletedProce
     def run(
         args: Sequence[str], env: dict[str, str] | None = None, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        full_env = {**os.environ, "CRM_HOME": str(home), "CRM_CONFIG": str(config)}
-        full_env.update(env or {})
         return subprocess.run(
             [*crm_command(), *args],
             capture_output=True,
             text=True,
-            env=full_env,
+            env=crm_env(home, config, **(env or {})),
             timeout=timeout,
             check=False,
         )

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 import vobject
-from conftest import FIXED_DATE, Crm, shared_sample
+from conftest import FIXED_DATE, Crm, ago, shared_sample, use_demo_book
 
 from crm_cli.core import terms
 
@@ -28,10 +28,6 @@ signature = "Chiara — Bottega Lombardi"
 email = "chiara@bottega.example"
 city = "Bologna"
 """
-
-
-def ago(days: int) -> str:
-    return (TODAY - timedelta(days=days)).isoformat()
 
 
 def parse_eml(path: Path) -> EmailMessage:
@@ -433,11 +429,7 @@ PRIVATE_WORDS = [
 
 @pytest.fixture
 def demo(crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "demo"
-    crm.ok("demo", "--home", str(target), "--date", FIXED_DATE)
-    monkeypatch.setenv("CRM_HOME", str(target))
-    monkeypatch.setenv("CRM_CONFIG", str(target / "config"))
-    return target
+    return use_demo_book(crm, tmp_path, monkeypatch)
 
 
 def demo_ids(crm: Crm) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import vobject
-from conftest import FIXED_DATE, Crm
+from conftest import FIXED_DATE, Crm, ago, due_json, use_demo_book
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,17 +20,9 @@ from crm_cli.core import terms
 TODAY = date.fromisoformat(FIXED_DATE)  # a Monday
 
 
-def ago(days: int) -> str:
-    return (TODAY - timedelta(days=days)).isoformat()
-
-
 def cells(line: str) -> int:
     """Terminal cells a line takes: wide CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-
-
-def due_json(crm: Crm, *args: str) -> list[dict[str, Any]]:
-    return json.loads(crm.ok("due", "--date", FIXED_DATE, "--json", *args).stdout)
 
 
 def agenda_json(crm: Crm, *args: str) -> list[dict[str, Any]]:
@@ -40,10 +32,7 @@ def agenda_json(crm: Crm, *args: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def demo(crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
     """The demo book of FIXED_DATE as the current book."""
-    target = tmp_path / "demo"
-    crm.ok("demo", "--home", str(target), "--date", FIXED_DATE)
-    monkeypatch.setenv("CRM_HOME", str(target))
-    monkeypatch.setenv("CRM_CONFIG", str(target / "config"))
+    use_demo_book(crm, tmp_path, monkeypatch)
     return crm
 
 

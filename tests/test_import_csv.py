@@ -11,37 +11,16 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_DATE, Crm, shared_sample
+from conftest import FIXED_DATE, Crm, book_clients, shared_sample, snapshot
 
-from crm_cli.core.models import Client
-from crm_cli.store import open_book
-
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "csv"
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # messages name files as given: keep them short
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def sample(name: str) -> Path:
     return shared_sample("csv/" + name)
-
-
-def book_clients(home: Path) -> dict[str, Client]:
-    with open_book(home) as book:
-        return {c.id: c for c in book.clients()}
-
-
-def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
-    if not home.exists():
-        return {}
-    return {
-        str(p.relative_to(home)): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(home.rglob("*"))
-        if p.is_file() and p.name != "book.lock"
-    }
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "contacts.csv") -> str:

@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_DATE, Crm, shared_sample
+from conftest import FIXED_DATE, SHARED_SAMPLES, Crm, book_clients, shared_sample, snapshot
 
 from crm_cli.cli import interchange
 from crm_cli.core.models import Client
-from crm_cli.store import open_book
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "vcard"
+SAMPLES = SHARED_SAMPLES / "vcard"
 NOTE_START = (
     'THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND ANY '
     "EXPRESS OR IMPLIED WARRANTIES, INCLUDING,"
@@ -29,26 +28,7 @@ def sample(name: str) -> Path:
     return shared_sample("vcard/" + name)
 
 
-def book_clients(home: Path) -> dict[str, Client]:
-    with open_book(home) as book:
-        return {c.id: c for c in book.clients()}
-
-
-def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file of the book (content and mtime): to prove nothing was written."""
-    if not home.exists():
-        return {}
-    return {
-        str(p.relative_to(home)): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(home.rglob("*"))
-        if p.is_file() and p.name != "book.lock"
-    }
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Messages name a file as it was given: relative names keep them short here.
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "cards.vcf") -> Path:

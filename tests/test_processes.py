@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -15,20 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXED_DATE, crm_command
+from conftest import FIXED_DATE, crm_command, crm_env
 
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.core.scheduler import build_index
 from crm_cli.store import HISTORY_DIR, RECENT_DIR, open_book
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def env_for(home: Path, config: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "CRM_HOME": str(home), "CRM_CONFIG": str(config), **extra}
-    env.pop("CRM_DEBUG", None)
-    env.update(extra)
-    return env
 
 
 # --------------------------------------------------------------------------- the real command
@@ -87,7 +79,7 @@ def test_python_dash_m_works_too(home: Path, config: Path) -> None:
         [sys.executable, "-m", "crm_cli", "add-client", "Anna Neri"],
         capture_output=True,
         text=True,
-        env=env_for(home, config),
+        env=crm_env(home, config),
         check=False,
     )
     assert (result.returncode, result.stdout) == (0, "anna-neri\n")
@@ -104,7 +96,7 @@ def test_twenty_concurrent_logs_all_land(run_crm: Run, home: Path, config: Path)
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env_for(home, config),
+            env=crm_env(home, config),
         )
         for i in range(20)
     ]
@@ -136,7 +128,7 @@ def test_concurrent_writers_and_readers_leave_a_true_plan_index(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env_for(home, config),
+            env=crm_env(home, config),
         )
         for args in jobs
     ]
@@ -210,7 +202,7 @@ def test_a_writer_killed_at_any_moment_loses_nothing_it_reported(
 ) -> None:
     home = tmp_path / "home"
     shutil.copytree(big_book, home)
-    env = env_for(home, config)
+    env = crm_env(home, config)
     # Fixed delays spread over a run (~0.3 s here); then kills the moment a temp file
     # of this writer appears in a folder: while it writes the history, the recent
     # shard, the summaries (each after the files before it were replaced).

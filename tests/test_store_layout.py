@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXED_DATE, Crm
+from conftest import FIXED_DATE, Crm, crm_env, due_json
 
 import crm_cli.store as store
 from crm_cli.cli.app import COMMANDS, load_commands
@@ -351,26 +351,22 @@ def test_the_plan_screen_reads_the_records_as_the_clients_are_built(home: Path) 
         assert book.summaries_of({"c01", "c11"}) == {"c01": summaries["c01"]}
 
 
-def _due(crm: Crm, *args: str) -> list[dict[str, Any]]:
-    return json.loads(crm.ok("due", "--date", FIXED_DATE, "--json", *args).stdout)
-
-
 def test_the_plan_index_follows_every_write_and_is_ignored_once_stale(crm: Crm, home: Path) -> None:
     build_book(home, clients=12, bulk=150, singles=5)
     with open_book(home) as book:
         assert book.plan_index() is not None
-    planned = _due(crm)
+    planned = due_json(crm)
     week = crm.ok("agenda", "--from", FIXED_DATE, "--json").stdout
     assert planned
     # Without the index the plan screens every client: the same plan.
     (home / INDEX_FILE).unlink()
-    assert _due(crm) == planned
+    assert due_json(crm) == planned
     assert crm.ok("agenda", "--from", FIXED_DATE, "--json").stdout == week
     # Any write makes it again, a snooze included.
     crm.ok("snooze", "c01", "--until", "2027-01-01", "--date", FIXED_DATE)
     with open_book(home) as book:
         assert book.plan_index() is not None
-    assert "c01" not in {item["client_id"] for item in _due(crm)}
+    assert "c01" not in {item["client_id"] for item in due_json(crm)}
     # An edit the index did not see (by hand, or a copy) makes it stale: not used.
     path = home / BOOK_FILE
     data = json.loads(path.read_bytes())
@@ -380,20 +376,20 @@ def test_the_plan_index_follows_every_write_and_is_ignored_once_stale(crm: Crm, 
     path.write_text(json.dumps(data))
     with open_book(home) as book:
         assert book.plan_index() is None
-    assert quiet["id"] in {item["client_id"] for item in _due(crm)}
+    assert quiet["id"] in {item["client_id"] for item in due_json(crm)}
 
 
 def test_an_edit_or_a_log_moves_the_client_in_the_index(crm: Crm, home: Path) -> None:
     build_book(home, clients=6, bulk=0, singles=0)  # clients since 2020, never contacted
     crm.ok("edit", "c00", "--every", "never")
     crm.ok("edit", "c01", "--every", "never")
-    due = {item["client_id"] for item in _due(crm)}
+    due = {item["client_id"] for item in due_json(crm)}
     assert {"c00", "c01"}.isdisjoint(due) and "c02" in due
     crm.ok("edit", "c00", "--every", "2 weeks")  # due again, at once
     crm.log("c02", "call", "--date", FIXED_DATE)  # looked after today
     with open_book(home) as book:
         assert book.plan_index() is not None
-    due = {item["client_id"] for item in _due(crm)}
+    due = {item["client_id"] for item in due_json(crm)}
     assert "c00" in due and "c02" not in due
 
 
@@ -584,10 +580,13 @@ def test_the_command_table_matches_the_commands() -> None:
 
 
 def _run_python(home: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CRM_HOME": str(home), "CRM_CONFIG": str(config)}
-    env.pop("CRM_DEBUG", None)
     return subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env=crm_env(home, config),
+        timeout=60,
+        check=False,
     )
 
 

@@ -434,12 +434,6 @@ def test_private_note_is_never_reachable() -> None:
         assert "item.detail" not in source or path.parent.name == "call", path
 
 
-def test_note_is_data_not_template() -> None:
-    ctx = everything_context("en", False, "check-in")
-    text = as_text(harness_render("call/check-in.en", ctx))
-    assert "{{ 7*7 }}" in text and "49" not in text
-
-
 # --------------------------------------------------------------------------- the engine
 
 

@@ -47,6 +47,24 @@ class CrmGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """Command names from the table (no command module is imported), then options."""
+        from typer._click.shell_completion import CompletionItem
+
+        names = [
+            CompletionItem(name, help=help_text)
+            for name, (_, help_text) in COMMANDS.items()
+            if name.startswith(incomplete)
+        ]
+        # The options of the root: click's own completion, past TyperGroup's command list.
+        return [*names, *super(TyperGroup, self).shell_complete(ctx, incomplete)]
+
+    def _main_shell_completion(
+        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
+    ) -> None:
+        # Named, not derived from the program's name: `python -m crm_cli` is crm too.
+        super()._main_shell_completion(ctx_args, prog_name, complete_var or "_CRM_COMPLETE")
+
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         from typer import _click
 
@@ -88,7 +106,7 @@ app = typer.Typer(
     name="crm",
     help="A personal CRM for a solo professional: clients, touchpoints, who is due today.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},

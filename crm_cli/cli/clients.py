@@ -7,8 +7,9 @@ from datetime import date
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, table, warn
+from crm_cli.core import terms
 from crm_cli.core.book import find
 from crm_cli.core.clientform import CLEARABLE, ClientInput
 from crm_cli.core.models import Client, Touchpoint
@@ -22,15 +23,30 @@ EMAIL = typer.Option([], "--email", help="An email address (repeatable).")
 PHONE = typer.Option([], "--phone", help="A phone number, normalised to E.164 (repeatable).")
 COMPANY = typer.Option(None, "--company")
 CITY = typer.Option(None, "--city")
-CHANNEL = typer.Option(None, "--channel", help="Preferred channel: email, sms, call or coffee.")
-TIER = typer.Option(None, "--tier", help="A, B or C (never changes who comes first).")
+CHANNEL = typer.Option(
+    None,
+    "--channel",
+    help=f"Preferred channel: {terms.choices(terms.CONTACT_CHANNELS)}.",
+    autocompletion=completion.contact_channels,
+)
+TIER = typer.Option(
+    None,
+    "--tier",
+    help=f"{terms.choices(terms.TIERS)} (never changes who comes first).",
+    autocompletion=completion.tiers,
+)
 TAG = typer.Option([], "--tag", help="A tag (repeatable).")
 EVERY = typer.Option(
     None, "--every", help="Check-in cadence: '6 weeks', monthly, quarterly, never, an RRULE."
 )
 SINCE = typer.Option(None, "--since", help="Client since DATE (default today).")
 BIRTHDAY = typer.Option(None, "--birthday", help="YYYY-MM-DD, or MM-DD without the year.")
-LANG = typer.Option(None, "--lang", help="Language of drafts: it or en.")
+LANG = typer.Option(
+    None,
+    "--lang",
+    help=f"Language of drafts: {terms.choices(terms.LANGUAGES)}.",
+    autocompletion=completion.languages,
+)
 PREFERS = typer.Option([], "--prefers", help="Something the client likes (repeatable).")
 NOTE = typer.Option(None, "--note", help="A note about the client.")
 PRIVATE_NOTE = typer.Option(
@@ -104,7 +120,12 @@ def add_client(
 
 
 def edit(
-    client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
+    client_ref: str = typer.Argument(
+        ...,
+        metavar="CLIENT",
+        autocompletion=completion.client_ids,
+        help="Id, or part of name or email.",
+    ),
     name: str | None = typer.Option(None, "--name", help="A new display name (the id stays)."),
     email: list[str] = EMAIL,
     phone: list[str] = PHONE,
@@ -174,7 +195,9 @@ def edit(
 
 def list_clients(
     tag: list[str] = typer.Option([], "--tag", help="Only clients with this tag (repeatable)."),
-    tier: str | None = typer.Option(None, "--tier", help="Only clients of this tier."),
+    tier: str | None = typer.Option(
+        None, "--tier", help="Only clients of this tier.", autocompletion=completion.tiers
+    ),
     archived: bool = typer.Option(False, "--archived", help="Show archived clients instead."),
     as_json: bool = typer.Option(False, "--json", help="A JSON list of objects."),
 ) -> None:
@@ -274,7 +297,7 @@ def _profile(client: Client, summary: ClientSummary, today: date) -> list[str]:
 
 
 def show(
-    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
     as_json: bool = typer.Option(False, "--json"),
     include_private: bool = typer.Option(
         False, "--include-private", help="With --json: include private notes."
@@ -328,18 +351,22 @@ def _set_archived(client_ref: str, archived: bool) -> None:
     err(f"{'archived' if archived else 'unarchived'} {client.id}")
 
 
-def archive(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
+def archive(
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
+) -> None:
     """Archive a client: kept in the book, never due."""
     _set_archived(client_ref, True)
 
 
-def unarchive(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
+def unarchive(
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
+) -> None:
     """Bring an archived client back."""
     _set_archived(client_ref, False)
 
 
 def forget(
-    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Erase a client and all their touchpoints, backups included (right to erasure)."""

@@ -10,23 +10,43 @@ from pathlib import Path
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, table, warn, wrap
+from crm_cli.core import terms
 from crm_cli.services import drafting
 
 
 def draft(
-    client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
+    client_ref: str = typer.Argument(
+        ...,
+        metavar="CLIENT",
+        autocompletion=completion.client_ids,
+        help="Id, or part of name or email.",
+    ),
     purpose: str | None = typer.Option(
         None,
         "--purpose",
-        help="check-in, reply, recovery, follow-up, birthday, anniversary, thanks, welcome.",
+        help=f"{terms.choices(terms.PURPOSES)}.",
+        autocompletion=completion.purposes,
     ),
-    channel: str | None = typer.Option(None, "--channel", help="email, sms, coffee or call."),
-    lang: str | None = typer.Option(None, "--lang", help="it or en (clients without a language)."),
+    channel: str | None = typer.Option(
+        None,
+        "--channel",
+        help=f"{terms.choices(terms.DRAFT_CHANNELS)}.",
+        autocompletion=completion.draft_channels,
+    ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help=f"{terms.choices(terms.LANGUAGES)} (clients without a language).",
+        autocompletion=completion.languages,
+    ),
     date_: str | None = common.DateOption,
     template: str | None = typer.Option(
-        None, "--template", help="A template by name, e.g. email/thanks.en."
+        None,
+        "--template",
+        help="A template by name, e.g. email/thanks.en.",
+        autocompletion=completion.template_names,
     ),
     out_dir: Path | None = typer.Option(
         None, "--out", help="Write the draft file(s) into DIR.", metavar="DIR"

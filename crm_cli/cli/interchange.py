@@ -16,7 +16,7 @@ from typing import Any
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, warn
 from crm_cli.core.contacts_import import (
     ADDED,
@@ -358,7 +358,12 @@ def export_json(out_: Path | None = OUT) -> None:
 
 @export_app.command("client")
 def export_client(
-    client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
+    client_ref: str = typer.Argument(
+        ...,
+        metavar="CLIENT",
+        autocompletion=completion.client_ids,
+        help="Id, or part of name or email.",
+    ),
     out_: Path | None = OUT,
 ) -> None:
     """Everything held about one client, private notes included (a data-access request)."""

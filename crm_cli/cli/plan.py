@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json
 from crm_cli.cli.views import late_label, render_due
 from crm_cli.core.models import Snooze
@@ -82,7 +82,7 @@ def agenda(
 
 
 def snooze(
-    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
     until: str = typer.Option(
         ..., "--until", help="Hide the client's items until DATE.", metavar="DATE"
     ),
@@ -100,7 +100,9 @@ def snooze(
     err(f"snoozed {client.id} until {end.isoformat()}")
 
 
-def unsnooze(client_ref: str = typer.Argument(..., metavar="CLIENT")) -> None:
+def unsnooze(
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
+) -> None:
     """End a snooze."""
     with common.book(write=True) as book:
         client = common.find_client(book, client_ref)

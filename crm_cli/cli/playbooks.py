@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, table
 from crm_cli.services.playbooks import start_playbook as start_run
 from crm_cli.services.playbooks import stop_playbook as stop_run
@@ -48,7 +48,7 @@ def show_playbook(name: str = typer.Argument(..., help="The playbook's name.")) 
 
 @playbook_app.command("start")
 def start_playbook(
-    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
     name: str = typer.Argument(..., help="The playbook's name."),
     date_: str | None = common.DateOption,
 ) -> None:
@@ -66,7 +66,7 @@ def start_playbook(
 
 @playbook_app.command("stop")
 def stop_playbook(
-    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
     name: str = typer.Argument(..., help="The playbook's name."),
     date_: str | None = common.DateOption,
 ) -> None:

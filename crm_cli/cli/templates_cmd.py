@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, table
 from crm_cli.userfiles.config import config_dir
 
@@ -27,7 +27,11 @@ def list_templates_cmd() -> None:
 
 
 @templates_app.command("show")
-def show_template(name: str = typer.Argument(..., help="e.g. email/check-in.en")) -> None:
+def show_template(
+    name: str = typer.Argument(
+        ..., help="e.g. email/check-in.en", autocompletion=completion.template_names
+    ),
+) -> None:
     """Print a template's source (your copy if you have one)."""
     from crm_cli.userfiles.templates import read_template
 
@@ -38,7 +42,11 @@ def show_template(name: str = typer.Argument(..., help="e.g. email/check-in.en")
 
 @templates_app.command("copy")
 def copy_template_cmd(
-    name: str = typer.Argument(..., help="A built-in template, e.g. email/check-in.en"),
+    name: str = typer.Argument(
+        ...,
+        help="A built-in template, e.g. email/check-in.en",
+        autocompletion=completion.template_names,
+    ),
     force: bool = typer.Option(False, "--force", help="Replace your existing copy."),
 ) -> None:
     """Copy a built-in template into your template folder, to edit it there."""

@@ -6,17 +6,25 @@ from datetime import date
 
 import typer
 
-from crm_cli.cli import common
+from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, table, warn
-from crm_cli.core.models import CHANNELS_LOG
+from crm_cli.core import terms
 from crm_cli.core.views import touchpoint_flags, touchpoint_record
 from crm_cli.services import touchpoints
 
 
 def log(
-    client_ref: str = typer.Argument(..., metavar="CLIENT", help="Id, or part of name or email."),
+    client_ref: str = typer.Argument(
+        ...,
+        metavar="CLIENT",
+        autocompletion=completion.client_ids,
+        help="Id, or part of name or email.",
+    ),
     channel: str = typer.Argument(
-        ..., metavar="CHANNEL", help=f"One of: {', '.join(CHANNELS_LOG)}."
+        ...,
+        metavar="CHANNEL",
+        help=f"One of: {', '.join(terms.LOG_CHANNELS)}.",
+        autocompletion=completion.log_channels,
     ),
     inbound: bool = typer.Option(
         False, "--in/--out", help="--in: the client reached you; --out (default): you did."
@@ -64,7 +72,7 @@ def log(
 
 
 def history(
-    client_ref: str = typer.Argument(..., metavar="CLIENT"),
+    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the newest N."),
     as_json: bool = typer.Option(False, "--json"),
     include_private: bool = typer.Option(
