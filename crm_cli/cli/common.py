@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
 
 from crm_cli.core.models import Client
 from crm_cli.core.settings import Settings
-from crm_cli.errors import InvalidValue, StoreError
 from crm_cli.store import Book, open_book
 from crm_cli.userfiles.config import home_dir, load_settings
 
@@ -86,17 +85,11 @@ def client_view(book: Book, client: Client) -> BookView:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write an output file the user asked for (an .ics, a draft), atomically."""
-    from crm_cli.safefile import atomic_write
+    """Write an output file the user named (``--out FILE``, ``--ics FILE``), atomically:
+    a link there is the user's own and is followed; new folders are 0700."""
+    from crm_cli.safefile import write_output
 
-    target = path.expanduser()
-    if target.is_dir():
-        raise InvalidValue(f"{target} is a directory: give a file name")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
-    except OSError as exc:
-        raise StoreError(f"cannot write {target}: {exc.strerror}") from None
+    write_output(path.expanduser(), data, named_by_user=True)
 
 
 def find_client(book: Book, ref: str) -> Client:

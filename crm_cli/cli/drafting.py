@@ -210,7 +210,10 @@ def _deliver(
 
 
 def _save(path: Path, data: bytes) -> Path:
-    common.write_file(path, data)
+    from crm_cli.safefile import write_output
+
+    # crm chose this name inside --out DIR: a link found there is not the user's.
+    write_output(path, data, named_by_user=False)
     return path
 
 

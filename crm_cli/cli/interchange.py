@@ -316,11 +316,9 @@ def _vdir(directory: Path, clients: list[Any]) -> None:
     client leaves the vdir too; files written by anything else are left alone.
     """
     from crm_cli.interchange.vcard import client_vcard, vdir_name, written_by_crm
+    from crm_cli.safefile import make_private_dirs, write_output
 
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create {directory}: {exc.strerror}") from None
+    make_private_dirs(directory)
     wanted = {vdir_name(c): client_vcard(c).encode("utf-8") for c in clients}
     written = unchanged = removed = 0
     for name, data in wanted.items():
@@ -333,7 +331,7 @@ def _vdir(directory: Path, clients: list[Any]) -> None:
             if not written_by_crm(current):
                 warn(f"{path} was not written by crm: left as it is")
                 continue
-        common.write_file(path, data)
+        write_output(path, data, named_by_user=False)  # a name crm chose in the vdir
         written += 1
     for path in sorted(directory.glob("*.vcf")):
         if path.name not in wanted and path.is_file() and written_by_crm(path.read_bytes()):
