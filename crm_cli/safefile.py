@@ -40,8 +40,9 @@ def _temp_file(folder: Path, name: str) -> tuple[int, Path]:
     planted link), 0600, with a random name another user cannot guess in advance."""
     import tempfile  # here: 5 ms of imports that `crm due`, which writes nothing, never pays
 
-    # O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, a random name.
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    # O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, a random part after the (guessable) pid,
+    # which stays to tell which process left a temp file behind.
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     return fd, Path(tmp)
 
 

@@ -237,11 +237,12 @@ def deep(depth: int) -> bytes:
     )
 
 
-def test_deeply_nested_json_is_refused(crm: Crm, tmp_path: Path, home: Path) -> None:
+@pytest.mark.parametrize("depth", [300, 100_000])  # past the store's encoder; past json's
+def test_deeply_nested_json_is_refused(crm: Crm, tmp_path: Path, home: Path, depth: int) -> None:
     crm.add("Anna Rossi")
     before = snapshot(home)
     path = tmp_path / "deep.json"
-    path.write_bytes(deep(100_000))
+    path.write_bytes(deep(depth))
     assert crm.fail("import", "json", str(path), "--replace") == (
         f"{path} is not a crm JSON export: it is nested too deeply"
     )

@@ -394,7 +394,11 @@ def io_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     def shown(path: object) -> str:
         # A temp file's name is random (so none can be planted in advance): shown as "*".
-        return re.sub(r"^(\..+\.json)\.[a-z0-9_]{8}\.tmp$", r"\1.*.tmp", Path(str(path)).name)
+        return re.sub(
+            rf"^(\..+\.json\.{os.getpid()})\.[a-z0-9_]{{8}}\.tmp$",
+            r"\1.*.tmp",
+            Path(str(path)).name,
+        )
 
     def spy_open(path: object, flags: int, *args: object) -> int:
         fd = real_open(path, flags, *args)  # type: ignore[arg-type]
@@ -416,7 +420,7 @@ def io_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 def _fsynced_replace(name: str, folder: str) -> list[tuple[str, str]]:
-    tmp = f".{name}.*.tmp"
+    tmp = f".{name}.{os.getpid()}.*.tmp"
     return [("fsync", tmp), ("replace", f"{tmp} -> {name}"), ("fsync", folder)]
 
 

@@ -18,6 +18,26 @@ BOOK_FORMAT = "crm-book"
 CLIENT_FORMAT = "crm-client"
 
 
+# An export is 4 levels deep (book, table, record, list of tags); the store's
+# encoder gives up past 254, so deeper values must be refused before the write.
+MAX_DEPTH = 32
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in ``data`` (iterative: no recursion limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                break
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def dumps(data: dict[str, Any]) -> bytes:
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     return (text + "\n").encode("utf-8")
@@ -39,8 +59,12 @@ def load_book(raw: bytes, name: str) -> dict[str, Any]:
             f"{name} is not a crm JSON export: invalid JSON at line {exc.lineno} "
             f"column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:  # [[[[... a hundred thousand deep: no export is like that
+        raise InvalidValue(f"{name} is not a crm JSON export: it is nested too deeply") from None
     if not isinstance(data, dict):
         raise InvalidValue(f"{name} is not a crm JSON export: it is not a JSON object")
+    if _depth(data) > MAX_DEPTH:
+        raise InvalidValue(f"{name} is not a crm JSON export: it is nested too deeply")
     if data.get("format") == BOOK_FORMAT:
         return {k: v for k, v in data.items() if k != "format"}
     if data.get("format") == CLIENT_FORMAT:
