@@ -263,29 +263,36 @@ def test_clients_without_latin_letters_get_a_draft_file_each(crm: Crm, tmp_path:
         crm.ok("draft", client_id, "--channel", "email", "--date", FIXED_DATE, "--out", str(out))
     files = sorted(out.iterdir())
     assert [p.name for p in files] == [
-        f"{FIXED_DATE}-client-3c4e28c5-check-in.eml",
-        f"{FIXED_DATE}-client-7d1c4d56-check-in.eml",
-        f"{FIXED_DATE}-client-e2f6c0c5-check-in.eml",
+        f"{FIXED_DATE}-client-brxf72-check-in.eml",  # 王伟
+        f"{FIXED_DATE}-client-irx3dq-check-in.eml",  # 杨芳
+        f"{FIXED_DATE}-client-n2ocd6-check-in.eml",  # 李娜
     ]
-    addresses = sorted(
-        next(l for l in p.read_text().splitlines() if l.startswith("To:")) for p in files
-    )
-    assert len(set(addresses)) == 3
+    # Each file is its own client's draft: 王伟 is 0@, 杨芳 2@, 李娜 1@.
+    owners = [
+        next(line for line in p.read_text().splitlines() if line.startswith("To:")).split("<")[1]
+        for p in files
+    ]
+    assert owners == ["0@example.com>", "2@example.com>", "1@example.com>"]
 
 
 def test_drafts_for_ids_that_fold_to_one_name_do_not_overwrite_each_other(
     crm: Crm, tmp_path: Path
 ) -> None:
     crm.add("Mario Rossi", "--email", "mario@example.com", "--since", "2026-01-05")
-    crm.add("Zoë 王", "--email", "zoe@example.com", "--since", "2026-01-05")
+    assert crm.add("Zoë 王", "--email", "wang@example.com", "--since", "2026-01-05") == "zoe-王"
+    assert crm.add("Zoë 李", "--email", "li@example.com", "--since", "2026-01-05") == "zoe-李"
     out = tmp_path / "drafts"
-    crm.ok("drafts", "--date", FIXED_DATE, "--out", str(out))
-    names = sorted(p.name for p in out.iterdir())
-    # A readable id keeps its name; one that is not all ASCII gets its readable part and a hash.
-    assert names == [
+    for client_id in ("mario", "zoe-王", "zoe-李"):
+        crm.ok("draft", client_id, "--channel", "email", "--date", FIXED_DATE, "--out", str(out))
+    files = {p.name: p.read_text() for p in sorted(out.iterdir())}
+    # A readable id keeps its name; any other keeps its readable part and adds a hash.
+    assert list(files) == [
         f"{FIXED_DATE}-mario-rossi-check-in.eml",
-        f"{FIXED_DATE}-zoe-5b0e3d9a-check-in.eml",
+        f"{FIXED_DATE}-zoe-5kzwbn-check-in.eml",  # 王
+        f"{FIXED_DATE}-zoe-tpmy2t-check-in.eml",  # 李
     ]
+    assert ["wang@example.com" in text for text in files.values()] == [False, True, False]
+    assert ["li@example.com" in text for text in files.values()] == [False, False, True]
 
 
 # --------------------------------------------------------------------------- 5. forget, backups
