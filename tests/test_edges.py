@@ -349,16 +349,21 @@ def test_the_restore_hint_names_only_a_sound_backup_of_this_book(
     real = safefile.backup_files(backups, "book")[-1]
     evil = json.loads(real.read_bytes())
     evil["clients"]["1"]["name"] = "Planted"
+    stamp = real.name.removeprefix("book-").removesuffix(".json")
+    # Names that sort after the real newest backup (the same instant, numbered on).
     planted = {
-        # From the future, well-formed: the store never made it.
-        "book-20991231T235959000000Z.json": json.dumps(evil).encode(),
-        "book-20261231T235959000000Z.json": b"garbage",  # does not parse
-        "book-20261230T235959000000Z.json": b'{"touchpoints": {}}',  # another kind of file
-        "book-20261229T235959000000Z.json": b'{"_meta": {"1": {"schema": 99}}, "clients": {}}',
+        "book-20991231T235959000000Z.json": json.dumps(evil).encode(),  # from the future
+        f"book-{stamp}-2.json": b"garbage",  # does not parse
+        f"book-{stamp}-3.json": b'{"touchpoints": {}}',  # another kind of file
+        f"book-{stamp}-4.json": b'{"_meta": {"1": {"schema": 99}}, "clients": {}}',
     }
     for name, data in planted.items():
         (backups / name).write_bytes(data)
-    (backups / "book-20261228T235959000000Z.json").symlink_to(real)
+    (backups / f"book-{stamp}-5.json").symlink_to(real)
+    assert [p.name for p in safefile.backup_files(backups, "book")[-2:]] == [
+        f"book-{stamp}-5.json",
+        "book-20991231T235959000000Z.json",
+    ]
     (home / BOOK_FILE).write_bytes(b"{ damaged")
     message = mario.fail("list")
     assert message.endswith(f"restore the newest backup with: cp '{real}' '{home / BOOK_FILE}'")
