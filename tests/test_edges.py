@@ -376,8 +376,8 @@ def test_the_agenda_ics_carries_no_note_of_a_shared_contact(crm: Crm, tmp_path: 
     crm.add("Anna Rossi", "--email", "anna@example.com", "--shared-contact")
     crm.add("Bruno Neri", "--email", "bruno@example.com")
     for who in ("anna", "bruno"):
-        crm.log(who, "email", "--in", "--needs-reply", "--note", f"{who} asks about the biopsy")
         crm.log(who, "call", "--incident", "--note", f"{who} got the wrong results")
+        crm.log(who, "email", "--in", "--needs-reply", "--note", f"{who} asks about the biopsy")
     ics = tmp_path / "plan.ics"
     crm.ok("agenda", "--from", FIXED_DATE, "--ics", str(ics))
     text = ics.read_text().replace("\r\n ", "")  # unfolded

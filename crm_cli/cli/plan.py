@@ -173,7 +173,8 @@ def agenda(
 
         from crm_cli.interchange.ics import agenda_ics
 
-        data = agenda_ics(plan, datetime.now(UTC))
+        shared = {c.id for c in view.clients if c.shared_contact}
+        data = agenda_ics(plan, datetime.now(UTC), shared=shared)
         common.write_file(ics, data)
         err(f"wrote {sum(len(items) for _, items in plan)} events to {ics}")
     if as_json:

@@ -120,8 +120,9 @@ def _step_name(item: Item, playbook: str, steps: Iterable[PlannedStep]) -> str:
     return re.split(r"; snoozed until | — ", detail, maxsplit=1)[0].strip()
 
 
-def _scrub(detail: str) -> str:
-    """The detail line without the quoted note the scheduler puts in it (shared contacts)."""
+def withhold_notes(detail: str) -> str:
+    """The detail line without the quoted note the scheduler puts in it (shared contacts:
+    drafts, and the agenda's .ics, which leave the machine)."""
     return re.sub(r'".*"', "(note withheld: shared contact)", detail, flags=re.DOTALL)
 
 
@@ -173,7 +174,7 @@ def _item_record(
         "item",
         reason=item.reason,
         purpose=purpose,
-        detail=_scrub(item.detail) if shared else item.detail,
+        detail=withhold_notes(item.detail) if shared else item.detail,
         due=item.due,
         request=request,
         incident=incident,
