@@ -205,10 +205,10 @@ class BookStorage(Storage):
         return data
 
     def corrupt(self, reason: str) -> CorruptBook:
-        files = backup_files(self.home / BACKUP_DIR, self.prefix)
+        saved = _restorable_backup(self.home, self.prefix)
         hint = (
-            f"restore the newest backup with: cp '{files[-1]}' '{self.path}'"
-            if files
+            f"restore the newest backup with: cp '{saved}' '{self.path}'"
+            if saved
             else "no backup exists"
         )
         return CorruptBook(
@@ -1209,11 +1209,77 @@ def _restorable(data: Any) -> dict[str, Any]:
     return out
 
 
+# The names the store gives its backups (safefile.backup): PREFIX-STAMP[-N].json.
+_BACKUP_NAME = re.compile(
+    r"(book|summaries|history-\d{4}-\d{2}|recent-\d{2})-\d{8}T\d{12}Z(?:-\d+)?\.json", re.ASCII
+)
+# The tables each kind of file holds (a backup of another kind is not a restore).
+_BACKUP_TABLES = {
+    "book": {"_meta", "clients", "snoozes", "runs"},
+    "summaries": {"_meta", "summaries"},
+    "history": {"touchpoints"},
+    "recent": {"recent"},
+}
+
+
+def _own_backup(path: Path) -> bool:
+    """Named as the store names its backups, and a regular file (never a link)."""
+    return bool(_BACKUP_NAME.fullmatch(path.name)) and path.is_file() and not path.is_symlink()
+
+
+def _own_backups(backups: Path) -> list[Path]:
+    """The store's backups in ``backups``: nothing else there (the user's files, links)
+    is ever read, rewritten or deleted, and a linked ``backups`` is not entered."""
+    if backups.is_symlink() or not backups.is_dir():
+        return []
+    return [path for path in sorted(backups.iterdir()) if _own_backup(path)]
+
+
+def _sound_backup(path: Path, prefix: str) -> bool:
+    """Could ``path`` be put back as the file ``prefix``: one of the store's backups,
+    owned by whoever owns the book, not from the future, parsing as that kind of file
+    (and, for the book, of this schema)? A file planted in ``backups/`` must never be
+    the one an error message tells the user to copy over the book."""
+    from datetime import UTC, datetime, timedelta
+
+    if path.parent.is_symlink() or not _own_backup(path):
+        return False
+    try:
+        made = datetime.strptime(path.name[len(prefix) + 1 :][:15], "%Y%m%dT%H%M%S")
+        if made.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(days=1):  # clock skew
+            return False
+        if path.lstat().st_uid != path.parent.parent.stat().st_uid:
+            return False
+        data = _loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    kind = prefix.split("-")[0]
+    if not isinstance(data, dict) or not set(data) <= _BACKUP_TABLES.get(kind, set()):
+        return False
+    if not all(isinstance(table, dict) for table in data.values()):
+        return False
+    if not all(isinstance(doc, dict) for table in data.values() for doc in table.values()):
+        return False
+    if kind == "book":
+        meta = data.get("_meta", {}).get("1")
+        return isinstance(meta, dict) and meta.get("schema") == SCHEMA_VERSION
+    return True
+
+
+def _restorable_backup(home: Path, prefix: str) -> Path | None:
+    """The newest sound backup of one file (see _sound_backup), for a restore hint."""
+    for path in reversed(backup_files(home / BACKUP_DIR, prefix)):
+        if _sound_backup(path, prefix):
+            return path
+    return None
+
+
 def _purge_backups(backups: Path, client_id: str) -> None:
-    """Erase a forgotten client from every backup of every file (the right to erasure)."""
-    if not backups.is_dir():
-        return
-    for path in sorted(backups.glob("*.json")):
+    """Erase a forgotten client from every backup of every file (the right to erasure).
+
+    Only the store's own backups, by their exact names, never through a link.
+    """
+    for path in _own_backups(backups):
         try:
             data = _loads(path.read_bytes())
         except (OSError, ValueError):
@@ -1243,9 +1309,8 @@ def _belongs(doc: Any, table: str, client_id: str) -> bool:
 
 
 def newest_backup(home: Path) -> Path | None:
-    """The newest backup of ``book.json``."""
-    files = backup_files(home / BACKUP_DIR, "book")
-    return files[-1] if files else None
+    """The newest sound backup of ``book.json`` (one a user may copy over the book)."""
+    return _restorable_backup(home, "book")
 
 
 def _remove_stale_temps(home: Path) -> None:

@@ -514,7 +514,7 @@ def test_the_demo_day_batch(crm: Crm, demo: Path, tmp_path: Path) -> None:
         "Elena Bruno      birthday     sms      2026-11-23-elena-bruno-birthday.txt",
         "Giuseppe Russo   check-in     call     2026-11-23-giuseppe-russo-check-in.txt",
         "Pietro Gallo     check-in     call     2026-11-23-pietro-gallo-check-in.txt",
-        "Wang Fang 王芳   check-in     email    2026-11-23-wang-fang-check-in.eml",
+        "Wang Fang 王芳   check-in     email    2026-11-23-wang-fang-mdhxjt-check-in.eml",
         "Giuseppe Russo   anniversary  coffee   2026-11-23-giuseppe-russo-anniversary.txt",
     ]
     for row, item in zip(rows[1:], due, strict=True):  # in due order
@@ -541,11 +541,11 @@ def check_batch(out: Path, due: list[dict[str, Any]]) -> None:
         "2026-11-23-giuseppe-russo-check-in.txt",
         "2026-11-23-pietro-gallo-check-in.txt",
         "2026-11-23-sofia-marino-reply.eml",
-        "2026-11-23-wang-fang-check-in.eml",
+        "2026-11-23-wang-fang-mdhxjt-check-in.eml",  # not all ASCII: a hash of the id
     ]
     # Every due item has its file.
     for item in due:
-        slug = item["client_id"].removesuffix("-王芳")
+        slug = item["client_id"].replace("-王芳", "-mdhxjt")
         assert any(n.startswith(f"{FIXED_DATE}-{slug}-{item['purpose']}.") for n in names), item
     for name in names:
         path = out / name

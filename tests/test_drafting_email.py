@@ -115,10 +115,12 @@ def test_eml_long_and_awkward_subject() -> None:
     [
         ("mario-rossi", "check-in", "eml", "2026-11-23-mario-rossi-check-in.eml"),
         ("mario-rossi", "check-in", ".txt", "2026-11-23-mario-rossi-check-in.txt"),
-        ("wang-fang-王芳", "reply", "ics", "2026-11-23-wang-fang-reply.ics"),
-        ("../../etc/passwd", "x/y", "eml", "2026-11-23-etc-passwd-x-y.eml"),
-        ("王芳", "birthday", "eml", "2026-11-23-client-birthday.eml"),
-        ("zoë-łukasz", "follow-up", "eml", "2026-11-23-zoe-lukasz-follow-up.eml"),
+        # Ids that are not already such a name keep their readable part and add a hash
+        # of the whole id: 王芳 and 李娜 no longer share a file.
+        ("wang-fang-王芳", "reply", "ics", "2026-11-23-wang-fang-mdhxjt-reply.ics"),
+        ("../../etc/passwd", "x/y", "eml", "2026-11-23-etc-passwd-g5knns-x-y.eml"),
+        ("王芳", "birthday", "eml", "2026-11-23-client-rlevic-birthday.eml"),
+        ("zoë-łukasz", "follow-up", "eml", "2026-11-23-zoe-lukasz-i2izax-follow-up.eml"),
     ],
 )
 def test_draft_filename(client_id: str, purpose: str, ext: str, expected: str) -> None:

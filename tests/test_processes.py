@@ -193,7 +193,7 @@ def _history(home: Path) -> dict[str, dict[str, Any]]:
 
 
 def _temps(home: Path, pid: int | None = None) -> list[Path]:
-    name = "*.tmp" if pid is None else f".*.{pid}.tmp"
+    name = "*.tmp" if pid is None else f".*.{pid}.*.tmp"  # .NAME.PID.RANDOM.tmp
     return [p for p in home.rglob(name) if p.name.endswith(".tmp")]
 
 
@@ -221,7 +221,7 @@ def test_a_writer_killed_at_any_moment_loses_nothing_it_reported(
         )
         if isinstance(moment, Path):
             deadline = time.monotonic() + 10
-            pattern = f".*.{proc.pid}.tmp"
+            pattern = f".*.{proc.pid}.*.tmp"
             while (
                 proc.poll() is None
                 and not any(moment.glob(pattern))

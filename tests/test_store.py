@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import time
 from collections import Counter
@@ -391,9 +392,17 @@ def io_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     real_fsync, real_replace, real_open = os.fsync, os.replace, os.open
     names: dict[int, str] = {}
 
+    def shown(path: object) -> str:
+        # A temp file's name is random (so none can be planted in advance): shown as "*".
+        return re.sub(
+            rf"^(\..+\.json\.{os.getpid()})\.[a-z0-9_]{{8}}\.tmp$",
+            r"\1.*.tmp",
+            Path(str(path)).name,
+        )
+
     def spy_open(path: object, flags: int, *args: object) -> int:
         fd = real_open(path, flags, *args)  # type: ignore[arg-type]
-        names[fd] = Path(str(path)).name
+        names[fd] = shown(path)
         return fd
 
     def spy_fsync(fd: int) -> None:
@@ -401,7 +410,7 @@ def io_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
         real_fsync(fd)
 
     def spy_replace(src: object, dst: object) -> None:
-        events.append(("replace", f"{Path(str(src)).name} -> {Path(str(dst)).name}"))
+        events.append(("replace", f"{shown(src)} -> {shown(dst)}"))
         real_replace(src, dst)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store.os, "open", spy_open)
@@ -411,7 +420,7 @@ def io_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 def _fsynced_replace(name: str, folder: str) -> list[tuple[str, str]]:
-    tmp = f".{name}.{os.getpid()}.tmp"
+    tmp = f".{name}.{os.getpid()}.*.tmp"
     return [("fsync", tmp), ("replace", f"{tmp} -> {name}"), ("fsync", folder)]
 
 

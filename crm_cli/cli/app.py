@@ -209,4 +209,19 @@ def main() -> None:
     # objects from the book: collecting every 700 allocations (the default)
     # only costs time. Cycles are still collected, just less often.
     gc.set_threshold(50_000, 20, 20)
+    _check_arguments(sys.argv[1:])
     app()
+
+
+def _check_arguments(args: list[str]) -> None:
+    """Refuse bytes that are not UTF-8 before any command sees them.
+
+    Python hands them over as lone surrogates (``'\\udcff'``), which cannot be
+    stored, printed or written: a name or note made of them would fail half-way.
+    """
+    for n, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            err(f"Error: argument {n} is not valid UTF-8 text (check the terminal's encoding)")
+            sys.exit(2)

@@ -58,13 +58,14 @@ def agenda(
     start = common.today(from_)
     with common.book() as book:
         plan = planning.plan_days(book, settings, start, days, capacity)
+        shared = planning.shared_ids(book, plan) if ics is not None else set()
     if ics is not None:
         from datetime import datetime
 
         from crm_cli.interchange.ics import agenda_ics
         from crm_cli.services.files import write_file
 
-        data = agenda_ics(plan, datetime.now(UTC))
+        data = agenda_ics(plan, datetime.now(UTC), shared=shared)
         write_file(ics, data)
         err(f"wrote {sum(len(items) for _, items in plan)} events to {ics}")
     if as_json:

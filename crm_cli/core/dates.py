@@ -19,6 +19,8 @@ from typing import Any
 from crm_cli.errors import InvalidValue
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
     "Cadence",
     "birthday_in_year",
     "parse_birthday",
@@ -27,6 +29,13 @@ __all__ = [
 ]
 
 _ORDERS = ("DMY", "MDY")
+
+# The days crm accepts. The plan looks years ahead and behind a date (lapses, a
+# birthday next year, cadences up to 10 years): near year 1 or 9999 it would step
+# off Python's calendar. No client's history starts before 1900 or runs past 9000.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9000, 12, 31)
+RANGE_TEXT = f"crm works with dates from {FIRST_DAY} to {LAST_DAY}"
 
 # Every spelling of a unit, in English and Italian, mapped to its canonical plural.
 _UNITS: dict[str, str] = {
@@ -212,6 +221,8 @@ def parse_date(text: str, *, today: date, date_order: str = "DMY") -> date:
             f"invalid date {_show(text)}: use YYYY-MM-DD, {numeric}, today, yesterday, "
             "tomorrow, '3 days ago', 'in 2 weeks', +10d or a weekday name"
         )
+    if not FIRST_DAY <= result <= LAST_DAY:
+        raise InvalidValue(f"invalid date {_show(text)}: {RANGE_TEXT}")
     return result
 
 
@@ -247,6 +258,8 @@ def parse_birthday(text: str, *, today: date, date_order: str = "DMY") -> str:
             raise InvalidValue(
                 f"invalid birthday {_show(text)}: it is in the future (today is {today})"
             )
+        if full < FIRST_DAY:
+            raise InvalidValue(f"invalid birthday {_show(text)}: {RANGE_TEXT}")
         return full.isoformat()
 
     if m := _ISO_NO_YEAR.fullmatch(s):

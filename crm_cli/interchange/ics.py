@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from crm_cli.core.scheduler import Item
 
 __all__ = ["PRODID", "agenda_ics", "coffee_ics", "item_uid"]
@@ -64,9 +66,17 @@ def _calendar(name: str | None = None) -> Any:
     return calendar
 
 
-def agenda_ics(days: list[tuple[date, list[Item]]], generated: datetime) -> bytes:
-    """One all-day event per item, on the day the agenda planned it."""
+def agenda_ics(
+    days: list[tuple[date, list[Item]]], generated: datetime, *, shared: Collection[str] = ()
+) -> bytes:
+    """One all-day event per item, on the day the agenda planned it.
+
+    ``shared``: the ids of shared contacts. A calendar is synced and shown to others,
+    so, as in their drafts, their events quote no touchpoint notes.
+    """
     from icalendar import Event
+
+    from crm_cli.core.drafting.context import withheld_detail
 
     calendar = _calendar("crm agenda")
     stamp = _utc(generated)
@@ -81,7 +91,8 @@ def agenda_ics(days: list[tuple[date, list[Item]]], generated: datetime) -> byte
             event.add("dtstart", day)  # a date: written as DTSTART;VALUE=DATE
             event.add("dtend", day + timedelta(days=1))
             event.add("summary", f"{item.reason}: {item.client} ({item.channel})")
-            event.add("description", item.detail)
+            detail = withheld_detail(item) if item.client_id in shared else item.detail
+            event.add("description", detail)
             event.add("categories", [item.reason])
             event.add("transp", "TRANSPARENT")  # a reminder, not busy time
             calendar.add_component(event)

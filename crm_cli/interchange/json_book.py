@@ -9,6 +9,7 @@ exports of the same book can be compared with ``diff``.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
@@ -16,6 +17,81 @@ from crm_cli.errors import InvalidValue
 
 BOOK_FORMAT = "crm-book"
 CLIENT_FORMAT = "crm-client"
+
+
+# An export is 4 levels deep (book, table, record, list of tags); the store's
+# encoder gives up past 254, so deeper values must be refused before the write.
+MAX_DEPTH = 32
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in ``data`` (iterative: no recursion limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                break
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+# A client id as crm makes them (slugify, unique_id): letters of any script, digits and
+# dashes, never a path ("..", "a/b"), an option ("-x") or empty. Ids name files (drafts,
+# vCards) and are typed on the command line.
+_CLIENT_ID = re.compile(r"[^\W_](?:[^\W_]|-){0,99}")
+_TOUCHPOINT_ID = re.compile(r"t[1-9][0-9]{0,17}", re.ASCII)
+# The dates of each kind of record: the plan works within dates.FIRST_DAY..LAST_DAY.
+_DATES = {
+    "clients": ("since", "birthday"),
+    "touchpoints": ("date", "follow_up"),
+    "snoozes": ("until",),
+    "runs": ("due", "started"),
+}
+
+
+def _check_records(data: dict[str, Any]) -> None:
+    """Ids that could not be ids and dates the plan cannot work with, naming the record.
+
+    Everything else (missing fields, malformed dates) is checked by the restore.
+    """
+    from datetime import date
+
+    from crm_cli.core.dates import FIRST_DAY, LAST_DAY
+
+    for table, fields in _DATES.items():
+        rows = data.get(table)
+        if not isinstance(rows, list):
+            continue  # the restore names it
+        for n, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                continue
+            problem = None
+            if table in ("clients", "touchpoints") and "id" in row:
+                value = row["id"]
+                pattern = _CLIENT_ID if table == "clients" else _TOUCHPOINT_ID
+                if not isinstance(value, str) or not pattern.fullmatch(value):
+                    shown = json.dumps(value, ensure_ascii=False)
+                    problem = (
+                        f"its id {shown} is not a crm id (letters, digits and dashes, "
+                        "starting with a letter or digit)"
+                        if table == "clients"
+                        else f"its id {shown} is not a touchpoint id (t1, t2...)"
+                    )
+            for name in fields:
+                value = row.get(name)
+                if problem is None and isinstance(value, str):
+                    try:
+                        day = date.fromisoformat(value)
+                    except ValueError:
+                        continue  # "--03-14" birthdays; anything else: the restore names it
+                    if not FIRST_DAY <= day <= LAST_DAY:
+                        problem = f"its {name} '{value}' is outside {FIRST_DAY} to {LAST_DAY}"
+            if problem is not None:
+                raise InvalidValue(f"record {n} of '{table}' is invalid: {problem}")
 
 
 def dumps(data: dict[str, Any]) -> bytes:
@@ -39,9 +115,14 @@ def load_book(raw: bytes, name: str) -> dict[str, Any]:
             f"{name} is not a crm JSON export: invalid JSON at line {exc.lineno} "
             f"column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:  # [[[[... a hundred thousand deep: no export is like that
+        raise InvalidValue(f"{name} is not a crm JSON export: it is nested too deeply") from None
     if not isinstance(data, dict):
         raise InvalidValue(f"{name} is not a crm JSON export: it is not a JSON object")
+    if _depth(data) > MAX_DEPTH:
+        raise InvalidValue(f"{name} is not a crm JSON export: it is nested too deeply")
     if data.get("format") == BOOK_FORMAT:
+        _check_records(data)
         return {k: v for k, v in data.items() if k != "format"}
     if data.get("format") == CLIENT_FORMAT:
         raise InvalidValue(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from crm_cli.core.terms import DRAFT_CHANNELS, LANGUAGES, NO_CHANNEL, PURPOSES, choices
 from crm_cli.errors import CrmError, InvalidValue
 from crm_cli.services import planning
-from crm_cli.services.files import write_file
 from crm_cli.userfiles.config import config_dir
 
 if TYPE_CHECKING:
@@ -108,6 +107,7 @@ def make_draft(
     out_dir: Path | None = None,
     config: Path | None = None,
     taken: set[str] | None = None,
+    durable: bool = True,
 ) -> Written:
     """Compose a draft for a client and, with ``out_dir``, write its files.
 
@@ -156,7 +156,7 @@ def make_draft(
         steps=steps,
         vetted=builtin_lookup(),
     )
-    return deliver(draft, client, item, settings, today, out_dir, taken)
+    return deliver(draft, client, item, settings, today, out_dir, taken, durable=durable)
 
 
 def deliver(
@@ -167,6 +167,7 @@ def deliver(
     today: date,
     out_dir: Path | None,
     taken: set[str] | None = None,
+    durable: bool = True,
 ) -> Written:
     """What a composed draft shows and, with ``out_dir``, the files it writes there."""
     from crm_cli.core.drafting.email_draft import build_eml, draft_filename
@@ -194,7 +195,7 @@ def deliver(
 
         written.shown = call_sheet(draft, client)
         if out_dir is not None:
-            written.files.append(_save(target(".txt"), written.shown.encode()))
+            written.files.append(_save(durable, target(".txt"), written.shown.encode()))
         return written
 
     if draft.send_by == "sms":
@@ -204,7 +205,7 @@ def deliver(
         written.shown = draft.body
         written.link = sms_link(number, draft.body)
         if out_dir is not None:
-            written.files.append(_save(target(".txt"), (draft.body + "\n").encode()))
+            written.files.append(_save(durable, target(".txt"), (draft.body + "\n").encode()))
     else:
         address = client.emails[0]
         written.shown = f"To: {client.name} <{address}>\nSubject: {draft.subject}\n\n{draft.body}"
@@ -212,7 +213,7 @@ def deliver(
         if out_dir is not None:
             now = datetime.combine(today, datetime.now().time().replace(microsecond=0))
             eml = build_eml(draft, client.name, address, settings.my_name, settings.email, now)
-            written.files.append(_save(target(".eml"), eml))
+            written.files.append(_save(durable, target(".eml"), eml))
 
     if draft.channel == "coffee":
         from crm_cli.core.drafting.context import coffee_slot
@@ -235,12 +236,15 @@ def deliver(
                 # line (it quotes notes, which a shared contact's drafts must not carry).
                 draft.subject or "A coffee together",
             )
-            written.files.append(_save(target(".ics"), ics))
+            written.files.append(_save(durable, target(".ics"), ics))
     return written
 
 
-def _save(path: Path, data: bytes) -> Path:
-    write_file(path, data)
+def _save(durable: bool, path: Path, data: bytes) -> Path:
+    from crm_cli.safefile import write_output
+
+    # crm chose this name inside --out DIR: a link found there is not the user's.
+    write_output(path, data, named_by_user=False, durable=durable)
     return path
 
 
@@ -298,6 +302,9 @@ def write_batch(batch: DayBatch, settings: Settings, today: date, out_dir: Path)
                 today,
                 out_dir=out_dir,
                 taken=taken,
+                # Drafts can be written again: one directory fsync for the batch (below)
+                # instead of two fsyncs per file, 3,400 on a morning of 1,700 drafts.
+                durable=False,
             )
         except CrmError as exc:
             rows.append(DraftRow(item.client, item.reason, item.channel, [], [], failure=str(exc)))
@@ -312,4 +319,8 @@ def write_batch(batch: DayBatch, settings: Settings, today: date, out_dir: Path)
                 written.sms,
             )
         )
+    if out_dir.is_dir():
+        from crm_cli.safefile import sync_dir
+
+        sync_dir(out_dir)
     return rows

@@ -12,9 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_cli.errors import OutputError
-from crm_cli.services.files import write_file
-
 if TYPE_CHECKING:
     from crm_cli.core.contacts_import import Contact, ImportPlan
     from crm_cli.core.models import Client
@@ -83,11 +80,9 @@ def export_vdir(directory: Path, clients: list[Client]) -> VdirResult:
     client leaves the vdir too; files written by anything else are left alone.
     """
     from crm_cli.interchange.vcard import client_vcard, vdir_name, written_by_crm
+    from crm_cli.safefile import make_private_dirs, write_output
 
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
+    make_private_dirs(directory)
     wanted = {vdir_name(c): client_vcard(c).encode("utf-8") for c in clients}
     result = VdirResult()
     for name, data in wanted.items():
@@ -100,7 +95,7 @@ def export_vdir(directory: Path, clients: list[Client]) -> VdirResult:
             if not written_by_crm(current):
                 result.foreign.append(path)
                 continue
-        write_file(path, data)
+        write_output(path, data, named_by_user=False)  # a name crm chose in the vdir
         result.written += 1
     for path in sorted(directory.glob("*.vcf")):
         if path.name not in wanted and path.is_file() and written_by_crm(path.read_bytes()):

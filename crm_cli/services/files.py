@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crm_cli.errors import InvalidValue, OutputError
-
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write an output file the user asked for (an .ics, a draft), atomically."""
-    from crm_cli.safefile import atomic_write
+    """Write an output file the user named (``--out FILE``, ``--ics FILE``), atomically:
+    a link there is the user's own and is followed; new folders are 0700."""
+    from crm_cli.safefile import write_output
 
-    target = path.expanduser()
-    if target.is_dir():
-        raise InvalidValue(f"{target} is a directory: give a file name")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+    write_output(path.expanduser(), data, named_by_user=True)

@@ -66,6 +66,13 @@ def plan_days(
     return agenda(view, settings, start, days, capacity)
 
 
+def shared_ids(book: Book, plan: list[tuple[date, list[Item]]]) -> set[str]:
+    """The planned clients whose email or phone others may read (shared contacts):
+    what leaves the machine about them (an agenda's .ics) quotes none of their notes."""
+    planned = {item.client_id for _, items in plan for item in items}
+    return {c.id for c in book.clients_of(planned) if c.shared_contact}
+
+
 def client_items(
     book: Book,
     client: Client,

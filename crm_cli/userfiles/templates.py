@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crm_cli.core.drafting.render import CHANNELS, split_name, validate_name
-from crm_cli.errors import Conflict, InvalidValue, NotFound, OutputError, TemplateError
+from crm_cli.errors import Conflict, InvalidValue, NotFound, TemplateError
+from crm_cli.safefile import write_output
 
 __all__ = [
     "CHANNELS",
@@ -146,10 +147,11 @@ def copy_template(name: str, config_dir: Path, force: bool = False) -> Path:
     if target.exists() and not force:
         raise Conflict(f"{target} already exists: edit it, or use --force to replace it")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source.read_bytes())
+        data = source.read_bytes()
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+        raise TemplateError(f"cannot read {source}: {exc.strerror}") from None
+    # The name is crm's (the user named a template, not a file): never through a link.
+    write_output(target, data, named_by_user=False)
     return target
 
 

@@ -8,6 +8,7 @@ encoded words and the body a declared UTF-8 charset.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from datetime import date, datetime
@@ -77,11 +78,22 @@ def build_eml(
 
 
 def draft_filename(client_id: str, purpose: str, today: date, ext: str) -> str:
-    """``2026-11-23-mario-rossi-check-in.eml``: ASCII letters, digits and dashes only."""
+    """``2026-11-23-mario-rossi-check-in.eml``: ASCII letters, digits and dashes only.
+
+    An id that is already such a name is used as it is; any other (王伟, ``zoë-王``)
+    keeps what it has of one (or ``client``) and adds a short hash of the whole id,
+    so two clients never share a file name: ids are unique, their ASCII forms are not.
+    """
 
     def safe(text: str, fallback: str) -> str:
         slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
         return slug[:60].strip("-") or fallback
 
+    who = safe(client_id, "client")
+    if who != client_id:
+        # 30 bits in 6 characters (base32): short enough to keep names readable.
+        raw = hashlib.sha256(client_id.encode("utf-8")).digest()
+        digest = base64.b32encode(raw).decode("ascii")[:6].lower()
+        who = f"{who[:40].strip('-')}-{digest}"
     suffix = safe(ext.lstrip("."), "txt").replace("-", "")
-    return f"{today.isoformat()}-{safe(client_id, 'client')}-{safe(purpose, 'draft')}.{suffix}"
+    return f"{today.isoformat()}-{who}-{safe(purpose, 'draft')}.{suffix}"
