@@ -38,7 +38,7 @@ import gc
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
@@ -123,7 +123,7 @@ def _loads(raw: bytes) -> Any:
     except ImportError:  # pragma: no cover - orjson is a dependency; pure Python still works
         import json
 
-        parse = json.loads
+        parse = json.loads  # type: ignore[assignment]  # same call, a wider signature
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -400,7 +400,7 @@ class Book:
         on_disk = self._derived_stamps()
         if recorded is None:
             return bool(on_disk)
-        return recorded != on_disk
+        return bool(recorded != on_disk)
 
     def _files(self, folder: str) -> list[Path]:
         root = self.home / folder
@@ -478,7 +478,8 @@ class Book:
         if self._clients is None:  # one client: parse its record alone
             for doc in self._book.docs("clients"):
                 if doc.get("id") == client_id:
-                    return self._book.parse(Client.from_dict, doc, "clients")
+                    found: Client = self._book.parse(Client.from_dict, doc, "clients")
+                    return found
         try:
             return self._client_map()[client_id]
         except KeyError:
@@ -772,7 +773,7 @@ class Book:
         """Doc id of each client's digest, without parsing the digests."""
         if self._summary_ids is None:
             self._summary_ids = {
-                doc.get("client_id"): doc_id for doc_id, doc in self._summ.items("summaries")
+                str(doc.get("client_id")): doc_id for doc_id, doc in self._summ.items("summaries")
             }
         return self._summary_ids
 
@@ -783,7 +784,8 @@ class Book:
         if doc_id is None:
             return None
         doc = (self._summ.storage.read() or {})["summaries"][str(doc_id)]
-        return self._summ.parse(ClientSummary.from_dict, doc, "summaries")
+        summary: ClientSummary = self._summ.parse(ClientSummary.from_dict, doc, "summaries")
+        return summary
 
     def summary(self, client_id: str) -> ClientSummary:
         """One client's digest, recent touchpoints and private notes included."""
@@ -886,8 +888,12 @@ class Book:
             rtable = part.table("recent")
             existing = {d["client_id"]: d.doc_id for d in rtable.all() if d["client_id"] in docs}
             if existing:
+
+                def merge(d: MutableMapping[str, Any], docs: dict[str, Any] = docs) -> None:
+                    d.update(docs[d["client_id"]])
+
                 rtable.update(
-                    lambda d, docs=docs: d.update(docs[d["client_id"]]),
+                    merge,
                     doc_ids=list(existing.values()),
                 )
             new = [doc for cid, doc in docs.items() if cid not in existing]
@@ -1115,7 +1121,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def _replace(doc: dict[str, Any], new: dict[str, Any]) -> None:
+def _replace(doc: MutableMapping[str, Any], new: Mapping[str, Any]) -> None:
     """Replace a record in place (TinyDB updaters edit the stored dict)."""
     doc.clear()
     doc.update(new)

@@ -769,7 +769,11 @@ def session(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Generate (or reuse) the books, time everything, and return the report."""
-    say = progress or (lambda text: sys.stderr.write(text + "\n"))
+
+    def to_stderr(text: str) -> None:
+        sys.stderr.write(text + "\n")
+
+    say = progress or to_stderr
     crm = crm_command()
     books = [ensure_book(workdir, SIZES[name], seed, today, say) for name in sizes]
     scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=workdir))

@@ -69,7 +69,7 @@ class CrmGroup(TyperGroup):
         from typer import _click
 
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         except _click.exceptions.NoArgsIsHelpError as exc:
             sys.stdout.write(exc.format_message() + "\n")
             code = 0

@@ -107,10 +107,11 @@ class _Bar:
         self.progress = progress
 
     def task(self, label: str, total: int) -> Callable[[], None]:
-        if self.progress is None:
+        progress = self.progress
+        if progress is None:
             return lambda: None
-        task_id = self.progress.add_task(label, total=total)
-        return lambda: self.progress.advance(task_id)
+        task_id = progress.add_task(label, total=total)
+        return lambda: progress.advance(task_id)
 
 
 @contextmanager

@@ -96,7 +96,8 @@ def agenda_ics(
             event.add("categories", [item.reason])
             event.add("transp", "TRANSPARENT")  # a reminder, not busy time
             calendar.add_component(event)
-    return calendar.to_ical()
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def coffee_ics(
@@ -144,4 +145,5 @@ def coffee_ics(
         event.add("attendee", attendee)
     calendar = _calendar()
     calendar.add_component(event)
-    return calendar.to_ical()
+    data: bytes = calendar.to_ical()
+    return data
