@@ -150,6 +150,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "log": ("touchpoints", "Record a touchpoint; prints its id."),
     "history": ("touchpoints", "A client's timeline, newest first."),
+    "topic": (
+        "topics",
+        "What the next message may bring back: a client's open topics, and closing one.",
+    ),
     "due": ("plan", "Whom to contact today, why, and how: the most urgent first."),
     "agenda": ("plan", "The plan for the next days, check-ins spread so no day is overloaded."),
     "snooze": (
