@@ -72,6 +72,7 @@ def test_log_with_every_option(mario: Crm) -> None:
             "needs_reply": True,
             "note": "Asked for a quote",
             "private": True,
+            "topic": "the quote",
         }
     ]
 

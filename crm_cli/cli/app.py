@@ -141,7 +141,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("clients", "Change a client's details."),
     "list": ("clients", "List clients."),
     "show": ("clients", "Show a client's profile and recent touchpoints."),
-    "find": ("clients", "Search names, companies, emails, tags, notes and touchpoint notes."),
+    "find": (
+        "clients",
+        "Search names, companies, emails, tags, likes, notes, touchpoint notes and topics.",
+    ),
     "archive": ("clients", "Archive a client: kept in the book, never due."),
     "unarchive": ("clients", "Bring an archived client back."),
     "forget": (

@@ -425,7 +425,7 @@ def show(
 def find_clients(
     text: str = typer.Argument(..., metavar="TEXT", help="Text to look for."),
 ) -> None:
-    """Search names, companies, emails, tags, notes and touchpoint notes."""
+    """Search names, companies, emails, tags, likes, notes, touchpoint notes and topics."""
     with common.book() as book:
         hits = find(book.clients(), book.touchpoints(), text)
     if not hits:
