@@ -319,10 +319,10 @@ def _addressed(client: Client) -> list[tuple[str, str | None]]:
                 "yes" + (f", ask for {client.contact_person}" if client.contact_person else ""),
             )
         )
-    rows.append(("title", parts.title))
-    plain_first = words[0] if words and not client.business else None
-    if client.first_name or parts.first != plain_first:
-        rows.append(("first name", parts.first))
+    else:
+        rows.append(("title", parts.title))
+        if client.first_name or (words and parts.first != words[0]):
+            rows.append(("first name", parts.first))
     rows.append(("salutation", client.salutation))
     rows.append(("gender", client.gender))
     return rows

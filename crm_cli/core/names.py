@@ -127,6 +127,7 @@ _TRADE_WORDS = frozenset(
         "hotel",
         "trattoria",
         "panificio",
+        "forno",
         "agenzia",
         "osteria",
         "pizzeria",
