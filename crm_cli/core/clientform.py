@@ -21,7 +21,7 @@ from crm_cli.core.contacts import (
 )
 from crm_cli.core.dates import parse_birthday, parse_cadence, parse_date
 from crm_cli.core.models import Client
-from crm_cli.core.names import is_business_name, parse_name, short_business_name
+from crm_cli.core.names import id_words, is_business_name
 from crm_cli.core.settings import Settings
 from crm_cli.errors import Conflict, InvalidValue
 
@@ -225,11 +225,7 @@ def new_client(
     name = clean_name(inp.name or "")
     taken = {c.id for c in existing}
     business = is_business_name(name) if inp.business is None else inp.business
-    # Ids without titles and legal forms: maria-grazia-fabbri, bassi.
-    title = parse_name(name).title
-    plain = name[len(title) :].strip() if title and name.startswith(title) else name
-    plain = short_business_name(plain) if business else plain
-    blank = Client(id=unique_id(slugify(plain), taken), name=name, since=today)
+    blank = Client(id=unique_id(slugify(id_words(name, business)), taken), name=name, since=today)
     blank.business = business
     client, warnings = _apply(blank, inp, existing, settings, today)
     namesakes = [c for c in existing if fold(c.name) == fold(name)]

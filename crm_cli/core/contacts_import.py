@@ -41,7 +41,7 @@ from crm_cli.core.contacts import (
 )
 from crm_cli.core.dates import parse_birthday
 from crm_cli.core.models import Client
-from crm_cli.core.names import is_business_name
+from crm_cli.core.names import id_words, is_business_name
 from crm_cli.core.terms import GENDERS
 from crm_cli.errors import InvalidValue
 
@@ -411,7 +411,7 @@ def plan_import(
             continue
         if target is None:
             client = Client(
-                id=unique_id(slugify(clean.display), taken),
+                id=unique_id(slugify(id_words(clean.display, clean.business)), taken),
                 name=clean.display,
                 since=today,
                 emails=clean.emails,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 __all__ = [
     "NameParts",
     "client_parts",
+    "id_words",
     "is_business_name",
     "is_family_first",
     "parse_name",
@@ -160,11 +161,12 @@ class NameParts:
     first: str | None
     family: str | None
     family_first: bool = False
+    joined: bool = False  # family and first name written without a space (王芳)
 
     def written(self) -> str:
         """The parts as the name writes them (a spaceless CJK name stays spaceless)."""
         if self.family_first:
-            joiner = "" if self.family and self.first and _spaceless(self.family) else " "
+            joiner = "" if self.joined else " "
             body = joiner.join(p for p in (self.family, self.first) if p)
         else:
             body = " ".join(p for p in (self.first, self.family) if p)
@@ -179,10 +181,6 @@ def _is_cjk_char(ch: str) -> bool:
     except ValueError:
         return False
     return name.startswith(("CJK UNIFIED", "CJK COMPATIBILITY", "HIRAGANA", "KATAKANA", "HANGUL"))
-
-
-def _spaceless(text: str) -> bool:
-    return bool(text) and all(_is_cjk_char(ch) for ch in text)
 
 
 def is_family_first(name: str) -> bool:
@@ -218,7 +216,7 @@ def parse_name(name: str) -> NameParts:
         if len(whole) < 2:
             return NameParts(title, whole, None, True)
         cut = 2 if (whole[:2] in _CJK_DOUBLE_FAMILY or len(whole) >= 4) else 1
-        return NameParts(title, whole[cut:], whole[:cut], True)
+        return NameParts(title, whole[cut:], whole[:cut], True, True)
     take = 1
     if len(words) > 2 and (words[0].casefold(), words[1].casefold()) in _COMPOUND_FIRST:
         take = 2
@@ -275,6 +273,15 @@ def short_business_name(name: str) -> str:
     return short or " ".join(words)
 
 
+def id_words(name: str, business: bool) -> str:
+    """The words an id is made of: no title, no legal form (maria-grazia-fabbri, bassi)."""
+    title = parse_name(name).title
+    plain = " ".join(name.split())
+    if title and plain.startswith(title):
+        plain = plain[len(title) :].strip()
+    return short_business_name(plain) if business else plain
+
+
 def client_parts(
     name: str, first_name: str | None, business: bool, contact_person: str | None
 ) -> NameParts:
@@ -287,5 +294,5 @@ def client_parts(
     else:
         parts = parse_name(name)
     if first_name:
-        return NameParts(parts.title, first_name, parts.family, parts.family_first)
+        return NameParts(parts.title, first_name, parts.family, parts.family_first, parts.joined)
     return parts
