@@ -245,3 +245,26 @@ def test_the_context_says_how_to_address_the_client() -> None:
     )  # fmt: skip
     assert (person["client"].first_name, person["client"].family_name) == ("芳", "王")
     assert person["client"].short_name == "王芳"
+
+
+def test_topics_survive_a_rebuild_of_the_summaries(anna: Crm) -> None:
+    anna.log("anna", "visit", "--in", "--topic", "il trasloco", "--date", "2020-02-01")
+    for day in range(2, 12):  # more touchpoints than a digest keeps as recent
+        anna.log("anna", "note", "--note", f"n{day}", "--date", f"2020-02-{day:02d}")
+    anna.ok("doctor")
+    assert [t["topic"] for t in show_json(anna, "anna")["topics"]] == ["il trasloco"]
+
+
+def test_the_demo_book_has_what_drafts_need(crm: Crm, tmp_path: Path, monkeypatch) -> None:
+    crm.ok("demo", "--home", str(tmp_path / "d"), "--date", FIXED_DATE)
+    monkeypatch.setenv("CRM_HOME", str(tmp_path / "d"))
+    clients = json.loads(crm.ok("list", "--json").stdout)
+    firms = {c["id"]: c["contact_person"] for c in clients if c["business"]}
+    assert firms == {"bassi": "Ing. Paolo Bassi", "forno-rinaldi": "Marco Rinaldi"}
+    assert all(c["gender"] in ("f", "m") for c in clients if not c["business"])
+    assert sum(bool(c["salutation"]) for c in clients) >= 4
+    assert "  title:        Avv." in crm.ok("show", "ada-riva").stdout.splitlines()
+    assert (
+        show_json(crm, "sofia")["topics"][0]["topic"] == "il cappotto blu di lana nella taglia 42"
+    )
+    assert show_json(crm, "giulia")["likes"] == ["il pane ai semi del sabato"]
