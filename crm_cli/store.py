@@ -807,6 +807,9 @@ class Book:
         part = self._recent_part(summary.client_id)
         summary.recent = [part.parse(Touchpoint.from_dict, t, "recent") for t in doc["recent"]]
         summary.private_notes = list(doc.get("private_notes") or [])
+        summary.topics = [
+            part.parse(Touchpoint.from_dict, t, "recent") for t in doc.get("topics") or ()
+        ]
         return summary
 
     def recent_touchpoints(self, client_id: str) -> list[Touchpoint]:
@@ -818,6 +821,8 @@ class Book:
         """
         summary = self.summary(client_id)
         found = {tp.id: tp for tp in summary.recent}
+        # Touchpoints with a topic, however old: a draft may bring back an open one.
+        found.update((tp.id, tp) for tp in summary.topics if tp.id not in found)
         for touch, direction in (
             *((o, "in") for o in summary.open_requests),
             *((o, "out") for o in summary.open_incidents),
@@ -867,6 +872,8 @@ class Book:
                 "recent": [tp.to_dict() for tp in summary.recent],
                 "private_notes": list(summary.private_notes),
             }
+            if summary.topics:  # absent in books written before topics: the same as none
+                recent["topics"] = [tp.to_dict() for tp in summary.topics]
             recent_by_part.setdefault(_shard(client_id), {})[client_id] = recent
             if client_id in index:
                 updates[client_id] = doc
@@ -1099,7 +1106,7 @@ def _compact(doc: dict[str, Any], keep: str) -> dict[str, Any]:
 def _digest_doc(summary: ClientSummary) -> dict[str, Any]:
     """What summaries.json keeps of a digest (recent touchpoints live in recent/)."""
     doc = summary.to_dict()
-    del doc["recent"], doc["private_notes"]
+    del doc["recent"], doc["private_notes"], doc["topics"]
     if [o.channel for o in summary.last_outs] == summary.last_out_channels and (
         summary.last_out == (summary.last_outs[0].date if summary.last_outs else None)
     ):  # always so, unless built by hand: then they are kept as they are

@@ -322,3 +322,35 @@ def test_timed_runs_are_taken_in_turns_so_a_drifting_machine_weighs_on_every_row
     assert [len(row.samples) for row in rows] == [2, 1, 2]
     assert rows[1].samples[0].error == "Error: broken"
     assert [s.ms for s in rows[0].samples] == [14.0, 16.0]
+
+
+def test_generated_people_are_written_about_as_a_professional_would() -> None:
+    data = build(200, 6_000, seed=3, today=TODAY)
+    from crm_cli.bench.generate import _LIKES, _PREFERS, _REQUEST_TOPICS, _REQUESTS, _TOPICS
+
+    by_id = {c.id: c for c in data.clients}
+    for c in data.clients:
+        says = c.lang or "it"  # the language its drafts are written in
+        assert set(c.prefers) <= set(_PREFERS[says]), c.id
+        assert set(c.likes) <= set(_LIKES[says]), c.id
+        assert c.business == (c.contact_person is not None)
+    every_text = [
+        *(p for c in data.clients for p in (*c.prefers, *c.likes, c.note or "")),
+        *(t.note or "" for t in data.touchpoints),
+    ]
+    # No feminine participle that a man could be given; no first person in a note.
+    for word in ("chiamata", "venuta", "passata", "conosciuta", "mi ha", "told me"):
+        assert not any(word in text.lower() for text in every_text), word
+    topics = [t for t in data.touchpoints if t.topic]
+    assert len(topics) > 200
+    for tp in topics:
+        lang = by_id[tp.client_id].lang or "it"
+        asked = [_REQUEST_TOPICS[r] for r in _REQUESTS[lang]]
+        assert tp.topic in (*_TOPICS[lang], *asked), tp
+    ids = {t.id for t in topics}
+    assert all(set(c.closed_topics) <= ids for c in data.clients)
+    assert sum(bool(c.closed_topics) for c in data.clients) > 50
+    assert {c.gender for c in data.clients} == {"f", "m", None}
+    assert sum(c.business for c in data.clients) >= 2
+    assert sum(bool(c.salutation) for c in data.clients) >= 5
+    assert build(200, 6_000, seed=3, today=TODAY) == data  # deterministic

@@ -348,7 +348,7 @@ def test_agenda_text_on_the_demo_day(demo: Crm) -> None:
     assert lines[0] == "Mon 2026-11-23  (5)"
     assert lines[1] == (
         "  reply       Sofia Marino via email, today: "
-        '"Quando torna il cappotto blu di lana nella taglia 42?" — waiting 2 days'
+        '"Chiede quando torna il cappotto blu di lana nella taglia 42" — waiting 2 days'
     )
     assert "Tue 2026-11-24  (2)" in lines
     assert (

@@ -58,6 +58,7 @@ def test_log_with_every_option(mario: Crm) -> None:
         "--incident",
         "--private",
         "--follow-up", "2026-11-27",
+        "--topic", "  the  quote ",
     )  # fmt: skip
     assert history(mario, "mario", "--include-private") == [
         {
@@ -71,6 +72,7 @@ def test_log_with_every_option(mario: Crm) -> None:
             "needs_reply": True,
             "note": "Asked for a quote",
             "private": True,
+            "topic": "the quote",
         }
     ]
 

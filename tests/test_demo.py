@@ -19,7 +19,7 @@ def test_demo_builds_a_sample_book_in_the_given_dir(
     target = tmp_path / "sample"
     result = crm.ok("demo", "--home", str(target), "--date", FIXED_DATE)
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("A sample book: 12 clients, ")
+    assert lines[0].startswith("A sample book: 15 clients, ")
     assert lines[0].endswith(f" touchpoints, in {target / BOOK_FILE}")
     assert result.stderr.splitlines() == [
         "Explore it (your own book is untouched):",
@@ -33,7 +33,7 @@ def test_demo_builds_a_sample_book_in_the_given_dir(
     monkeypatch.setenv("CRM_HOME", str(target))
     monkeypatch.setenv("CRM_CONFIG", str(target / "config"))
     clients = json.loads(crm.ok("list", "--json").stdout)
-    assert len(clients) == 11  # one more is archived
+    assert len(clients) == 14  # one more is archived
     assert len(json.loads(crm.ok("list", "--archived", "--json").stdout)) == 1
     ids = {c["id"] for c in clients}
     assert {"sofia-marino", "anna-colombo", "lukasz-nowak"} <= ids
@@ -86,4 +86,4 @@ def test_demo_accepts_an_empty_existing_dir(crm: Crm, tmp_path: Path) -> None:
 @pytest.mark.parametrize("day", ["2024-02-29", "2026-01-01", "2026-12-31", "2027-03-01"])
 def test_demo_works_on_any_day(crm: Crm, tmp_path: Path, day: str) -> None:
     result = crm.ok("demo", "--home", str(tmp_path / "d"), "--date", day)
-    assert result.stdout.startswith("A sample book: 12 clients, ")
+    assert result.stdout.startswith("A sample book: 15 clients, ")

@@ -395,11 +395,28 @@ def test_context_has_exactly_the_documented_fields() -> None:
     client, tps = sample_client(True, "en")
     item = sample_item("reply", client, tps, TODAY)
     ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", "reply", "email")
-    assert set(ctx) == {"client", "last_touch", "history", "item", "me", "today", "shared"}
+    assert set(ctx) == {
+        "client",
+        "last_touch",
+        "topics",
+        "history",
+        "item",
+        "me",
+        "today",
+        "shared",
+    }
     public = lambda record: {k for k in vars(record) if not k.startswith("_")}  # noqa: E731
     assert public(ctx["client"]) == {
         "name",
         "first_name",
+        "family_name",
+        "title",
+        "salutation",
+        "gender",
+        "business",
+        "contact_person",
+        "short_name",
+        "likes",
         "company",
         "city",
         "since",
@@ -420,8 +437,8 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "step",
         "promise",
     }
-    assert public(ctx["item"].request) == {"date", "note", "channel", "days_waiting"}
-    assert public(ctx["me"]) == {"my_name", "signature"}
+    assert public(ctx["item"].request) == {"date", "note", "channel", "days_waiting", "topic"}
+    assert public(ctx["me"]) == {"my_name", "signature", "gender"}
     assert ctx["client"].tenure_years == 7
     assert ctx["client"].formal is True
     assert ctx["item"].request.note == "Asks whether the oak table can come before Christmas"

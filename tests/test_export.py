@@ -193,7 +193,8 @@ def test_csv_export(book: Crm, tmp_path: Path) -> None:
     assert not result.stdout.startswith("\ufeff")  # a pipe gets no byte-order mark
     assert result.stdout.splitlines()[0] == (
         "id,name,emails,phones,company,city,birthday,tags,note,tier,channel,cadence,lang,"
-        "since,archived,do_not_contact"
+        "since,archived,do_not_contact,likes,prefers,first_name,salutation,gender,business,"
+        "contact_person"
     )
     got = {r["id"]: r for r in rows(result.stdout)}
     assert list(got) == ["anna-neri", "mario-rossi", "zoe-bianchi"]

@@ -64,6 +64,12 @@ def full_book(crm: Crm) -> Crm:
         "--formal",
         "--prefers",
         "espresso",
+        "--likes",
+        "il tè verde",
+        "--gender",
+        "f",
+        "--salutation",
+        "Gentile signora Bianchi",
         "--since",
         "2020-01-15",
         "--date",
@@ -78,12 +84,27 @@ def full_book(crm: Crm) -> Crm:
         "--date",
         FIXED_DATE,
     )
-    crm.add("王芳", "--email", "wang@example.com", "--do-not-contact", "--date", FIXED_DATE)
+    crm.add(
+        "王芳",
+        "--email",
+        "wang@example.com",
+        "--do-not-contact",
+        "--first-name",
+        "Fang",
+        "--date",
+        FIXED_DATE,
+    )
     crm.add("Anna Neri", "--email", "anna@example.com", "--date", FIXED_DATE)
     crm.ok("archive", "anna")
-    crm.log("zoe", "email", "--in", "--needs-reply", "--note", "Quote?", "--date", "2026-11-20")
+    crm.log(
+        "zoe", "email", "--in", "--needs-reply", "--note", "Quote?", "--topic", "il preventivo",
+        "--date", "2026-11-20",
+    )  # fmt: skip
     crm.log("zoe", "call", "--private", "--note", "talked about the debt")
-    crm.log("mario", "visit", "--incident", "--follow-up", "2026-12-01")
+    crm.log(
+        "mario", "visit", "--incident", "--follow-up", "2026-12-01",
+        "--topic", "il viaggio a Lisbona",
+    )  # fmt: skip
     crm.ok("snooze", "mario", "--until", "2026-12-24", "--reason", "holiday", "--date", FIXED_DATE)
     crm.ok("playbook", "start", "zoe", "onboarding", "--date", FIXED_DATE)
     crm.ok("playbook", "stop", "zoe", "onboarding")

@@ -256,42 +256,113 @@ _TAGS = (
     "family business",
     "gluten-free",
 )
+# How a client likes to be served: guides the professional, never said in a message.
+# Written without gendered forms ("chiamare dopo le 18", not "essere chiamata").
 _PREFERS = {
     "it": (
-        "il pane ai semi del sabato",
-        "caffè macchiato senza zucchero",
         "le email brevi",
-        "essere chiamata dopo le 18",
-        "il tè verde",
-        "i biglietti scritti a mano",
+        "telefonate dopo le 18",
         "niente sacchetti di plastica",
         "la consegna a domicilio",
-        "i dolci senza glutine",
         "la fattura a fine mese",
-        "parlare del Bologna (calcio)",
-        "le novità di stagione",
         "il tavolo vicino alla finestra",
-        "le rose bianche",
+        "gli appuntamenti di mattina presto",
+        "le spiegazioni con calma, di persona",
     ),
     "en": (
-        "oat-milk flat white, extra hot",
         "short emails",
         "calls after 6 pm",
-        "handwritten cards",
-        "the window table",
-        "gluten-free pastries",
+        "no plastic bags",
         "invoices at month end",
-        "talking about cricket",
+        "the window table",
         "early appointments",
+    ),
+}
+# What may be offered or mentioned to them.
+_LIKES = {
+    "it": (
+        "il pane ai semi del sabato",
+        "il caffè macchiato senza zucchero",
+        "il tè verde",
+        "i biglietti scritti a mano",
+        "i dolci senza glutine",
+        "il calcio del Bologna",
+        "le novità di stagione",
+        "le rose bianche",
+        "la torta di mandorle",
+        "il cornetto al pistacchio",
+    ),
+    "en": (
+        "an oat milk flat white",
+        "handwritten cards",
+        "gluten-free pastries",
+        "cricket",
         "news of the new season",
         "white roses",
+        "the almond cake",
+        "green tea",
     ),
+}
+# Topics: what the next message may bring back, written to be said to the client.
+_TOPICS = {
+    "it": (
+        "il viaggio a Lisbona",
+        "il nuovo negozio",
+        "la laurea della figlia",
+        "il trasloco",
+        "il matrimonio in primavera",
+        "la mostra in Pinacoteca",
+        "le vacanze in Sardegna",
+        "il nuovo progetto",
+        "la ristrutturazione della cucina",
+        "la maratona di Bologna",
+    ),
+    "en": (
+        "the trip to Lisbon",
+        "the new shop",
+        "the graduation in June",
+        "the move",
+        "the spring wedding",
+        "the exhibition at the Pinacoteca",
+        "the holiday in Sardinia",
+        "the new project",
+        "the kitchen renovation",
+        "the Bologna marathon",
+    ),
+}
+# First names read as women's; the ones here and in _EITHER aside, as men's.
+_FEMALE = frozenset(
+    _words(
+        "Giulia Francesca Chiara Sofia Giorgia Martina Sara Elena Federica Valentina Beatrice "
+        "Ilaria Alessia Anna Caterina Noemi Camilla Aurora Rosa Lucia Carmela Maria Teresa "
+        "Rita Agnese Benedetta Ludovica Paola Amelia Isla Ava Emily Sophie Grace Lily Zoë "
+        "Chloë Olivia Freya Evie Poppy Hannah Ruby Niamh Siobhán Eilidh Małgorzata Agnieszka "
+        "Katarzyna Magdalena Joanna Zofia Ewa Dorota Żaneta Aleksandra Bożena Lena Marie "
+        "Leonie Käthe Ursula Sabine Katrin Svenja Heike Léa Chloé Manon Inès Zoé Noémie "
+        "Hélène Amélie Célia Élodie Gaëlle Anaïs Marie-Claire María Lucía Sofía Paula Julia "
+        "Carmen Nuria Begoña 芳 娜 敏 静 丽 艳 娟 秀英 霞 桂英 丹 雪 Fang Na Min Jing Li Yan "
+        "Juan Xiuying Xia Guiying Dan Xue"
+    )
+)
+_EITHER = frozenset(_words("Charlie Camille 明 文 Ming Wen"))
+_IT_TITLES = {
+    "f": ("Dott.ssa", "Avv.", "Prof.ssa", "Ing."),
+    "m": ("Dott.", "Avv.", "Prof.", "Ing."),
+}
+_FIRM_FORMS = {
+    "it": ("{last} S.r.l.", "{last} & Figli S.n.c.", "Pasticceria {last}", "Officina {last}"),
+    "en": ("{last} Ltd", "{last} & Co Ltd"),
+    "pl": ("{last} sp. z o.o.",),
+    "de": ("{last} GmbH",),
+    "fr": ("{last} SARL",),
+    "es": ("{last} S.L.",),
+    "zh": ("{last} Trading Ltd",),
 }
 _CLIENT_NOTES = {
     "it": (
         "Cliente da quando ha aperto il negozio.",
-        "Conosciuta alla fiera di Bologna.",
-        "Presentato da un collega.",
+        "Primo incontro alla fiera di Bologna.",
+        "Arrivo tramite un collega.",
         "Ha due figli, Luca e Marta.",
         "Preferisce una telefonata alle email lunghe.",
         "Viene sempre il sabato mattina.",
@@ -309,7 +380,7 @@ _PRIVATE_NOTES = {
         "Lutto in famiglia nel 2024: delicatezza.",
         "Problemi di salute: non chiedere.",
         "Ritardi nei pagamenti nel 2019.",
-        "Separazione in corso: non nominare il marito.",
+        "Separazione in corso: non nominare la famiglia.",
     ),
     "en": (
         "Going through a divorce: don't ask about the family.",
@@ -415,9 +486,9 @@ _TP_NOTES = {
         ),
         ("visit", "in"): (
             "Ha preso il pane ai semi",
-            "Passata a ritirare l'ordine",
+            "Ha ritirato l'ordine",
             "Ha provato la nuova miscela",
-            "È venuta con la figlia",
+            "In negozio con la figlia",
         ),
         ("visit", "out"): ("Passato in negozio a consegnare",),
         ("call", "out"): (
@@ -426,19 +497,19 @@ _TP_NOTES = {
             "Telefonata per il preventivo",
         ),
         ("call", "in"): ("Ha chiamato per un appuntamento", "Chiede se siamo aperti ad agosto"),
-        ("sms", "out"): ("L'ordine è pronto", "Il pane di segale torna giovedì"),
-        ("sms", "in"): ("Arrivo alle 10", "Grazie!"),
+        ("sms", "out"): ("Avviso: l'ordine è pronto", "Detto che il pane di segale torna giovedì"),
+        ("sms", "in"): ("Arriva alle 10", "Ha ringraziato per l'ordine"),
         ("coffee", "out"): (
             "Caffè in via del Pratello: parlato del nuovo progetto",
             "Caffè al bar sotto il portico",
         ),
-        ("coffee", "in"): ("Mi ha offerto un caffè",),
+        ("coffee", "in"): ("Ha offerto il caffè",),
         ("meeting", "out"): ("Riunione per il nuovo progetto", "Presentato il preventivo"),
-        ("meeting", "in"): ("Riunione chiesta da lei",),
+        ("meeting", "in"): ("Ha chiesto una riunione",),
         ("note", "out"): (
             "Ricordarsi del compleanno della figlia",
             "Cambia indirizzo a gennaio",
-            "Preferisce essere chiamata la mattina",
+            "Preferisce le telefonate la mattina",
         ),
     },
     "en": {
@@ -459,12 +530,12 @@ _TP_NOTES = {
         ("visit", "out"): ("Dropped the order off at the office",),
         ("call", "out"): ("Called about the Christmas order", "Told them about the new hours"),
         ("call", "in"): ("Called to book an appointment", "Asks if we are open in August"),
-        ("sms", "out"): ("Your order is ready", "Rye bread is back on Thursday"),
-        ("sms", "in"): ("On my way", "Thanks!"),
+        ("sms", "out"): ("Told them the order is ready", "Told them rye bread is back on Thursday"),
+        ("sms", "in"): ("On their way", "Thanked us for the order"),
         ("coffee", "out"): ("Coffee on via del Pratello: the new project",),
-        ("coffee", "in"): ("They bought me a coffee",),
+        ("coffee", "in"): ("Bought the coffee this time",),
         ("meeting", "out"): ("Meeting about the new project", "Presented the quote"),
-        ("meeting", "in"): ("Meeting they asked for",),
+        ("meeting", "in"): ("Asked for a meeting",),
         ("note", "out"): ("Daughter's birthday in May", "Moving house in January"),
     },
 }
@@ -479,6 +550,15 @@ _REQUESTS = {
         "Asks if we ship to London",
         "Wants to know if the gluten-free cake is available on Saturday",
     ),
+}
+# What each request asks about, in the client's words (its topic).
+_REQUEST_TOPICS = {
+    "Chiede un preventivo per la cena aziendale": "il preventivo per la cena aziendale",
+    "Chiede se possiamo spedire a Milano": "la spedizione a Milano",
+    "Vuole sapere se la torta senza glutine è disponibile sabato": "la torta senza glutine",
+    "Asks for a quote for the company dinner": "the quote for the company dinner",
+    "Asks if we ship to London": "shipping to London",
+    "Wants to know if the gluten-free cake is available on Saturday": "the gluten-free cake",
 }
 _INCIDENTS = {
     "it": (
@@ -496,10 +576,10 @@ _INCIDENTS = {
 }
 _PRIVATE_TP = {
     "it": (
-        "Mi ha confidato che sta cercando un altro lavoro",
+        "Ha confidato che sta cercando un altro lavoro",
         "Parlato della malattia della madre",
     ),
-    "en": ("Told me in confidence they are job hunting", "Talked about their mother's illness"),
+    "en": ("Said in confidence they are job hunting", "Talked about their mother's illness"),
 }
 _SNOOZE_REASONS = (
     None,
@@ -567,6 +647,8 @@ class _People:
         self.taken_ids: set[str] = set()
         self.taken_emails: set[str] = set()
         self.cadences = {text: parse_cadence(text).canonical() for text in _CADENCES}
+        # Issue 11's fields draw from their own stream: one draw of the main one.
+        self.more = random.Random(rng.getrandbits(32))
 
     def name(self, lang: str) -> tuple[str, str, str]:
         """(first name, last name, display name)."""
@@ -582,7 +664,9 @@ class _People:
         if lang == "es" and rng.random() < 0.4:
             last = f"{last} {rng.choice(lasts)}"
         if lang == "it" and rng.random() < 0.06:
-            first = f"{first} {rng.choice(firsts)}"
+            # A compound first name of one gender ("Maria Teresa", "Gian Luca" style).
+            same = [f for f in firsts if (f in _FEMALE) == (first in _FEMALE) and f != first]
+            first = f"{first} {rng.choice(same)}"
         return first, last, f"{first} {last}"
 
     def email(self, lang: str, first: str, last: str, shared: bool) -> str:
@@ -689,10 +773,36 @@ class _People:
         cadence = None
         if rng.random() < 0.15:
             cadence = self.cadences[rng.choice(_CADENCES)]
-        prefers = rng.sample(_PREFERS[text_lang], k=rng.choice((0, 0, 1, 1, 2, 3)))
         company = None
         if rng.random() < 0.3:
             company = rng.choice(_COMPANY[lang]).format(first=first, last=last)
+        client_lang = text_lang if lang in terms.LANGUAGES or rng.random() < 0.5 else None
+        formal = rng.choice((None, None, True, False))
+        more = self.more
+        # Texts in the language the drafts will be written in (the book's default: it).
+        says = client_lang or "it"
+        prefers = more.sample(_PREFERS[says], k=more.choice((0, 0, 0, 1, 1, 2)))
+        likes = more.sample(_LIKES[says], k=more.choice((0, 0, 1, 1, 1, 2)))
+        head = first.split()[0]
+        gender = None if head in _EITHER else ("f" if head in _FEMALE else "m")
+        if more.random() < 0.3:
+            gender = None  # not on file
+        family = last
+        salutation = None
+        if formal and gender in ("f", "m") and more.random() < 0.3:
+            if says == "it":
+                salutation = f"Gentile {'signora' if gender == 'f' else 'signor'} {family}"
+            else:
+                salutation = f"Dear {'Ms' if gender == 'f' else 'Mr'} {family}"
+        business = False
+        contact_person = None
+        if lang == "it" and gender and more.random() < 0.03:
+            name = f"{more.choice(_IT_TITLES[gender])} {name}"
+        elif more.random() < 0.025:
+            business, contact_person = True, name
+            name = more.choice(_FIRM_FORMS[lang]).format(last=last)
+            company = None
+            gender = salutation = None
         return Client(
             id=cid,
             name=name,
@@ -707,9 +817,14 @@ class _People:
             tags=tags,
             cadence=cadence,
             birthday=self.birthday(),
-            lang=text_lang if lang in terms.LANGUAGES or rng.random() < 0.5 else None,
-            formal=rng.choice((None, None, True, False)),
+            lang=client_lang,
+            formal=formal,
             prefers=prefers,
+            likes=likes,
+            gender=gender,
+            salutation=salutation,
+            business=business,
+            contact_person=contact_person,
             note=rng.choice(_CLIENT_NOTES[text_lang]) if rng.random() < 0.3 else None,
             private_note=rng.choice(_PRIVATE_NOTES[text_lang]) if rng.random() < 0.08 else None,
             email_consent=rng.random() >= 0.05,
@@ -732,6 +847,7 @@ class _History:
         self.today = today
         self.days: dict[int, date] = {}
         self.mixes: dict[tuple[bool, bool, bool], _Picker] = {}
+        self.more = random.Random(rng.getrandbits(32))  # topics: a stream of their own
 
     def day(self, ordinal: int) -> date:
         found = self.days.get(ordinal)
@@ -787,6 +903,15 @@ class _History:
                 note = rng.choice(_PRIVATE_TP[lang])
             if direction == "out" and channel != "note" and rng.random() < 0.025:
                 follow_up = self.day(ordinal + rng.randrange(3, 31))
+            topic = None
+            if needs_reply:
+                topic = _REQUEST_TOPICS.get(note or "")
+            elif (
+                channel in ("visit", "coffee", "meeting", "call")
+                and not (incident or private)
+                and self.more.random() < 0.15
+            ):
+                topic = self.more.choice(_TOPICS[lang])
             out.append(
                 Touchpoint(
                     id="",
@@ -799,6 +924,7 @@ class _History:
                     incident=incident,
                     private=private,
                     follow_up=follow_up,
+                    topic=topic,
                 )
             )
         self._close_old(out)
@@ -826,8 +952,16 @@ class _History:
         day = self.day(max(newest, self.today.toordinal() - rng.randrange(0, 4)))
         if kind == "request":
             channel = "email" if client.emails else ("sms" if client.mobiles else "call")
+            note = rng.choice(_REQUESTS[lang])
             tp = Touchpoint(
-                "", client.id, day, channel, "in", rng.choice(_REQUESTS[lang]), needs_reply=True
+                "",
+                client.id,
+                day,
+                channel,
+                "in",
+                note,
+                needs_reply=True,
+                topic=_REQUEST_TOPICS.get(note),
             )
         else:
             tp = Touchpoint(
@@ -887,6 +1021,7 @@ def build(
     for n, tp in enumerate(all_tps, start=1):
         tp.id = f"t{n}"
     data.touchpoints = all_tps
+    _close_topics(data.clients, all_tps)
 
     # Snoozes (a few ended already) and playbooks started lately.
     for i in contactable:
@@ -906,6 +1041,21 @@ def build(
                     step.stopped = True
             data.steps.extend(steps)
     return data
+
+
+def _close_topics(clients: list[Client], tps: list[Touchpoint]) -> None:
+    """Close topics as ``crm log`` would have: each outbound contact closes the newest
+    topic open before it."""
+    opened: dict[str, list[str]] = {}
+    closed: dict[str, list[str]] = {}
+    for tp in tps:  # date order, then logging order
+        mine = opened.setdefault(tp.client_id, [])
+        if tp.direction == "out" and tp.is_contact and mine:
+            closed.setdefault(tp.client_id, []).append(mine.pop())
+        if tp.topic:
+            mine.append(tp.id)
+    for client in clients:
+        client.closed_topics = closed.get(client.id, [])
 
 
 def write_book(home: Path, data: BookData) -> None:

@@ -141,7 +141,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("clients", "Change a client's details."),
     "list": ("clients", "List clients."),
     "show": ("clients", "Show a client's profile and recent touchpoints."),
-    "find": ("clients", "Search names, companies, emails, tags, notes and touchpoint notes."),
+    "find": (
+        "clients",
+        "Search names, companies, emails, tags, likes, notes, touchpoint notes and topics.",
+    ),
     "archive": ("clients", "Archive a client: kept in the book, never due."),
     "unarchive": ("clients", "Bring an archived client back."),
     "forget": (
@@ -150,6 +153,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "log": ("touchpoints", "Record a touchpoint; prints its id."),
     "history": ("touchpoints", "A client's timeline, newest first."),
+    "topic": (
+        "topics",
+        "What the next message may bring back: a client's open topics, and closing one.",
+    ),
     "due": ("plan", "Whom to contact today, why, and how: the most urgent first."),
     "agenda": ("plan", "The plan for the next days, check-ins spread so no day is overloaded."),
     "snooze": (

@@ -14,7 +14,8 @@ from crm_cli.core.book import find
 from crm_cli.core.clientform import CLEARABLE, ClientInput
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.core.summary import ClientSummary
-from crm_cli.core.views import client_record, touchpoint_flags, touchpoint_record
+from crm_cli.core.topics import quoted
+from crm_cli.core.views import client_record, topic_record, touchpoint_flags, touchpoint_record
 from crm_cli.errors import UsageError
 from crm_cli.services import clients as clients_service
 
@@ -47,7 +48,32 @@ LANG = typer.Option(
     help=f"Language of drafts: {terms.choices(terms.LANGUAGES)}.",
     autocompletion=completion.languages,
 )
-PREFERS = typer.Option([], "--prefers", help="Something the client likes (repeatable).")
+PREFERS = typer.Option(
+    [],
+    "--prefers",
+    help="How the client likes to be served, e.g. 'fattura a fine mese' (repeatable): "
+    "guides you, never written in a message.",
+)
+LIKES = typer.Option(
+    [],
+    "--likes",
+    help="Something that may be offered or mentioned to the client (repeatable).",
+)
+FIRST_NAME = typer.Option(
+    None, "--first-name", help="The name of informal greetings (default: read from the name)."
+)
+SALUTATION = typer.Option(
+    None, "--salutation", help="How the client is greeted, e.g. 'Gentile signora Thompson'."
+)
+GENDER = typer.Option(
+    None,
+    "--gender",
+    help=f"{terms.choices(terms.GENDERS)}: for Italian agreement only (default unknown).",
+    autocompletion=completion.genders,
+)
+CONTACT_PERSON = typer.Option(
+    None, "--contact-person", help="A business: the person you deal with.", metavar="NAME"
+)
 NOTE = typer.Option(None, "--note", help="A note about the client.")
 PRIVATE_NOTE = typer.Option(
     None, "--private-note", help="A note never shown in any message to anyone."
@@ -77,6 +103,14 @@ def add_client(
         None, "--formal/--informal", help="Lei or tu, 'Dear Ms' or first name."
     ),
     prefers: list[str] = PREFERS,
+    likes: list[str] = LIKES,
+    first_name: str | None = FIRST_NAME,
+    salutation: str | None = SALUTATION,
+    gender: str | None = GENDER,
+    business: bool | None = typer.Option(
+        None, "--business/--no-business", help="A firm, not a person (default: read from the name)."
+    ),
+    contact_person: str | None = CONTACT_PERSON,
     note: str | None = NOTE,
     private_note: str | None = PRIVATE_NOTE,
     no_email_consent: bool = typer.Option(False, "--no-email-consent"),
@@ -103,6 +137,12 @@ def add_client(
         lang=lang,
         formal=formal,
         prefers=prefers,
+        likes=likes,
+        first_name=first_name,
+        salutation=salutation,
+        gender=gender,
+        business=business,
+        contact_person=contact_person,
         note=note,
         private_note=private_note,
         email_consent=False if no_email_consent else None,
@@ -116,6 +156,8 @@ def add_client(
         client, warnings = clients_service.add_client(book, inp, settings, today)
     for message in warnings:
         warn(message)
+    if client.business and business is None:
+        err(f"added {client.name} as a business (--no-business to change)")
     out(client.id)
 
 
@@ -140,6 +182,12 @@ def edit(
     lang: str | None = LANG,
     formal: bool | None = typer.Option(None, "--formal/--informal"),
     prefers: list[str] = PREFERS,
+    likes: list[str] = LIKES,
+    first_name: str | None = FIRST_NAME,
+    salutation: str | None = SALUTATION,
+    gender: str | None = GENDER,
+    business: bool | None = typer.Option(None, "--business/--no-business"),
+    contact_person: str | None = CONTACT_PERSON,
     note: str | None = NOTE,
     private_note: str | None = PRIVATE_NOTE,
     email_consent: bool | None = typer.Option(None, "--email-consent/--no-email-consent"),
@@ -170,6 +218,12 @@ def edit(
         lang=lang,
         formal=formal,
         prefers=prefers,
+        likes=likes,
+        first_name=first_name,
+        salutation=salutation,
+        gender=gender,
+        business=business,
+        contact_person=contact_person,
         note=note,
         private_note=private_note,
         email_consent=email_consent,
@@ -251,13 +305,40 @@ def _tenure(since: date, today: date) -> str:
     return "new this month" if today >= since else "starts later"
 
 
-def _profile(client: Client, summary: ClientSummary, today: date) -> list[str]:
+def _addressed(client: Client) -> list[tuple[str, str | None]]:
+    """What the profile says about addressing the client, where it is not obvious."""
+    from crm_cli.core.names import client_parts
+
+    parts = client_parts(client.name, client.first_name, client.business, client.contact_person)
+    words = client.name.split()
+    rows: list[tuple[str, str | None]] = []
+    if client.business:
+        rows.append(
+            (
+                "business",
+                "yes" + (f", ask for {client.contact_person}" if client.contact_person else ""),
+            )
+        )
+    else:
+        rows.append(("title", parts.title))
+        if client.first_name or (words and parts.first != words[0]):
+            rows.append(("first name", parts.first))
+    rows.append(("salutation", client.salutation))
+    rows.append(("gender", client.gender))
+    return rows
+
+
+def _profile(
+    client: Client, summary: ClientSummary, today: date, topics: list[Touchpoint]
+) -> list[str]:
     lines = [f"{client.name}  ({client.id})" + ("  [archived]" if client.archived else "")]
 
     def field(label: str, value: object) -> None:
         if value not in (None, "", []):
             lines.append(f"  {label + ':':<14}{value}")
 
+    for label, value in _addressed(client):
+        field(label, value)
     field("company", client.company)
     field("city", client.city)
     field("emails", ", ".join(client.emails))
@@ -270,7 +351,10 @@ def _profile(client: Client, summary: ClientSummary, today: date) -> list[str]:
     field("language", client.lang)
     field("register", {True: "formal", False: "informal", None: None}[client.formal])
     field("tags", ", ".join(client.tags))
-    field("prefers", "; ".join(client.prefers))
+    field("likes", "; ".join(client.likes))
+    field(
+        "prefers", "; ".join(client.prefers) + ("   (never in messages)" if client.prefers else "")
+    )
     field("note", client.note)
     if client.private_note:
         field("PRIVATE note", client.private_note + "   (never shown in messages)")
@@ -287,6 +371,9 @@ def _profile(client: Client, summary: ClientSummary, today: date) -> list[str]:
     field("careful", "; ".join(limits))
     last = summary.last_contact
     field("last contact", last.isoformat() if last else "never")
+    if topics:
+        lines.append("  open topics:  (newest first; 'crm topic done' closes one)")
+        lines.extend(f"    {tp.date.isoformat()} {quoted(tp.topic or '')}" for tp in topics)
     if summary.recent:
         more = summary.count - len(summary.recent)
         lines.append(
@@ -306,12 +393,14 @@ def show(
 ) -> None:
     """Show a client's profile and recent touchpoints."""
     from crm_cli.core.scheduler import next_items
+    from crm_cli.core.topics import open_topics
     from crm_cli.services.planning import client_view
 
     today = common.today(date_)
     with common.book() as book:
         client = common.find_client(book, client_ref)
         summary = book.summary(client.id)
+        topics = open_topics(client, summary.topics)
         planned = next_items(client_view(book, client), common.settings(), client.id, today)
     if include_private and not as_json:
         raise UsageError("--include-private only applies to --json")
@@ -319,9 +408,10 @@ def show(
         record = client_record(client, summary.last_contact, include_private=include_private)
         record["recent"] = [touchpoint_record(t, include_private) for t in reversed(summary.recent)]
         record["next"] = [item.to_json() for item in planned]
+        record["topics"] = [topic_record(tp) for tp in topics]
         print_json(record)
         return
-    lines = _profile(client, summary, today)
+    lines = _profile(client, summary, today, topics)
     if client.archived or client.do_not_contact:
         lines.append("  next:         nothing is planned (archived or do not contact)")
     elif planned:
@@ -335,7 +425,7 @@ def show(
 def find_clients(
     text: str = typer.Argument(..., metavar="TEXT", help="Text to look for."),
 ) -> None:
-    """Search names, companies, emails, tags, notes and touchpoint notes."""
+    """Search names, companies, emails, tags, likes, notes, touchpoint notes and topics."""
     with common.book() as book:
         hits = find(book.clients(), book.touchpoints(), text)
     if not hits:

@@ -54,6 +54,10 @@ def languages(incomplete: str) -> list[str]:
     return _starting(terms.LANGUAGES, incomplete)
 
 
+def genders(incomplete: str) -> list[str]:
+    return _starting(terms.GENDERS, incomplete)
+
+
 def tiers(incomplete: str) -> list[str]:
     return _starting(terms.TIERS, incomplete)
 

@@ -180,6 +180,13 @@ def _report(plan: ImportPlan, read_warnings: list[str], *, dry_run: bool, as_jso
         err(f"dry run, nothing written: {len(plan.outcomes)} contacts read: {counts}")
     else:
         err(f"{len(plan.outcomes)} contacts read: {counts}")
+    firms = [c.id for c in plan.added if c.business]
+    if firms and not as_json:
+        more = f" and {len(firms) - 5} more" if len(firms) > 5 else ""
+        err(
+            f"added as a business: {', '.join(firms[:5])}{more} "
+            "('crm edit ID --no-business' to change)"
+        )
 
 
 def _import(

@@ -9,6 +9,7 @@ import typer
 from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, table, warn
 from crm_cli.core import terms
+from crm_cli.core.topics import quoted
 from crm_cli.core.views import touchpoint_flags, touchpoint_record
 from crm_cli.services import touchpoints
 
@@ -41,6 +42,15 @@ def log(
     follow_up: str | None = typer.Option(
         None, "--follow-up", help="Promise to get back on DATE.", metavar="DATE"
     ),
+    topic: str | None = typer.Option(
+        None,
+        "--topic",
+        help="What the next message may bring back, in the client's words "
+        "(an inbound request: what it asks about).",
+    ),
+    keep_topic: bool = typer.Option(
+        False, "--keep-topic", help="An outbound contact: keep the newest open topic open."
+    ),
 ) -> None:
     """Record a touchpoint; prints its id."""
     name = touchpoints.log_channel(channel)
@@ -53,7 +63,9 @@ def log(
     touchpoints.check_follow_up(promise, when)
     with common.book(write=True) as book:
         client = common.find_client(book, client_ref)
-        tp = book.add_touchpoint(
+        tp, closed = touchpoints.record(
+            book,
+            client,
             touchpoints.new_touchpoint(
                 client.id,
                 when,
@@ -64,8 +76,12 @@ def log(
                 incident=incident,
                 private=private,
                 follow_up=promise,
-            )
+                topic=topic,
+            ),
+            keep_topic=keep_topic,
         )
+    if closed is not None:
+        err(f"closed topic: {quoted(closed.topic or '')} (use --keep-topic to keep it open)")
     for message in touchpoints.log_warnings(client, inbound):
         warn(message)
     out(tp.id)
@@ -89,11 +105,17 @@ def history(
     if not tps:
         err(f"no touchpoints with {client.name} yet")
         return
+    # The topic column only once there are topics: older books read as they did.
+    with_topics = any(tp.topic for tp in tps)
     rows = []
     for tp in tps:
         flags = ", ".join(touchpoint_flags(tp))
-        rows.append([tp.id, tp.date.isoformat(), tp.direction, tp.channel, tp.note or "", flags])
-    out(table(["ID", "DATE", "DIR", "CHANNEL", "NOTE", "FLAGS"], rows, shrink=(4, 5)))
+        topic = [tp.topic or ""] if with_topics else []
+        rows.append(
+            [tp.id, tp.date.isoformat(), tp.direction, tp.channel, tp.note or "", *topic, flags]
+        )
+    headers = ["ID", "DATE", "DIR", "CHANNEL", "NOTE", *(["TOPIC"] if with_topics else []), "FLAGS"]
+    out(table(headers, rows, shrink=(4, 5, 6) if with_topics else (4, 5)))
 
 
 def register(app: typer.Typer) -> None:

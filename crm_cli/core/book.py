@@ -88,7 +88,8 @@ def client_by_email(clients: Iterable[Client], email: str, exclude: str = "") ->
 def find(
     clients: Iterable[Client], touchpoints: Iterable[Touchpoint], text: str
 ) -> list[tuple[Client, str]]:
-    """Clients whose name, company, emails, tags, notes or touchpoint notes contain ``text``.
+    """Clients whose name, company, emails, tags, likes, notes or touchpoint notes or
+    topics contain ``text``.
 
     Returns ``(client, where)`` pairs, where says which field matched first.
     Private notes are searched too: this is the user's own screen.
@@ -105,7 +106,9 @@ def find(
             ("email", client.emails),
             ("tag", client.tags),
             ("city", [client.city or ""]),
+            ("like", client.likes),
             ("preference", client.prefers),
+            ("contact person", [client.contact_person or ""]),
             ("note", [client.note or ""]),
             ("private note", [client.private_note or ""]),
         ]
@@ -114,7 +117,11 @@ def find(
                 found[client.id] = where
                 break
     for tp in touchpoints:
-        if tp.client_id in by_id and tp.client_id not in found and needle in fold(tp.note or ""):
+        if tp.client_id not in by_id or tp.client_id in found:
+            continue
+        if needle in fold(tp.note or ""):
             found[tp.client_id] = f"touchpoint {tp.id} ({tp.date.isoformat()})"
+        elif needle in fold(tp.topic or ""):
+            found[tp.client_id] = f"topic of {tp.id} ({tp.date.isoformat()})"
     ordered = sorted(found, key=lambda cid: (by_id[cid].name.casefold(), cid))
     return [(by_id[cid], found[cid]) for cid in ordered]

@@ -21,6 +21,7 @@ from crm_cli.core.contacts import (
 )
 from crm_cli.core.dates import parse_birthday, parse_cadence, parse_date
 from crm_cli.core.models import Client
+from crm_cli.core.names import id_words, is_business_name
 from crm_cli.core.settings import Settings
 from crm_cli.errors import Conflict, InvalidValue
 
@@ -36,6 +37,11 @@ CLEARABLE = (
     "note",
     "private-note",
     "prefers",
+    "likes",
+    "first-name",
+    "salutation",
+    "gender",
+    "contact-person",
     "tags",
     "emails",
     "phones",
@@ -60,6 +66,12 @@ class ClientInput:
     lang: str | None = None
     formal: bool | None = None
     prefers: list[str] = field(default_factory=list)
+    likes: list[str] = field(default_factory=list)
+    first_name: str | None = None
+    salutation: str | None = None
+    gender: str | None = None
+    business: bool | None = None
+    contact_person: str | None = None
     note: str | None = None
     private_note: str | None = None
     email_consent: bool | None = None
@@ -84,6 +96,14 @@ def _text(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     return value
+
+
+def _name_part(value: str) -> str | None:
+    """A name, a first name or a greeting: one line, inner spaces collapsed; blank is none."""
+    text = " ".join(value.split())
+    if len(text) > 200:
+        raise InvalidValue(f"'{text[:20]}…' is {len(text)} characters long: 200 at most")
+    return text or None
 
 
 def _tag(value: str) -> str:
@@ -116,7 +136,7 @@ def _apply(
         key = name.strip().lower().replace("_", "-")
         if key not in CLEARABLE:
             raise InvalidValue(f"cannot clear '{name}': use one of {', '.join(CLEARABLE)}")
-        attr = {"every": "cadence", "private-note": "private_note"}.get(key, key)
+        attr = {"every": "cadence"}.get(key, key.replace("-", "_"))
         setattr(c, attr, [] if isinstance(getattr(c, attr), list) else None)
         if key == "phones":
             c.mobiles = []
@@ -172,6 +192,17 @@ def _apply(
     if inp.formal is not None:
         c.formal = inp.formal
     c.prefers = _add_unique(c.prefers, [p.strip() for p in inp.prefers if p.strip()])
+    c.likes = _add_unique(c.likes, [" ".join(x.split()) for x in inp.likes if x.strip()])
+    if inp.first_name is not None:
+        c.first_name = _name_part(inp.first_name)
+    if inp.salutation is not None:
+        c.salutation = _name_part(inp.salutation)
+    if inp.gender is not None:
+        c.gender = _choice(inp.gender, terms.GENDERS, "gender") if inp.gender.strip() else None
+    if inp.business is not None:
+        c.business = inp.business
+    if inp.contact_person is not None:
+        c.contact_person = _name_part(inp.contact_person)
     if inp.note is not None:
         c.note = _text(inp.note)
     if inp.private_note is not None:
@@ -193,7 +224,9 @@ def new_client(
     """A new client from the options of ``add-client``, with warnings to show."""
     name = clean_name(inp.name or "")
     taken = {c.id for c in existing}
-    blank = Client(id=unique_id(slugify(name), taken), name=name, since=today)
+    business = is_business_name(name) if inp.business is None else inp.business
+    blank = Client(id=unique_id(slugify(id_words(name, business)), taken), name=name, since=today)
+    blank.business = business
     client, warnings = _apply(blank, inp, existing, settings, today)
     namesakes = [c for c in existing if fold(c.name) == fold(name)]
     if namesakes:

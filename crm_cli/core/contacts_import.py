@@ -41,6 +41,8 @@ from crm_cli.core.contacts import (
 )
 from crm_cli.core.dates import parse_birthday
 from crm_cli.core.models import Client
+from crm_cli.core.names import id_words, is_business_name
+from crm_cli.core.terms import GENDERS
 from crm_cli.errors import InvalidValue
 
 NO_NAME = "(no name)"
@@ -62,6 +64,14 @@ class Contact:
     birthday: str | None = None
     note: str | None = None
     tags: list[str] = field(default_factory=list)
+    # Only crm's own CSV carries these (None: not given).
+    likes: list[str] = field(default_factory=list)
+    prefers: list[str] = field(default_factory=list)
+    first_name: str | None = None
+    salutation: str | None = None
+    gender: str | None = None
+    business: bool | None = None
+    contact_person: str | None = None
     warnings: list[str] = field(default_factory=list)  # found while reading it
     error: str | None = None  # set when the record could not be read at all
 
@@ -167,6 +177,13 @@ class _Clean:
     birthday: str | None
     note: str | None
     tags: list[str]
+    likes: list[str]
+    prefers: list[str]
+    first_name: str | None
+    salutation: str | None
+    gender: str | None
+    business: bool
+    contact_person: str | None
 
 
 def _clean(
@@ -213,6 +230,16 @@ def _clean(
     company = _one_line(contact.company)
     tags = _add_unique([], (t for t in map(_one_line, [*contact.tags, *extra_tags]) if t), fold)
     display = name or company or (emails[0] if emails else NO_NAME)
+    gender = (contact.gender or "").strip().lower() or None
+    if gender is not None and gender not in GENDERS:
+        warnings.append(f"{src}: unknown gender '{contact.gender}'; imported without it")
+        gender = None
+    # A contact that is only a company, or whose name is clearly a firm's.
+    business = (
+        contact.business
+        if contact.business is not None
+        else is_business_name(display) or (name is None and company is not None)
+    )
     return _Clean(
         source=src,
         name=name,
@@ -225,6 +252,13 @@ def _clean(
         birthday=birthday,
         note=_text(contact.note),
         tags=tags,
+        likes=_add_unique([], (x for x in map(_one_line, contact.likes) if x), fold),
+        prefers=_add_unique([], (x for x in map(_one_line, contact.prefers) if x), fold),
+        first_name=_one_line(contact.first_name),
+        salutation=_one_line(contact.salutation),
+        gender=gender,
+        business=business,
+        contact_person=_one_line(contact.contact_person),
     )
 
 
@@ -310,11 +344,24 @@ def _merge(client: Client, contact: _Clean, pool: _Pool) -> tuple[Client, list[s
     new_tags = _add_unique(merged.tags, contact.tags, fold)
     changes.extend(f"tag {t}" for t in new_tags[len(merged.tags) :])
     merged.tags = new_tags
-    for attr in ("company", "city", "birthday", "note"):
+    for attr in ("likes", "prefers"):
+        new = _add_unique(getattr(merged, attr), getattr(contact, attr), fold)
+        changes.extend(f"{attr} {x}" for x in new[len(getattr(merged, attr)) :])
+        setattr(merged, attr, new)
+    for attr in (
+        "company",
+        "city",
+        "birthday",
+        "note",
+        "first_name",
+        "salutation",
+        "gender",
+        "contact_person",
+    ):
         value = getattr(contact, attr)
         if value is not None and getattr(merged, attr) is None:
             setattr(merged, attr, value)
-            changes.append(attr if attr == "note" else f"{attr} {value}")
+            changes.append(attr if attr == "note" else f"{attr.replace('_', ' ')} {value}")
     return merged, changes, warnings
 
 
@@ -364,7 +411,7 @@ def plan_import(
             continue
         if target is None:
             client = Client(
-                id=unique_id(slugify(clean.display), taken),
+                id=unique_id(slugify(id_words(clean.display, clean.business)), taken),
                 name=clean.display,
                 since=today,
                 emails=clean.emails,
@@ -375,6 +422,13 @@ def plan_import(
                 birthday=clean.birthday,
                 note=clean.note,
                 tags=clean.tags,
+                likes=clean.likes,
+                prefers=clean.prefers,
+                first_name=clean.first_name,
+                salutation=clean.salutation,
+                gender=clean.gender,
+                business=clean.business,
+                contact_person=clean.contact_person,
             )
             taken.add(client.id)
             pool.put(client)

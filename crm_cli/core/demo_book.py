@@ -28,7 +28,8 @@ class DemoClient:
     name: str
     options: dict[str, Any]
     # (days ago, channel, direction, note, flags) — flags among needs_reply,
-    # incident, private, and "follow_up:+N" (days after the touchpoint).
+    # incident, private, "follow_up:+N" (days after the touchpoint) and
+    # "topic:TEXT" (what the next message may bring back, in the client's words).
     history: list[tuple[int, str, str, str, tuple[str, ...]]] = field(default_factory=list)
 
     def touchpoints(self, client_id: str, today: date) -> list[Touchpoint]:
@@ -37,6 +38,7 @@ class DemoClient:
         for days_ago, channel, direction, note, flags in self.history:
             when = today - timedelta(days=days_ago)
             follow = next((f for f in flags if f.startswith("follow_up:")), None)
+            topic = next((f.split(":", 1)[1] for f in flags if f.startswith("topic:")), None)
             found.append(
                 Touchpoint(
                     id="",
@@ -49,13 +51,19 @@ class DemoClient:
                     incident="incident" in flags,
                     private="private" in flags,
                     follow_up=when + timedelta(days=int(follow.split(":")[1])) if follow else None,
+                    topic=topic,
                 )
             )
         return found
 
 
 def demo_clients(today: date) -> list[DemoClient]:
-    """A dozen clients of a small Bologna shop-and-studio, with their history."""
+    """Fifteen clients of a small Bologna shop-and-studio, with their history.
+
+    Notes are written as a professional jots them, about the client; topics are
+    written to be said to the client. Two firms and a client with a title, all
+    seen in the last days (so the demo day's plan is the dozen of the others).
+    """
 
     def ago(years: int = 0, months: int = 0, days: int = 0) -> str:
         return (today - relativedelta(years=years, months=months, days=days)).isoformat()
@@ -73,14 +81,22 @@ def demo_clients(today: date) -> list[DemoClient]:
                 channel="sms",
                 tier="C",
                 tags=["bakery", "local"],
-                prefers=["il pane ai semi del sabato", "niente sacchetti di plastica"],
+                likes=["il pane ai semi del sabato"],
+                prefers=["niente sacchetti di plastica"],
+                gender="f",
                 since=ago(years=6, months=2),
                 lang="it",
                 formal=False,
             ),
             [
-                (70, "visit", "in", "Ha preso il pane ai semi, ha chiesto della segale", ()),
-                (68, "sms", "out", "Le ho detto che il pane di segale torna il giovedì", ()),
+                (70, "visit", "in", "Ha preso il pane ai semi e ha chiesto della segale", ()),
+                (
+                    68,
+                    "sms",
+                    "out",
+                    "Avvisata che il pane di segale torna il giovedì",
+                    ("topic:il pane di segale del giovedì",),
+                ),
             ],
         ),
         DemoClient(
@@ -92,21 +108,23 @@ def demo_clients(today: date) -> list[DemoClient]:
                 channel="email",
                 tier="B",
                 tags=["café"],
-                prefers=["flat white con latte d'avena, bollente, un pizzico di cannella"],
+                likes=["il flat white con latte d'avena"],
+                prefers=["il caffè bollente, con un pizzico di cannella"],
+                gender="m",
                 since=ago(years=3, months=1, days=9),
                 lang="it",
                 formal=False,
             ),
             [
+                (120, "email", "out", "Mandato il menù d'autunno", ()),
+                (80, "email", "out", "Invitato alla serata di degustazione", ()),
                 (
-                    120,
+                    45,
                     "coffee",
                     "out",
-                    "Abbiamo parlato della sua nuova ciclofficina in via del Pratello",
-                    (),
+                    "Ha raccontato della ciclofficina che sta aprendo in via del Pratello",
+                    ("topic:la nuova ciclofficina in via del Pratello",),
                 ),
-                (80, "email", "out", "Mandato il menù d'autunno", ()),
-                (45, "email", "out", "Invitato alla serata di degustazione", ()),
             ],
         ),
         DemoClient(
@@ -117,15 +135,23 @@ def demo_clients(today: date) -> list[DemoClient]:
                 channel="call",
                 tier="C",
                 tags=["phone shop", "local"],
-                prefers=["le spiegazioni con calma, di persona", "il vecchio Nokia come riserva"],
+                prefers=["le spiegazioni con calma, di persona"],
+                gender="m",
+                salutation="Gentile signor Russo",
                 since=ago(years=20),
                 lang="it",
                 formal=True,
                 note="Cliente da quando ha aperto il negozio; non si lamenta mai.",
             ),
             [
-                (400, "visit", "in", "Batteria nuova per il suo Nokia", ()),
-                (200, "call", "out", "Ricordato il cambio della tariffa SIM", ()),
+                (400, "visit", "in", "Ha cambiato la batteria del suo vecchio Nokia", ()),
+                (
+                    200,
+                    "call",
+                    "out",
+                    "Avvisato del cambio della tariffa SIM",
+                    ("topic:la nuova tariffa della SIM",),
+                ),
             ],
         ),
         DemoClient(
@@ -136,7 +162,9 @@ def demo_clients(today: date) -> list[DemoClient]:
                 city="Casalecchio di Reno",
                 channel="email",
                 tier="B",
-                prefers=["i biglietti scritti a mano"],
+                likes=["i biglietti scritti a mano"],
+                gender="f",
+                salutation="Gentile signora Colombo",
                 since=ago(years=2, months=5),
                 lang="it",
                 formal=True,
@@ -146,7 +174,13 @@ def demo_clients(today: date) -> list[DemoClient]:
             ),
             [
                 (12, "visit", "in", "Ritirato l'orologio inciso per il marito", ("private",)),
-                (40, "email", "out", "Mandate le foto della collezione di primavera", ()),
+                (
+                    40,
+                    "email",
+                    "out",
+                    "Mandate le foto della collezione di primavera",
+                    ("topic:la collezione di primavera",),
+                ),
             ],
         ),
         DemoClient(
@@ -158,7 +192,8 @@ def demo_clients(today: date) -> list[DemoClient]:
                 channel="email",
                 tier="C",
                 tags=["online"],
-                prefers=["il cappotto blu di lana"],
+                likes=["il cappotto blu di lana"],
+                gender="f",
                 since=ago(months=8),
                 lang="it",
                 formal=False,
@@ -169,8 +204,8 @@ def demo_clients(today: date) -> list[DemoClient]:
                     2,
                     "email",
                     "in",
-                    "Quando torna il cappotto blu di lana nella taglia 42?",
-                    ("needs_reply",),
+                    "Chiede quando torna il cappotto blu di lana nella taglia 42",
+                    ("needs_reply", "topic:il cappotto blu di lana nella taglia 42"),
                 ),
             ],
         ),
@@ -185,13 +220,21 @@ def demo_clients(today: date) -> list[DemoClient]:
                 tier="A",
                 tags=["consulting"],
                 prefers=["short emails with a clear next step"],
+                likes=["an oat milk flat white"],
+                gender="f",
                 since=ago(years=4, months=1),
                 lang="en",
                 formal=False,
             ),
             [
                 (50, "meeting", "out", "Wrapped up the shop-window redesign", ()),
-                (33, "email", "out", "Sent the final files and the invoice", ("follow_up:+33",)),
+                (
+                    33,
+                    "email",
+                    "out",
+                    "Sent the final files and the invoice",
+                    ("follow_up:+33", "topic:the new shop window"),
+                ),
             ],
         ),
         DemoClient(
@@ -203,14 +246,21 @@ def demo_clients(today: date) -> list[DemoClient]:
                 channel="email",
                 tier="A",
                 tags=["consulting", "local"],
-                prefers=["espresso, no sugar"],
+                likes=["espresso, no sugar"],
+                gender="m",
                 since=ago(years=1, months=9),
                 lang="en",
                 formal=False,
             ),
             [
                 (20, "email", "out", "Delivered the packaging study", ()),
-                (19, "email", "in", "Thanks, will review with the team", ()),
+                (
+                    19,
+                    "email",
+                    "in",
+                    "Thanked us; will review the study with his team",
+                    ("topic:the packaging study",),
+                ),
             ],
         ),
         DemoClient(
@@ -220,13 +270,16 @@ def demo_clients(today: date) -> list[DemoClient]:
                 city="Bologna",
                 channel="call",
                 tier="C",
-                prefers=["il pane di segale, affettato"],
+                likes=["il pane di segale"],
+                prefers=["il pane già affettato"],
+                gender="m",
+                salutation="Gentile signor Gallo",
                 since=ago(years=11, months=4),
                 lang="it",
                 formal=True,
                 note="Riservato; passa il martedì. Non chiede mai niente.",
             ),
-            [(190, "visit", "in", "Preso il pane di segale, affettato", ())],
+            [(190, "visit", "in", "Ha preso il pane di segale, affettato", ())],
         ),
         DemoClient(
             "Francesca Conti",
@@ -236,7 +289,9 @@ def demo_clients(today: date) -> list[DemoClient]:
                 city="Bologna",
                 channel="email",
                 tier="B",
-                prefers=["la torta di mandorle per il pranzo della domenica"],
+                likes=["la torta di mandorle"],
+                prefers=["ritirare la domenica mattina"],
+                gender="f",
                 since=ago(years=5, months=2, days=3),
                 lang="it",
                 formal=False,
@@ -259,12 +314,23 @@ def demo_clients(today: date) -> list[DemoClient]:
                 channel="email",
                 tier="B",
                 tags=["online"],
-                prefers=["silk scarves in muted colours"],
+                likes=["silk scarves in muted colours"],
+                first_name="Fang",
+                gender="f",
+                salutation="Dear Ms Wang",
                 since=ago(years=2, months=6),
                 lang="en",
                 formal=True,
             ),
-            [(60, "email", "out", "Sent the new scarf catalogue", ())],
+            [
+                (
+                    60,
+                    "email",
+                    "out",
+                    "Sent her the new scarf catalogue",
+                    ("topic:the new scarf catalogue",),
+                )
+            ],
         ),
         DemoClient(
             "Elena Bruno",
@@ -275,13 +341,22 @@ def demo_clients(today: date) -> list[DemoClient]:
                 channel="sms",
                 tier="C",
                 tags=["bakery", "local"],
-                prefers=["il cornetto con crema al pistacchio"],
+                likes=["il cornetto con crema al pistacchio"],
+                gender="f",
                 birthday=birthday_today,
                 since=ago(years=3, months=4),
                 lang="it",
                 formal=False,
             ),
-            [(15, "visit", "in", "Ordinati cornetti al pistacchio per l'ufficio", ())],
+            [
+                (
+                    15,
+                    "visit",
+                    "in",
+                    "Ha ordinato cornetti al pistacchio per l'ufficio",
+                    ("topic:la colazione in ufficio",),
+                )
+            ],
         ),
         DemoClient(
             "Roberto Esposito",
@@ -290,11 +365,89 @@ def demo_clients(today: date) -> list[DemoClient]:
                 city="Napoli",
                 channel="email",
                 tags=["former"],
+                gender="m",
                 since=ago(years=9, months=7),
                 lang="it",
                 formal=True,
             ),
             [(900, "email", "out", "Chiuso il conto: si è trasferito all'estero", ())],
+        ),
+        DemoClient(
+            "Forno Rinaldi",
+            dict(
+                emails=["ordini@fornorinaldi.example"],
+                phones=["+39 051 333 4455"],
+                city="Bologna",
+                channel="email",
+                tier="B",
+                tags=["wholesale", "local"],
+                business=True,
+                contact_person="Marco Rinaldi",
+                likes=["la farina di farro macinata a pietra"],
+                prefers=["consegne prima delle 7"],
+                since=ago(years=7, months=3),
+                lang="it",
+                formal=True,
+            ),
+            [
+                (
+                    6,
+                    "visit",
+                    "out",
+                    "Consegnata la prima fornitura di farina di farro",
+                    ("topic:la prima fornitura di farina di farro",),
+                ),
+            ],
+        ),
+        DemoClient(
+            "Bassi S.r.l.",
+            dict(
+                emails=["ufficio@bassi-srl.example"],
+                city="Modena",
+                channel="email",
+                tier="B",
+                tags=["consulting"],
+                business=True,
+                contact_person="Ing. Paolo Bassi",
+                prefers=["preventivi con IVA esposta"],
+                since=ago(years=1, months=2),
+                lang="it",
+                formal=True,
+            ),
+            [
+                (
+                    9,
+                    "meeting",
+                    "in",
+                    "Ha chiesto un'offerta per le vetrine della nuova sede",
+                    ("topic:le vetrine della nuova sede",),
+                ),
+            ],
+        ),
+        DemoClient(
+            "Avv. Ada Riva",
+            dict(
+                emails=["ada.riva@example.it"],
+                phones=["+39 335 678 9012"],
+                city="Bologna",
+                channel="email",
+                tier="B",
+                likes=["il tè nero affumicato"],
+                gender="f",
+                salutation="Gentile Avv. Riva",
+                since=ago(years=4, months=7),
+                lang="it",
+                formal=True,
+            ),
+            [
+                (
+                    4,
+                    "visit",
+                    "in",
+                    "È passata a ordinare le bomboniere per la laurea della figlia",
+                    ("topic:la laurea della figlia",),
+                ),
+            ],
         ),
     ]
 

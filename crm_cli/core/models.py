@@ -51,7 +51,20 @@ class Client:
     birthday: str | None = None  # "YYYY-MM-DD" or "--MM-DD" when the year is unknown
     lang: str | None = None
     formal: bool | None = None
+    # How the client likes to be served ("fattura a fine mese"): guides the
+    # professional, never quoted in a message.
     prefers: list[str] = field(default_factory=list)
+    # What may be offered or mentioned to them ("il pane ai semi del sabato").
+    likes: list[str] = field(default_factory=list)
+    # Set only when given (--first-name); else read from the name (core.names).
+    first_name: str | None = None
+    salutation: str | None = None  # how they are greeted: "Gentile signora Thompson"
+    gender: str | None = None  # terms.GENDERS, for Italian agreement only
+    business: bool = False
+    contact_person: str | None = None
+    # Ids of touchpoints whose topic is closed: kept with the client, not in the
+    # history, so that closing a topic travels with the client's record.
+    closed_topics: list[str] = field(default_factory=list)
     note: str | None = None
     private_note: str | None = None
     email_consent: bool = True
@@ -88,14 +101,10 @@ class Client:
                 values[name] = list(values[name] or ())
         return cls(**values)
 
-    @property
-    def first_name(self) -> str:
-        return self.name.split()[0] if self.name.split() else self.name
-
 
 _CLIENT_FIELDS = tuple(f.name for f in fields(Client))
 _CLIENT_KNOWN = frozenset(_CLIENT_FIELDS)
-_CLIENT_LISTS = ("emails", "phones", "mobiles", "tags", "prefers")
+_CLIENT_LISTS = ("emails", "phones", "mobiles", "tags", "prefers", "likes", "closed_topics")
 
 
 @dataclass(slots=True)
@@ -110,6 +119,9 @@ class Touchpoint:
     incident: bool = False
     private: bool = False
     follow_up: _dt.date | None = None  # `date` here would be the field above
+    # What the next message may bring back, written to be said to the client
+    # ("il viaggio a Lisbona"); the note stays the professional's own.
+    topic: str | None = None
 
     @property
     def seq(self) -> int:
@@ -123,7 +135,7 @@ class Touchpoint:
         return self.channel not in terms.NOT_A_CONTACT
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "client_id": self.client_id,
             "date": _iso(self.date),
@@ -135,6 +147,11 @@ class Touchpoint:
             "private": self.private,
             "follow_up": _iso(self.follow_up),
         }
+        # Only when there is one: twenty years of history written before topics
+        # existed stay as they were (views add the key back for --json).
+        if self.topic is not None:
+            data["topic"] = self.topic
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Touchpoint:
@@ -153,6 +170,7 @@ class Touchpoint:
             incident=data.get("incident", False),
             private=data.get("private", False),
             follow_up=_date_or_none(follow_up) if follow_up else None,
+            topic=data.get("topic") or None,
         )
 
 

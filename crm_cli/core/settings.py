@@ -21,6 +21,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @dataclass(frozen=True)
 class Settings:
     my_name: str = ""
+    my_gender: str = ""  # terms.GENDERS, or empty: unknown (for Italian agreement only)
     signature: str = ""
     email: str = ""  # the From: of email drafts
     city: str = ""
@@ -70,6 +71,16 @@ def _choice(*allowed: str) -> Callable[[str, Any], str]:
         return text
 
     return check
+
+
+def _gender(key: str, value: Any) -> str:
+    text = _text(key, value).strip().lower()
+    if text and text not in terms.GENDERS:
+        raise ConfigError(
+            f"setting '{key}' must be {terms.choices(terms.GENDERS)} (or empty: unknown), "
+            f"not '{value}'"
+        )
+    return text
 
 
 def _int_between(low: int, high: int) -> Callable[[str, Any], int]:
@@ -123,6 +134,7 @@ def _workdays(key: str, value: Any) -> tuple[str, ...]:
 
 SPEC: dict[str, Callable[[str, Any], Any]] = {
     "my_name": _text,
+    "my_gender": _gender,
     "signature": _text,
     "email": _text,
     "city": _text,

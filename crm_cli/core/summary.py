@@ -114,6 +114,9 @@ class ClientSummary:
     recent: list[Touchpoint] = field(default_factory=list)
     # Notes of every private touchpoint, for the draft privacy guard.
     private_notes: list[str] = field(default_factory=list)
+    # Every touchpoint with a topic, oldest first: which are still open is the
+    # client's to say (Client.closed_topics). Kept with the recent ones, off `crm due`.
+    topics: list[Touchpoint] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +131,7 @@ class ClientSummary:
             "last_outs": [o.to_dict() for o in self.last_outs],
             "recent": [tp.to_dict() for tp in self.recent],
             "private_notes": list(self.private_notes),
+            "topics": [tp.to_dict() for tp in self.topics],
         }
 
     @classmethod
@@ -147,6 +151,7 @@ class ClientSummary:
         last_out = data.get("last_out", marks[0].date if marks else None)
         channels = data.get("last_out_channels")
         recent = data.get("recent")
+        topics = data.get("topics")
         return cls(
             client_id=data["client_id"],
             last_contact=_date(data.get("last_contact")),
@@ -159,6 +164,7 @@ class ClientSummary:
             last_outs=marks,
             recent=[Touchpoint.from_dict(t) for t in recent] if recent else [],
             private_notes=list(data.get("private_notes") or ()),
+            topics=[Touchpoint.from_dict(t) for t in topics] if topics else [],
         )
 
 
@@ -206,6 +212,7 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
         private_notes=[
             tp.note for tp in sorted(ordered, key=lambda t: t.seq) if tp.private and tp.note
         ],
+        topics=[tp for tp in ordered if tp.topic],
     )
 
 
@@ -235,6 +242,7 @@ def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
         private_notes=[*summary.private_notes, tp.note]
         if tp.private and tp.note
         else list(summary.private_notes),
+        topics=sorted([*summary.topics, tp], key=_order) if tp.topic else list(summary.topics),
     )
     if tp.is_contact:
         last = updated.last_contact

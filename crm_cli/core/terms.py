@@ -65,6 +65,10 @@ LANGUAGES: Final = ("it", "en")
 REGISTERS: Final = ("formal", "informal")
 """Italian Lei or tu, English "Dear" or "Hi": each template is written for both."""
 
+GENDERS: Final = ("f", "m", "x")
+"""A client's or the user's gender, for Italian agreement only (unknown when unset):
+``x`` asks for sentences that need no gendered form."""
+
 
 def choices(values: tuple[str, ...] | frozenset[str]) -> str:
     """``a, b or c``: the values as a help text or an error message lists them."""

@@ -22,9 +22,16 @@ def client_record(
 
 def touchpoint_record(tp: Touchpoint, include_private: bool = False) -> dict[str, Any]:
     record = tp.to_dict()
+    record.setdefault("topic", None)
     if tp.private and not include_private:
         record["note"] = None
+        record["topic"] = None
     return record
+
+
+def topic_record(tp: Touchpoint) -> dict[str, Any]:
+    """An open topic as ``show --json`` lists it."""
+    return {"id": tp.id, "date": tp.date.isoformat(), "topic": tp.topic}
 
 
 def touchpoint_flags(tp: Touchpoint) -> list[str]:

@@ -207,6 +207,14 @@ CRM_COLUMNS = (
     "since",
     "archived",
     "do_not_contact",
+    # Added with issue 11, at the end: older readers of the file keep their columns.
+    "likes",
+    "prefers",
+    "first_name",
+    "salutation",
+    "gender",
+    "business",
+    "contact_person",
 )
 
 
@@ -234,6 +242,14 @@ def _crm_read(row: dict[str, str], source: str) -> Contact:
         birthday=cell.get("birthday") or None,
         note=cell.get("note") or None,
         tags=_lines(cell.get("tags", "")),
+        likes=_lines(cell.get("likes", "")),
+        prefers=_lines(cell.get("prefers", "")),
+        first_name=cell.get("first_name") or None,
+        salutation=cell.get("salutation") or None,
+        gender=cell.get("gender") or None,
+        # Absent (an older export): read from the name; present: as written.
+        business=(cell["business"].strip().lower() == "yes") if "business" in cell else None,
+        contact_person=cell.get("contact_person") or None,
     )
 
 
@@ -379,6 +395,13 @@ def _client_row(client: Client) -> list[str]:
         "since": client.since.isoformat(),
         "archived": "yes" if client.archived else "",
         "do_not_contact": "yes" if client.do_not_contact else "",
+        "likes": "\n".join(client.likes),
+        "prefers": "\n".join(client.prefers),
+        "first_name": client.first_name or "",
+        "salutation": client.salutation or "",
+        "gender": client.gender or "",
+        "business": "yes" if client.business else "",
+        "contact_person": client.contact_person or "",
     }
     return [neutralise(values[c]) for c in CRM_COLUMNS]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,9 @@ def new_touchpoint(
     incident: bool,
     private: bool,
     follow_up: date | None,
+    topic: str | None = None,
 ) -> Touchpoint:
-    """A touchpoint to add (the store gives it its id); a blank note is no note."""
+    """A touchpoint to add (the store gives it its id); a blank note or topic is none."""
     return Touchpoint(
         id="",
         client_id=client_id,
@@ -62,7 +64,27 @@ def new_touchpoint(
         incident=incident,
         private=private,
         follow_up=follow_up,
+        topic=" ".join(topic.split()) if topic and topic.strip() else None,
     )
+
+
+def record(
+    book: Book, client: Client, tp: Touchpoint, keep_topic: bool = False
+) -> tuple[Touchpoint, Touchpoint | None]:
+    """Log ``tp``; an outbound contact closes the newest topic open before it
+    (unless ``keep_topic``). Returns the stored touchpoint and the topic closed.
+
+    Closing a topic changes the client's record in the same unit of work: the
+    command still writes once.
+    """
+    from crm_cli.core.topics import topic_closed_by
+
+    topics = book.summary(client.id).topics
+    stored = book.add_touchpoint(tp)
+    closed = None if keep_topic else topic_closed_by(client, topics, stored)
+    if closed is not None:
+        book.update_client(replace(client, closed_topics=[*client.closed_topics, closed.id]))
+    return stored, closed
 
 
 def log_warnings(client: Client, inbound: bool) -> list[str]:

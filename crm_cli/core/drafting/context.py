@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from crm_cli.core import terms
 from crm_cli.core.models import Client, PlannedStep, Source, Touchpoint
+from crm_cli.core.names import client_parts, short_business_name
 from crm_cli.core.settings import Settings
+from crm_cli.core.topics import open_topics
 
 if TYPE_CHECKING:
     from crm_cli.core.scheduler import Item
@@ -154,6 +156,7 @@ def _item_record(
                 "item.request",
                 date=source.date,
                 note=note,
+                topic=None if (shared or source.private) else (source.topic or None),
                 channel=source.channel,
                 days_waiting=(today - source.date).days,
             )
@@ -206,10 +209,30 @@ def build_context(
     records = [_touch(tp, today, shared, "history[]") for tp in history[:HISTORY]]
     last_touch = _touch(history[0], today, shared, "last_touch") if history else None
     by_id = {tp.id: tp for tp in touchpoints if tp.client_id == client.id}
+    parts = client_parts(client.name, client.first_name, client.business, client.contact_person)
+    short_name = short_business_name(client.name) if client.business else client.name
+    topics = (
+        ()
+        if shared
+        else tuple(
+            Record("topics[]", text=tp.topic, date=tp.date, days_ago=(today - tp.date).days)
+            for tp in open_topics(client, touchpoints, today)
+            if not tp.private
+        )
+    )
     client_record = Record(
         "client",
         name=client.name,
-        first_name=client.first_name,
+        # A business without a contact person has no first name: its short name stands in.
+        first_name=parts.first or short_name,
+        family_name=parts.family,
+        title=parts.title,
+        salutation=client.salutation or None,
+        gender=client.gender or None,
+        business=client.business,
+        contact_person=client.contact_person or None,
+        short_name=short_name,
+        likes=() if shared else tuple(client.likes),
         company=client.company or None,
         city=client.city or None,
         since=client.since,
@@ -224,9 +247,15 @@ def build_context(
     return {
         "client": client_record,
         "last_touch": last_touch,
+        "topics": topics,
         "history": tuple(records),
         "item": _item_record(item, by_id, purpose, today, shared, steps),
-        "me": Record("me", my_name=settings.my_name, signature=settings.signature),
+        "me": Record(
+            "me",
+            my_name=settings.my_name,
+            signature=settings.signature,
+            gender=settings.my_gender or None,
+        ),
         "today": today,
         "shared": shared,
     }
