@@ -395,7 +395,17 @@ def test_context_has_exactly_the_documented_fields() -> None:
     client, tps = sample_client(True, "en")
     item = sample_item("reply", client, tps, TODAY)
     ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", "reply", "email")
-    assert set(ctx) == {"client", "last_touch", "history", "item", "me", "today", "shared"}
+    assert set(ctx) == {
+        "client",
+        "last_touch",
+        "history",
+        "item",
+        "also",
+        "coffee",
+        "me",
+        "today",
+        "shared",
+    }
     public = lambda record: {k for k in vars(record) if not k.startswith("_")}  # noqa: E731
     assert public(ctx["client"]) == {
         "name",
@@ -408,8 +418,17 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "tags",
         "lang",
         "formal",
+        "local",
+        "tenure",
     }
-    assert public(ctx["last_touch"]) == {"date", "channel", "direction", "note", "days_ago"}
+    assert public(ctx["last_touch"]) == {
+        "date",
+        "channel",
+        "direction",
+        "note",
+        "days_ago",
+        "quotable",
+    }
     assert public(ctx["item"]) == {
         "reason",
         "purpose",
@@ -419,7 +438,10 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "incident",
         "step",
         "promise",
+        "delay",
     }
+    assert ctx["also"] == ()
+    assert public(ctx["coffee"]) == {"slot", "day", "time", "minutes", "invite"}
     assert public(ctx["item"].request) == {"date", "note", "channel", "days_waiting"}
     assert public(ctx["me"]) == {"my_name", "signature"}
     assert ctx["client"].tenure_years == 7

@@ -101,8 +101,13 @@ def split_name(name: str) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- the environment
 
 
-def _format_date(value: Any, weekday: bool, lang: str, filter_name: str) -> str:
+def _format_date(
+    value: Any, weekday: bool, lang: str, filter_name: str, today: date | None = None
+) -> str:
     """``martedì 3 marzo`` / ``Tuesday 3 March`` (CLDR ``EEEE d MMMM``), or without the day.
+
+    A date outside ``today``'s year carries its year (``martedì 25 novembre 2025``):
+    without it, a date of last November reads as this one.
 
     The names come from Babel's CLDR data through ``Locale``: importing
     ``babel.dates`` for its pattern engine would cost ~10 ms more per draft.
@@ -115,7 +120,32 @@ def _format_date(value: Any, weekday: bool, lang: str, filter_name: str) -> str:
     text = f"{value.day} {locale.months['format']['wide'][value.month]}"
     if weekday:
         text = f"{locale.days['format']['wide'][value.weekday()]} {text}"
+    if today is not None and value.year != today.year:
+        text += f" {value.year}"
     return text
+
+
+def _when(value: Any, render: _Render) -> str:
+    from crm_cli.core.drafting.speech import when
+
+    if not isinstance(value, date):
+        raise TypeError(f"'when' needs a date, not {type(value).__name__}")
+    if render.today is None:
+        raise TypeError("'when' needs 'today' in the context")
+    return when(value if type(value) is date else value.date(), render.today, render.lang)
+
+
+def _silence(value: Any, render: _Render) -> str:
+    """The silence since a date, or of a number of days."""
+    from crm_cli.core.drafting.speech import silence
+
+    if isinstance(value, date):
+        if render.today is None:
+            raise TypeError("'silence' needs 'today' in the context")
+        value = (render.today - (value if type(value) is date else value.date())).days
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'silence' needs a date or a number of days, not {type(value).__name__}")
+    return silence(value, render.lang)
 
 
 def _first(value: Any) -> str:
@@ -157,10 +187,12 @@ class TemplateLimit(Exception):
 class _Render:
     """What one render needs besides the environment, and what it has spent so far."""
 
-    __slots__ = ("deadline", "lang", "lookup", "output", "steps")
+    __slots__ = ("deadline", "lang", "lookup", "output", "steps", "today")
 
-    def __init__(self, lookup: Callable[[str], str | None], lang: str) -> None:
-        self.lookup, self.lang = lookup, lang
+    def __init__(
+        self, lookup: Callable[[str], str | None], lang: str, today: date | None = None
+    ) -> None:
+        self.lookup, self.lang, self.today = lookup, lang, today
         self.steps = self.output = 0
         self.deadline = time.monotonic() + MAX_SECONDS
 
@@ -390,8 +422,14 @@ def _environment() -> Any:
         finalize=_finalize,
     )
     env.filters.update(
-        longdate=lambda d: _format_date(d, True, _RENDER.get().lang, "longdate"),
-        shortdate=lambda d: _format_date(d, False, _RENDER.get().lang, "shortdate"),
+        longdate=lambda d: _format_date(
+            d, True, _RENDER.get().lang, "longdate", _RENDER.get().today
+        ),
+        shortdate=lambda d: _format_date(
+            d, False, _RENDER.get().lang, "shortdate", _RENDER.get().today
+        ),
+        when=lambda d: _when(d, _RENDER.get()),
+        silence=lambda d: _silence(d, _RENDER.get()),
         first=_first,
         years=lambda n: _years(n, _RENDER.get().lang),
     )
@@ -471,7 +509,8 @@ def render(
     valid = validate_name(name)
     kind, _purpose, lang = split_name(valid)
     env = _environment()
-    token = _RENDER.set(_Render(lookup, context["client"].lang))
+    today = context.get("today")
+    token = _RENDER.set(_Render(lookup, context["client"].lang, today))
     subject: str | None = None
     try:
         try:
@@ -508,7 +547,23 @@ def render(
         raise TemplateError(f"template {valid} gives an empty subject")
     if not body:
         raise TemplateError(f"template {valid} gives an empty text")
+    subject, body = polish_draft(subject, body, lang, context)
     return Draft(template=valid, channel=channel, lang=lang, subject=subject, body=body)
+
+
+def polish_draft(
+    subject: str | None, body: str, lang: str, context: dict[str, Any]
+) -> tuple[str | None, str]:
+    """The orthographic post-pass (``speech.polish``) over a rendered subject and body."""
+    from crm_cli.core.drafting.speech import polish
+
+    client = context["client"]
+    names = (
+        client.name,
+        getattr(client, "company", None) or "",
+        getattr(client, "city", None) or "",
+    )
+    return (polish(subject, lang, names) if subject else subject), polish(body, lang, names)
 
 
 # --------------------------------------------------------------------------- compose
