@@ -155,7 +155,7 @@ def test_template_and_language_options(book: Crm) -> None:
     italian = book.ok("draft", "nadia", "--date", FIXED_DATE).stdout
     english = book.ok("draft", "nadia", "--lang", "en", "--date", FIXED_DATE).stdout
     assert italian.splitlines()[2:4] == ["", "Gentile Nadia Nolang,"]
-    assert english.splitlines()[2:4] == ["", "Dear Nadia Nolang,"]
+    assert english.splitlines()[2:4] == ["", "Dear Nadia,"]  # first name, never First Last
 
 
 @pytest.mark.parametrize(

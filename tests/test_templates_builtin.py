@@ -76,6 +76,7 @@ def make_env(lang: str) -> SandboxedEnvironment:
         autoescape=False,
         keep_trailing_newline=False,
     )
+
     def dated(d: date, pattern: str) -> str:
         # A date outside today's year carries its year.
         return format_date(d, pattern if d.year == TODAY.year else pattern + " y", locale=lang)
@@ -307,7 +308,24 @@ def everything_context(lang: str, formal: bool | None, purpose: str) -> dict[str
         date(2025, 12, 1), "note", "in", "A note: with {{ 7*7 }} and {% raw %}"
     )
     ctx["history"] = [ctx["last_touch"]]
+    # Other items of the day folded into this draft: a birthday today, a promise of
+    # last month (the shared contact below has an anniversary instead).
+    ctx["also"] = (
+        also_item("birthday", TODAY),
+        also_item(
+            "follow-up",
+            TODAY,
+            promise=NS(date=date(2026, 10, 20), note=n["promise"], follow_up=TODAY),
+        ),
+    )
     return ctx
+
+
+def also_item(reason: str, due: date, **parts: Any) -> NS:
+    """An item folded into the draft (``also``), shaped like ``item``."""
+    fields: dict[str, Any] = dict(request=None, incident=None, step=None, promise=None)
+    fields.update(parts)
+    return NS(reason=reason, purpose=reason, due=due, detail=reason, delay="none", **fields)
 
 
 def shared_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]:
@@ -324,6 +342,7 @@ def shared_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
     item.request.days_waiting = 5
     ctx["last_touch"] = touch(date(2026, 11, 8), "visit", "in", None)
     ctx["history"] = [ctx["last_touch"]]
+    ctx["also"] = (also_item("anniversary", TODAY - timedelta(days=2)),)
     return ctx
 
 

@@ -14,14 +14,20 @@ from __future__ import annotations
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from crm_cli.core import terms
-from crm_cli.core.drafting.context import Record, build_context, resolve_lang, years_phrase
+from crm_cli.core.drafting.context import (
+    Record,
+    StepWords,
+    build_context,
+    resolve_lang,
+    years_phrase,
+)
 from crm_cli.core.drafting.guard import check_privacy, specific_details
 from crm_cli.core.drafting.sms import sms_info
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
@@ -593,6 +599,9 @@ def compose(
     send_by: str | None = None,
     steps: Iterable[PlannedStep] = (),
     vetted: Callable[[str], str | None] | None = None,
+    also: Sequence[Item] = (),
+    step_words: StepWords | None = None,
+    invite: bool = False,
 ) -> Draft:
     """Context → render → privacy guard (raises ``PrivacyLeak``) → generic check (a warning).
 
@@ -604,7 +613,10 @@ def compose(
     language of their own. ``template`` (a name) replaces the one picked from
     channel, purpose and language; its own language and purpose then apply.
     ``send_by`` says how a coffee invitation goes out (``email``, the default,
-    or ``sms``); SMS drafts get a warning past two segments.
+    or ``sms``); SMS drafts get a warning past two segments. ``also``: the
+    client's other items of the day, folded into this draft; ``step_words``:
+    what each playbook step is about; ``invite``: a call sheet inviting the
+    client for a coffee by phone (see ``build_context``).
     """
     warnings: list[str] = []
     if template is not None:
@@ -618,7 +630,18 @@ def compose(
             warnings.append(f"{client.name}'s language is {client.lang}: --lang {lang} not used")
         name = validate_name(f"{channel}/{purpose}.{render_lang}")
     context = build_context(
-        client, touchpoints, item, settings, today, render_lang, purpose, channel, steps=steps
+        client,
+        touchpoints,
+        item,
+        settings,
+        today,
+        render_lang,
+        purpose,
+        channel,
+        steps=steps,
+        also=also,
+        step_words=step_words,
+        invite=invite,
     )
     by_sms = channel == "coffee" and send_by == "sms"
     draft = render(lookup, name, context, channel, by_sms=by_sms)
@@ -627,6 +650,7 @@ def compose(
         settings.my_name,
         settings.signature,
         context["item"].detail,
+        *(other.detail for other in context["also"]),
         (vetted(name) or "") if vetted else "",
     )
     check_privacy(draft.text, client, touchpoints, name, public=public)
