@@ -28,7 +28,7 @@ from crm_cli.core.drafting.context import (
     resolve_lang,
     years_phrase,
 )
-from crm_cli.core.drafting.guard import check_privacy, specific_details
+from crm_cli.core.drafting.guard import check_privacy, is_personal, specific_details
 from crm_cli.core.drafting.sms import sms_info
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
 from crm_cli.core.settings import Settings
@@ -654,8 +654,13 @@ def compose(
         (vetted(name) or "") if vetted else "",
     )
     check_privacy(draft.text, client, touchpoints, name, public=public)
-    draft.details = specific_details(draft.text, context)
-    if not draft.details:
+    # The template's own words (and the user's) are the same for every client: a
+    # note's word they also say proves nothing personal.
+    source = lookup(name) or ""
+    draft.details = specific_details(
+        draft.text, context, template=source, own=(settings.my_name, settings.signature)
+    )
+    if not is_personal(draft.details):
         warnings.append(
             f"generic draft: nothing in {name} is specific to {client.name} beyond the name "
             "(a preference, the last topic, the years as a client...)"
