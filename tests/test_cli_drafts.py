@@ -642,3 +642,63 @@ def test_an_everyday_private_note_does_not_block_a_built_in_draft(book: Crm) -> 
     sheet = book.ok("draft", "pietro", "--date", FIXED_DATE).stdout
     assert sheet.startswith("Chiama: Pietro Gallo")
     assert "perso il lavoro" not in sheet
+
+
+# --------------------------------------------------------------------------- issue 11 rules
+
+
+def test_a_birthday_message_needs_a_birthday_in_range(book: Crm) -> None:
+    assert book.fail("draft", "lukasz", "--purpose", "birthday", "--date", FIXED_DATE) == (
+        "no birthday on file for Łukasz Żółć: a birthday message needs one "
+        "(--force to draft it anyway)"
+    )
+    forced = book.ok("draft", "lukasz", "--purpose", "birthday", "--force", "--date", FIXED_DATE)
+    assert forced.stdout.startswith("To: Łukasz Żółć")
+    book.ok("edit", "lukasz", "--birthday", "1980-12-20")
+    assert book.fail("draft", "lukasz", "--purpose", "birthday", "--date", FIXED_DATE) == (
+        "Łukasz Żółć's birthday is on 20 December, not near 2026-11-23: a birthday message "
+        "goes on the day, up to 2 days before or 7 after (--force to draft it anyway)"
+    )
+    # A day early is fine, and said so.
+    book.ok("edit", "lukasz", "--birthday", "1980-11-24")
+    early = book.ok("draft", "lukasz", "--purpose", "birthday", "--date", FIXED_DATE).stdout
+    assert "A little early: happy birthday for tomorrow!" in early
+
+
+def test_a_welcome_is_for_a_new_client(book: Crm) -> None:
+    since = (date.fromisoformat(FIXED_DATE) - timedelta(days=800)).isoformat()
+    assert book.fail("draft", "lukasz", "--purpose", "welcome", "--date", FIXED_DATE) == (
+        f"Łukasz Żółć has been a client since {since} (800 days): a welcome is for the "
+        "first 90 days (--force to draft it anyway)"
+    )
+    book.add("Nora New", "--email", "nora@example.com", "--since", ago(20), "--lang", "en")
+    assert book.ok("draft", "nora", "--purpose", "welcome", "--date", FIXED_DATE).stdout
+
+
+def test_a_date_of_an_earlier_year_carries_its_year(book: Crm) -> None:
+    book.add("Olga Old", "--email", "olga@example.com", "--since", "2015-01-10", "--lang", "en",
+             "--informal")  # fmt: skip
+    book.log("olga", "email", "--date", "2025-11-25", "--note", "Sent the spring catalogue")
+    text = book.ok("draft", "olga", "--purpose", "check-in", "--date", FIXED_DATE).stdout
+    assert "Tuesday 25 November 2025" in text
+    sms = book.ok("draft", "olga", "--purpose", "follow-up", "--channel", "email",
+                  "--date", FIXED_DATE).stdout  # fmt: skip
+    assert "25 November\n" not in sms and "Tuesday 25 November," not in sms
+
+
+def test_the_thanks_never_quotes_a_complaint(book: Crm) -> None:
+    book.log("lukasz", "visit", "--in", "--incident", "--date", ago(2),
+             "--note", "The shelf arrived scratched")  # fmt: skip
+    text = book.ok("draft", "lukasz", "--purpose", "thanks", "--date", FIXED_DATE).stdout
+    assert "scratched" not in text
+    assert "Talked about the new studio" in text  # the work before it
+
+
+def test_coffee_only_in_the_text_to_a_local_client(book: Crm) -> None:
+    book.add("Lena London", "--email", "lena@example.co.uk", "--city", "London",
+             "--lang", "en", "--since", "2016-11-23")  # fmt: skip
+    text = book.ok("draft", "lena", "--purpose", "anniversary", "--date", FIXED_DATE).stdout
+    assert "coffee" not in text.lower()
+    local = book.ok("draft", "lukasz", "--purpose", "anniversary", "--channel", "email",
+                    "--force", "--date", FIXED_DATE).stdout  # fmt: skip
+    assert "coffee" in local.lower()

@@ -89,20 +89,14 @@ _FORCE = "(--force to draft it anyway)"
 def check_premise(client: Client, purpose: str, today: date) -> None:
     """Refuse a purpose whose premise is not there: one line naming what is missing."""
     if purpose == "birthday":
-        from crm_cli.core.dates import birthday_in_year
+        from crm_cli.core.drafting.context import nearest_birthday
 
         if not client.birthday:
             raise InvalidValue(
                 f"no birthday on file for {client.name}: a birthday message needs one {_FORCE}"
             )
         # The nearest occurrence: a birthday on 1 January is near on 31 December.
-        nearest = min(
-            (
-                birthday_in_year(client.birthday, year)
-                for year in range(today.year - 1, today.year + 2)
-            ),
-            key=lambda day: abs((day - today).days),
-        )
+        nearest = nearest_birthday(client.birthday, today)
         ahead = (nearest - today).days
         if not -BIRTHDAY_LATE <= ahead <= BIRTHDAY_EARLY:
             raise InvalidValue(

@@ -156,6 +156,7 @@ def _item_record(
     step_words: StepWords | None = None,
     settings: Settings | None = None,
     label: str = "item",
+    birthday: str | None = None,
 ) -> Record:
     if item is None:
         reason = purpose if purpose in terms.REASONS else "check-in"
@@ -164,7 +165,8 @@ def _item_record(
             reason=reason,
             purpose=purpose,
             detail="nothing due: a check-in",
-            due=today,
+            # A birthday asked for off its day is dated on the birthday: "a little early".
+            due=nearest_birthday(birthday, today) if purpose == "birthday" and birthday else today,
             request=None,
             incident=None,
             step=None,
@@ -274,7 +276,16 @@ def build_context(
         "last_touch": last_touch,
         "history": tuple(records),
         "item": _item_record(
-            item, by_id, purpose, today, shared, steps, lang, step_words, settings
+            item,
+            by_id,
+            purpose,
+            today,
+            shared,
+            steps,
+            lang,
+            step_words,
+            settings,
+            birthday=client.birthday,
         ),
         "also": tuple(
             _item_record(
@@ -296,6 +307,14 @@ def build_context(
         "today": today,
         "shared": shared,
     }
+
+
+def nearest_birthday(birthday: str, today: date) -> date:
+    """The occurrence of ``birthday`` nearest ``today`` (last December's, or next January's)."""
+    from crm_cli.core.dates import birthday_in_year
+
+    days = (birthday_in_year(birthday, year) for year in range(today.year - 1, today.year + 2))
+    return min(days, key=lambda day: abs((day - today).days))
 
 
 def _is_local(client: Client, settings: Settings) -> bool:
