@@ -155,7 +155,7 @@ def test_template_and_language_options(book: Crm) -> None:
     italian = book.ok("draft", "nadia", "--date", FIXED_DATE).stdout
     english = book.ok("draft", "nadia", "--lang", "en", "--date", FIXED_DATE).stdout
     assert italian.splitlines()[2:4] == ["", "Gentile Nadia Nolang,"]
-    assert english.splitlines()[2:4] == ["", "Dear Nadia Nolang,"]
+    assert english.splitlines()[2:4] == ["", "Dear Nadia,"]  # first name, never First Last
 
 
 @pytest.mark.parametrize(
@@ -205,10 +205,11 @@ def test_refuses_a_channel_without_consent(book: Crm) -> None:
     assert book.fail("draft", "lukasz", "--channel", "sms") == (
         "cannot draft sms for Łukasz Żółć: no consent to SMS"
     )
-    # A coffee needs a way to send the invitation.
-    assert book.fail("draft", "lukasz", "--channel", "coffee") == (
-        "cannot invite Łukasz Żółć for a coffee: no email or SMS allowed to send it"
-    )
+    # No email or SMS to send a coffee invitation: it is made by phone, from a call sheet
+    # proposing the slot the .ics would.
+    sheet = book.ok("draft", "lukasz", "--channel", "coffee", "--date", FIXED_DATE).stdout
+    assert sheet.startswith("Call: Łukasz Żółć")
+    assert "- Invite them for a coffee: Tuesday 24 November at 9:30" in sheet
     # Without a channel given, the draft goes where consent allows: a call sheet.
     assert book.ok("draft", "lukasz", "--date", FIXED_DATE).stdout.startswith("Call: ")
 
@@ -512,21 +513,21 @@ def test_the_demo_day_batch(crm: Crm, demo: Path, tmp_path: Path) -> None:
         "Francesca Conti  recovery     call     2026-11-23-francesca-conti-recovery.txt",
         "Emma Clarke      follow-up    email    2026-11-23-emma-clarke-follow-up.eml",
         "Elena Bruno      birthday     sms      2026-11-23-elena-bruno-birthday.txt",
-        "Giuseppe Russo   check-in     call     2026-11-23-giuseppe-russo-check-in.txt",
+        # His check-in and his 20th anniversary are one message: the anniversary.
+        "Giuseppe Russo   anniversary  coffee   2026-11-23-giuseppe-russo-anniversary.txt",
         "Pietro Gallo     check-in     call     2026-11-23-pietro-gallo-check-in.txt",
         "Wang Fang 王芳   check-in     email    2026-11-23-wang-fang-mdhxjt-check-in.eml",
-        "Giuseppe Russo   anniversary  coffee   2026-11-23-giuseppe-russo-anniversary.txt",
     ]
-    for row, item in zip(rows[1:], due, strict=True):  # in due order
-        assert row.startswith(f"{item['client']}  ")
-        assert f"  {item['reason']}  " in row
+    # One row per client, in the order of their first item due.
+    clients = list(dict.fromkeys(item["client"] for item in due))
+    assert [row.split("  ")[0] for row in rows[1:]] == clients
     # Below a row: the SMS length, a coffee's calendar file, the warnings.
-    assert lines[lines.index(rows[4]) + 1] == "  SMS: GSM-7, 1 segment (156/160 characters)"
-    assert lines[lines.index(rows[-1]) + 1] == "  + 2026-11-23-giuseppe-russo-anniversary.ics"
+    assert lines[lines.index(rows[4]) + 1] == "  SMS: GSM-7, 1 segment (144/160 characters)"
+    assert lines[lines.index(rows[5]) + 1] == "  + 2026-11-23-giuseppe-russo-anniversary.ics"
     assert "generic draft" not in result.stdout + result.stderr
     assert "not drafted" not in result.stdout
     assert all(len(line) <= 80 for line in lines)
-    assert result.stderr == f"8 of 8 drafts written to {out}\n"
+    assert result.stderr == f"7 of 7 drafts written to {out}\n"
     check_batch(out, due)
 
 
@@ -538,15 +539,16 @@ def check_batch(out: Path, due: list[dict[str, Any]]) -> None:
         "2026-11-23-francesca-conti-recovery.txt",
         "2026-11-23-giuseppe-russo-anniversary.ics",
         "2026-11-23-giuseppe-russo-anniversary.txt",
-        "2026-11-23-giuseppe-russo-check-in.txt",
         "2026-11-23-pietro-gallo-check-in.txt",
         "2026-11-23-sofia-marino-reply.eml",
         "2026-11-23-wang-fang-mdhxjt-check-in.eml",  # not all ASCII: a hash of the id
     ]
-    # Every due item has its file.
+    # Every client with an item due has one draft (a check-in folds into another reason).
     for item in due:
         slug = item["client_id"].replace("-王芳", "-mdhxjt")
-        assert any(n.startswith(f"{FIXED_DATE}-{slug}-{item['purpose']}.") for n in names), item
+        mine = [n for n in names if n.startswith(f"{FIXED_DATE}-{slug}-") and n[-4:] != ".ics"]
+        assert len(mine) == 1, item
+        assert item["reason"] == "check-in" or f"-{item['purpose']}." in mine[0], item
     for name in names:
         path = out / name
         if name.endswith(".eml"):
@@ -575,9 +577,9 @@ def test_the_demo_day_batch_as_a_real_process(tmp_path: Path, run_crm: Callable[
     env = {"CRM_HOME": str(book), "CRM_CONFIG": str(book / "config")}
     out = tmp_path / "D"
     result = run_crm(["drafts", "--date", FIXED_DATE, "--out", str(out)], env=env)
-    assert (result.returncode, result.stderr) == (0, f"8 of 8 drafts written to {out}\n")
+    assert (result.returncode, result.stderr) == (0, f"7 of 7 drafts written to {out}\n")
     assert "generic draft" not in result.stdout
-    assert len([line for line in result.stdout.splitlines() if not line.startswith(" ")]) == 9
+    assert len([line for line in result.stdout.splitlines() if not line.startswith(" ")]) == 8
     due = run_crm(["due", "--date", FIXED_DATE, "--json"], env=env)
     check_batch(out, json.loads(due.stdout))
 
@@ -591,9 +593,9 @@ def test_drafts_needs_out(crm: Crm) -> None:
     assert crm.fail("drafts", code=2).startswith("Missing option '--out'")
 
 
-def test_every_item_gets_its_own_file_in_a_batch(book: Crm, tmp_path: Path) -> None:
-    # Two requests waiting, a promise beside a playbook's follow-up step: two items each
-    # of one purpose for one client, and a file for every item.
+def test_one_message_per_client_in_a_batch(book: Crm, tmp_path: Path) -> None:
+    # Two requests waiting, a promise, a complaint playbook with three steps overdue:
+    # six items for one client, and one message that covers them (issue 11).
     book.log("lukasz", "email", "--follow-up", FIXED_DATE, "--date", ago(20),
              "--note", "Promised the oak samples")  # fmt: skip
     book.ok("playbook", "start", "lukasz", "complaint", "--date", ago(14))
@@ -610,16 +612,23 @@ def test_every_item_gets_its_own_file_in_a_batch(book: Crm, tmp_path: Path) -> N
     ]  # fmt: skip
     out = tmp_path / "batch"
     result = book.ok("drafts", "--date", FIXED_DATE, "--out", str(out))
-    count = len([line for line in result.stdout.splitlines() if not line.startswith(" ")]) - 1
-    assert result.stderr == f"{count} of {count} drafts written to {out}\n"
-    assert count == 8  # six of Łukasz, Giulia's and Pietro's check-ins
-    stems = sorted(p.stem for p in out.iterdir() if "lukasz" in p.name)
-    assert stems == [
-        f"{FIXED_DATE}-lukasz-zolc-{purpose}"
-        for purpose in ("check-in", "follow-up", "follow-up-2", "recovery", "reply", "reply-2")
+    rows = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert result.stderr == f"3 of 3 drafts written to {out}\n"  # Łukasz, Giulia, Pietro
+    # The plain check-in goes (the message is the contact); the complaint's steps
+    # collapse to the latest, its check-in call.
+    assert [r.split()[:6] for r in rows if r.startswith("Łukasz")] == [
+        ["Łukasz", "Żółć", "reply", "+", "follow-up", "email"],
     ]
-    texts = "\n".join(p.read_text(encoding="utf-8") for p in out.iterdir() if "lukasz" in p.name)
-    assert "Is the walnut table ready?" in texts and "And the chairs?" in texts
+    stems = sorted(p.stem for p in out.iterdir() if "lukasz" in p.name)
+    assert stems == [f"{FIXED_DATE}-lukasz-zolc-reply"]
+    message = parse_eml(out / f"{FIXED_DATE}-lukasz-zolc-reply.eml").get_content()
+    # The most urgent request first, then a sentence for each reason folded in: the
+    # other request, the complaint's latest step in its own words, the promise.
+    assert "About your request of Friday 20 November" in message
+    assert "And about your message of Saturday 21 November: [the answer]." in message
+    assert "I'd also like to check that everything is now in order." in message
+    assert "And, as promised earlier this month, an update on" in message
+    assert "check-in call" not in message and "complaint" not in message
     # A single draft written twice is the same file, rewritten.
     before = sorted(out.iterdir())
     again = book.ok("draft", "lukasz", "--date", FIXED_DATE, "--out", str(out))
@@ -633,3 +642,63 @@ def test_an_everyday_private_note_does_not_block_a_built_in_draft(book: Crm) -> 
     sheet = book.ok("draft", "pietro", "--date", FIXED_DATE).stdout
     assert sheet.startswith("Chiama: Pietro Gallo")
     assert "perso il lavoro" not in sheet
+
+
+# --------------------------------------------------------------------------- issue 11 rules
+
+
+def test_a_birthday_message_needs_a_birthday_in_range(book: Crm) -> None:
+    assert book.fail("draft", "lukasz", "--purpose", "birthday", "--date", FIXED_DATE) == (
+        "no birthday on file for Łukasz Żółć: a birthday message needs one "
+        "(--force to draft it anyway)"
+    )
+    forced = book.ok("draft", "lukasz", "--purpose", "birthday", "--force", "--date", FIXED_DATE)
+    assert forced.stdout.startswith("To: Łukasz Żółć")
+    book.ok("edit", "lukasz", "--birthday", "1980-12-20")
+    assert book.fail("draft", "lukasz", "--purpose", "birthday", "--date", FIXED_DATE) == (
+        "Łukasz Żółć's birthday is on 20 December, not near 2026-11-23: a birthday message "
+        "goes on the day, up to 2 days before or 7 after (--force to draft it anyway)"
+    )
+    # A day early is fine, and said so.
+    book.ok("edit", "lukasz", "--birthday", "1980-11-24")
+    early = book.ok("draft", "lukasz", "--purpose", "birthday", "--date", FIXED_DATE).stdout
+    assert "A little early: happy birthday for tomorrow!" in early
+
+
+def test_a_welcome_is_for_a_new_client(book: Crm) -> None:
+    since = (date.fromisoformat(FIXED_DATE) - timedelta(days=800)).isoformat()
+    assert book.fail("draft", "lukasz", "--purpose", "welcome", "--date", FIXED_DATE) == (
+        f"Łukasz Żółć has been a client since {since} (800 days): a welcome is for the "
+        "first 90 days (--force to draft it anyway)"
+    )
+    book.add("Nora New", "--email", "nora@example.com", "--since", ago(20), "--lang", "en")
+    assert book.ok("draft", "nora", "--purpose", "welcome", "--date", FIXED_DATE).stdout
+
+
+def test_a_date_of_an_earlier_year_carries_its_year(book: Crm) -> None:
+    book.add("Olga Old", "--email", "olga@example.com", "--since", "2015-01-10", "--lang", "en",
+             "--informal")  # fmt: skip
+    book.log("olga", "email", "--date", "2025-11-25", "--note", "Sent the spring catalogue")
+    text = book.ok("draft", "olga", "--purpose", "check-in", "--date", FIXED_DATE).stdout
+    assert "Tuesday 25 November 2025" in text
+    sms = book.ok("draft", "olga", "--purpose", "follow-up", "--channel", "email",
+                  "--date", FIXED_DATE).stdout  # fmt: skip
+    assert "25 November\n" not in sms and "Tuesday 25 November," not in sms
+
+
+def test_the_thanks_never_quotes_a_complaint(book: Crm) -> None:
+    book.log("lukasz", "visit", "--in", "--incident", "--date", ago(2),
+             "--note", "The shelf arrived scratched")  # fmt: skip
+    text = book.ok("draft", "lukasz", "--purpose", "thanks", "--date", FIXED_DATE).stdout
+    assert "scratched" not in text
+    assert "Talked about the new studio" in text  # the work before it
+
+
+def test_coffee_only_in_the_text_to_a_local_client(book: Crm) -> None:
+    book.add("Lena London", "--email", "lena@example.co.uk", "--city", "London",
+             "--lang", "en", "--since", "2016-11-23")  # fmt: skip
+    text = book.ok("draft", "lena", "--purpose", "anniversary", "--date", FIXED_DATE).stdout
+    assert "coffee" not in text.lower()
+    local = book.ok("draft", "lukasz", "--purpose", "anniversary", "--channel", "email",
+                    "--force", "--date", FIXED_DATE).stdout  # fmt: skip
+    assert "coffee" in local.lower()

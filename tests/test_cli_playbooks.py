@@ -170,7 +170,7 @@ def test_a_user_playbook_replaces_the_built_in_of_that_name(mario: Crm, config: 
         ),
         (
             'description = "x"\n[[steps]]\nday = 1\nname = "a"\nchanel = "sms"\n',
-            "step 1: unknown key 'chanel' (known: channel, day, name, purpose)",
+            "step 1: unknown key 'chanel' (known: channel, day, name, purpose, say)",
         ),
         ('description = "x"\n', "needs at least one [[steps]] table"),
         (

@@ -15,7 +15,12 @@ from crm_cli.core.clientform import ClientInput, new_client
 from crm_cli.core.demo_book import DEMO_SETTINGS, demo_clients
 from crm_cli.core.drafting.callsheet import call_sheet
 from crm_cli.core.drafting.context import Record, build_context, sample_client, sample_item
-from crm_cli.core.drafting.guard import PrivacyLeak, check_privacy, specific_details
+from crm_cli.core.drafting.guard import (
+    PrivacyLeak,
+    check_privacy,
+    is_personal,
+    specific_details,
+)
 from crm_cli.core.drafting.render import Draft, choose_purpose, compose
 from crm_cli.core.models import Client, Snooze, Touchpoint
 from crm_cli.core.scheduler import items_for_client, sort_key
@@ -441,7 +446,7 @@ def test_generic_draft_warning() -> None:
         ("Since 2019!", "the tenure"),
         ("Sorry about the scratched panel.", "the incident"),
         ("The walnut samples are here.", "the promise"),
-        ("Regards to Ferretti Architects", "the company"),
+        ("Since March 2019, a lot has changed.", "the first meeting"),
     ],
 )
 def test_specific_details(body: str, label: str) -> None:
@@ -453,11 +458,47 @@ def test_specific_details(body: str, label: str) -> None:
     assert specific_details("Hi Lucia Ferretti, how are things? Chiara", ctx) == []
 
 
-def test_playbook_step_counts_as_a_detail() -> None:
+def test_what_every_client_gets_is_not_a_detail() -> None:
+    """The company's name, a playbook step, the years alone: the same for many clients."""
     client, tps = sample_client(False, "en")
     item = sample_item("thanks", client, tps, TODAY)
     ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", "thanks", "email")
-    assert "the playbook step" in specific_details("Here is my thank-you email", ctx)
+    assert specific_details("Here is my thank-you email", ctx) == []
+    assert specific_details("Regards to Ferretti Architects", ctx) == []
+    assert specific_details("Seven years... 7 years together!", ctx) == ["the tenure"]
+    assert not is_personal(["the tenure"])
+    assert is_personal(["the tenure", "a preference"])
+
+
+def _warned(template: str, client: Any, tps: list[Any], settings: Any = SETTINGS) -> bool:
+    """Whether a user's check-in SMS ``template`` gets the generic-draft warning."""
+    lookup = {"sms/check-in.en": template}.get
+    draft = compose(client, tps, None, settings, TODAY, lookup, channel="sms", purpose="check-in")
+    return any(w.startswith("generic draft") for w in draft.warnings)
+
+
+def test_a_note_word_said_by_the_template_is_not_a_detail() -> None:
+    # A note says "via Castiglione"... and so does the template, for every client.
+    client, tps = sample_client(False, "en")
+    assert _warned("Hi {{ client.first_name }}, how is life on via Castiglione?", client, tps)
+    # Said by the draft and not by the template's own text, it counts.
+    assert not _warned("Hi {{ client.first_name }}, {{ last_touch.note }}?", client, tps)
+
+
+def test_a_note_word_in_the_signature_is_not_a_detail() -> None:
+    # A note about via Castiglione, and a signature with the same street.
+    client, tps = sample_client(False, "en")
+    signed = Settings(my_name="Chiara", signature="Chiara, via Castiglione 3")
+    assert _warned(
+        "Hi {{ client.first_name }}, how are you? {{ me.signature }}", client, tps, signed
+    )
+
+
+def test_the_company_name_or_the_years_alone_are_not_a_detail() -> None:
+    client, tps = sample_client(False, "en")
+    assert _warned("Hi {{ client.first_name }}, how is {{ client.company }}?", client, tps)
+    years = "Hi {{ client.first_name }}, {{ client.tenure_years | years }} already!"
+    assert _warned(years, client, tps)
 
 
 # --------------------------------------------------------------------------- built-ins
@@ -505,10 +546,14 @@ def test_builtins_on_the_demo_book(client_id: str, channel: str) -> None:
     draft = compose(
         client, tps, item, DEMO_SETTINGS_OBJ, TODAY, LOOKUP, channel=channel, purpose=purpose
     )
+    # The years alone do not make a draft personal (issue 11): a client known only by
+    # tenure gets the generic warning, honestly.
+    # A note counts when the draft can say it: the last contact's.
+    contacts = sorted((tp for tp in tps if not tp.private and tp.is_contact and tp.date <= TODAY),
+                      key=lambda tp: (tp.date, tp.seq))  # fmt: skip
     has_details = bool(
         (client.prefers and not client.shared_contact)
-        or (client.since and (TODAY - client.since).days >= 365)
-        or any(tp.note and not tp.private for tp in tps)
+        or (contacts and contacts[-1].note and not client.shared_contact)
     )
     if has_details:
         assert not [w for w in draft.warnings if w.startswith("generic draft")], draft.text

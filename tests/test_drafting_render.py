@@ -401,6 +401,8 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "topics",
         "history",
         "item",
+        "also",
+        "coffee",
         "me",
         "today",
         "shared",
@@ -425,8 +427,17 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "tags",
         "lang",
         "formal",
+        "local",
+        "tenure",
     }
-    assert public(ctx["last_touch"]) == {"date", "channel", "direction", "note", "days_ago"}
+    assert public(ctx["last_touch"]) == {
+        "date",
+        "channel",
+        "direction",
+        "note",
+        "days_ago",
+        "quotable",
+    }
     assert public(ctx["item"]) == {
         "reason",
         "purpose",
@@ -436,7 +447,10 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "incident",
         "step",
         "promise",
+        "delay",
     }
+    assert ctx["also"] == ()
+    assert public(ctx["coffee"]) == {"slot", "day", "time", "minutes", "invite"}
     assert public(ctx["item"].request) == {"date", "note", "channel", "days_waiting", "topic"}
     assert public(ctx["me"]) == {"my_name", "signature", "gender"}
     assert ctx["client"].tenure_years == 7

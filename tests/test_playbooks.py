@@ -142,3 +142,66 @@ def test_stop_returns_the_open_steps_of_that_run() -> None:
     keys = stop(steps + others, "ada", "onboarding", date(2026, 3, 20))
     assert keys == {steps[1].key, steps[2].key}
     assert stop(steps, "ada", "after-project", DAY) == set()
+
+
+# --------------------------------------------------------------------------- said to the client
+
+
+def test_no_built_in_step_name_reaches_a_client() -> None:
+    """Every built-in step, on every channel and language: the draft says what the step is
+    about (``say``), never its internal name; a call sheet names it only on its Why line."""
+    from datetime import date
+
+    from crm_cli.core.drafting.context import sample_client
+    from crm_cli.core.drafting.render import compose
+    from crm_cli.core.models import PlannedStep, Source
+    from crm_cli.core.playbooks import builtin_playbooks, step_words
+    from crm_cli.core.scheduler import Item
+    from crm_cli.core.settings import Settings
+    from crm_cli.userfiles.templates import builtin_lookup
+
+    today = date(2026, 11, 23)
+    playbooks = builtin_playbooks()
+    words = step_words(playbooks.values())
+    settings = Settings(my_name="Chiara Lombardi", signature="Chiara", city="Bologna")
+    for playbook in playbooks.values():
+        for index, step in enumerate(playbook.steps):
+            assert set(step.say) == {"it", "en"}, (playbook.name, step.name)
+            planned = PlannedStep("lucia-ferretti", playbook.name, step.name, index, today,
+                                  step.channel, "follow-up", today)  # fmt: skip
+            item = Item("lucia-ferretti", "Lucia Ferretti", "follow-up", step.channel, today, 0,
+                        False, f"{playbook.name}: {step.name}", 0.0,
+                        Source("step", planned.key), "follow-up", "", planned)  # fmt: skip
+            for lang in ("it", "en"):
+                client, tps = sample_client(True, lang)
+                for channel in ("email", "sms", "coffee", "call"):
+                    draft = compose(client, tps, item, settings, today, builtin_lookup(),
+                                    channel=channel, purpose="follow-up",
+                                    step_words=words)  # fmt: skip
+                    text = draft.text
+                    assert step.say[lang] in text, (channel, lang, step.name)
+                    if channel == "call":
+                        text = "\n".join(
+                            line for line in text.splitlines()
+                            if not line.startswith(("Why:", "Perché:", "Agenda:"))
+                        )  # fmt: skip
+                    assert f"[{step.name}]" not in text and step.name not in text.replace(
+                        "coffee", ""
+                    ).replace("check-in", ""), (channel, lang, step.name, text)
+
+
+def test_a_user_step_may_say_what_it_is_about() -> None:
+    playbook = parse_playbook(
+        {"steps": [{"day": 0, "name": "kick-off", "channel": "email",
+                    "say": {"it": "fissare il primo incontro", "en": "set our first meeting"}}]},
+        "playbooks/retainer.toml",
+    )  # fmt: skip
+    assert playbook.steps[0].say == {
+        "it": "fissare il primo incontro",
+        "en": "set our first meeting",
+    }
+    with pytest.raises(ConfigError, match="'say' must be a table of texts by language"):
+        parse_playbook(
+            {"steps": [{"day": 0, "name": "x", "channel": "email", "say": {"fr": "bonjour"}}]},
+            "playbooks/bad.toml",
+        )

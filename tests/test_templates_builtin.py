@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace as NS
 from typing import Any
@@ -36,6 +36,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from crm_cli.core import terms
+from crm_cli.core.drafting import speech
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -75,8 +76,17 @@ def make_env(lang: str) -> SandboxedEnvironment:
         autoescape=False,
         keep_trailing_newline=False,
     )
-    env.filters["longdate"] = lambda d: format_date(d, "EEEE d MMMM", locale=lang)
-    env.filters["shortdate"] = lambda d: format_date(d, "d MMMM", locale=lang)
+
+    def dated(d: date, pattern: str) -> str:
+        # A date outside today's year carries its year.
+        return format_date(d, pattern if d.year == TODAY.year else pattern + " y", locale=lang)
+
+    env.filters["longdate"] = lambda d: dated(d, "EEEE d MMMM")
+    env.filters["shortdate"] = lambda d: dated(d, "d MMMM")
+    env.filters["when"] = lambda d: speech.when(d, TODAY, lang)
+    env.filters["silence"] = lambda d: speech.silence(
+        (TODAY - d).days if isinstance(d, date) else d, lang
+    )
     env.filters["first"] = lambda name: name.split()[0] if name.split() else name
     env.filters["years"] = lambda n: _years(n, lang)
     return env
@@ -98,9 +108,15 @@ def harness_render(name: str, context: dict[str, Any]) -> dict[str, str]:
         out = {}
         for block in blocks:
             raw = "".join(template.blocks[block](template.new_context(dict(context))))
-            out[block] = raw
+            out[block] = _polish(raw, lang, context)
         return out
-    return {"text": template.render(context)}
+    return {"text": _polish(template.render(context), lang, context)}
+
+
+def _polish(raw: str, lang: str, context: dict[str, Any]) -> str:
+    """The engine's orthographic post-pass (ad before a-, no capital after the comma...)."""
+    client = context["client"]
+    return speech.polish(raw, lang, (client.name, client.company or "", client.city or ""))
 
 
 def as_text(parts: dict[str, str]) -> str:
@@ -118,7 +134,12 @@ def as_text(parts: dict[str, str]) -> str:
 
 def touch(day: date, channel: str, direction: str, note: str | None) -> NS:
     return NS(
-        date=day, channel=channel, direction=direction, note=note, days_ago=(TODAY - day).days
+        date=day,
+        channel=channel,
+        direction=direction,
+        note=note,
+        days_ago=(TODAY - day).days,
+        quotable=True,
     )
 
 
@@ -126,6 +147,19 @@ def tenure(since: date, today: date = TODAY) -> int:
     years = today.year - since.year - ((today.month, today.day) < (since.month, since.day))
     return max(years, 0)
 
+
+# The coffee slot the engine proposes on TODAY (a Monday): Tuesday at 9:30.
+COFFEE = NS(
+    slot=datetime(2026, 11, 24, 9, 30),
+    day=date(2026, 11, 24),
+    time="9:30",
+    minutes=30,
+    invite=False,
+)
+STEP_SAY = {
+    "it": "sapere come vanno le cose, a un mese dalla consegna",
+    "en": "hear how things are going, a month after delivery",
+}
 
 ME = NS(
     my_name="Chiara Lombardi",
@@ -209,11 +243,11 @@ def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
     elif purpose == "anniversary":
         since = date(2020, 11, 23)
     elif purpose == "thanks":
-        step = NS(playbook="after-project", name="thank-you note")
+        step = NS(playbook="after-project", name="thank-you note", say=None)
         last = touch(date(2026, 11, 18), "meeting", "out", n["thanks_last"])
     elif purpose == "welcome":
         since = date(2026, 11, 16)
-        step = NS(playbook="new-client", name="welcome")
+        step = NS(playbook="new-client", name="welcome", say=None)
         last = touch(date(2026, 11, 16), "meeting", "in", n["welcome_last"])
     detail = DETAILS[purpose].format(**n)
     client = NS(
@@ -227,6 +261,8 @@ def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
         tags=list(s["tags"]),
         lang=lang,
         formal=formal,
+        local=True,
+        tenure=speech.tenure_band(tenure(since)),
     )
     item = NS(
         reason=reason_of(purpose),
@@ -237,9 +273,18 @@ def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
         incident=incident,
         step=step,
         promise=promise,
+        delay="late" if purpose == "reply" else "none",
     )
     return dict(
-        client=client, last_touch=last, history=[last], item=item, me=ME, today=TODAY, shared=False
+        client=client,
+        last_touch=last,
+        history=[last],
+        item=item,
+        also=(),
+        coffee=COFFEE,
+        me=ME,
+        today=TODAY,
+        shared=False,
     )
 
 
@@ -250,7 +295,11 @@ def everything_context(lang: str, formal: bool | None, purpose: str) -> dict[str
     item = ctx["item"]
     item.request = NS(date=date(2026, 11, 23), note=n["request"], channel="visit", days_waiting=0)
     item.incident = NS(date=date(2026, 11, 8), note=n["incident"])
-    item.step = NS(playbook="after-project", name="how-is-it-going call")
+    item.step = NS(
+        playbook="after-project",
+        name="how-is-it-going call",
+        say=STEP_SAY[lang],
+    )
     item.promise = NS(date=date(2026, 11, 1), note=n["promise"], follow_up=date(2026, 11, 11))
     ctx["client"].tenure_years = 1
     ctx["client"].since = date(2025, 11, 1)
@@ -259,7 +308,24 @@ def everything_context(lang: str, formal: bool | None, purpose: str) -> dict[str
         date(2025, 12, 1), "note", "in", "A note: with {{ 7*7 }} and {% raw %}"
     )
     ctx["history"] = [ctx["last_touch"]]
+    # Other items of the day folded into this draft: a birthday today, a promise of
+    # last month (the shared contact below has an anniversary instead).
+    ctx["also"] = (
+        also_item("birthday", TODAY),
+        also_item(
+            "follow-up",
+            TODAY,
+            promise=NS(date=date(2026, 10, 20), note=n["promise"], follow_up=TODAY),
+        ),
+    )
     return ctx
+
+
+def also_item(reason: str, due: date, **parts: Any) -> NS:
+    """An item folded into the draft (``also``), shaped like ``item``."""
+    fields: dict[str, Any] = dict(request=None, incident=None, step=None, promise=None)
+    fields.update(parts)
+    return NS(reason=reason, purpose=reason, due=due, detail=reason, delay="none", **fields)
 
 
 def shared_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]:
@@ -276,6 +342,7 @@ def shared_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
     item.request.days_waiting = 5
     ctx["last_touch"] = touch(date(2026, 11, 8), "visit", "in", None)
     ctx["history"] = [ctx["last_touch"]]
+    ctx["also"] = (also_item("anniversary", TODAY - timedelta(days=2)),)
     return ctx
 
 
@@ -292,6 +359,8 @@ def bare_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]
         tags=[],
         lang=lang,
         formal=formal,
+        local=False,
+        tenure="new",
     )
     item = NS(
         reason=reason_of(purpose),
@@ -302,10 +371,19 @@ def bare_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]
         incident=None,
         step=None,
         promise=None,
+        delay="none",
     )
     me = NS(my_name="", signature="")
     return dict(
-        client=client, last_touch=None, history=[], item=item, me=me, today=TODAY, shared=True
+        client=client,
+        last_touch=None,
+        history=[],
+        item=item,
+        also=(),
+        coffee=COFFEE,
+        me=me,
+        today=TODAY,
+        shared=True,
     )
 
 
@@ -401,7 +479,8 @@ def test_formal_register_is_followed() -> None:
             en_none = as_text(
                 harness_render(f"{channel}/{purpose}.en", sample_context("en", None, purpose))
             )
-            assert "Dear Emma Clarke," in en_formal
+            # English formal is "Dear Emma", never "Dear First Last" (issue 11).
+            assert "Dear Emma," in en_formal and "Emma Clarke," not in en_formal
             assert "Hi Emma," in en_tu
             assert en_none == en_tu  # unset: first names in English
             for tu_word in (" ti ", " tuo ", " tua ", " sei ", " stai"):

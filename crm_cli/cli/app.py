@@ -168,7 +168,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "drafting",
         "A personal draft for a client's most urgent item (or the purpose you give).",
     ),
-    "drafts": ("drafting", "One draft per item due today, in due order, and a summary table."),
+    "drafts": (
+        "drafting",
+        "One draft per client with items due today (all its reasons in it), and a summary.",
+    ),
     "playbook": (
         "playbooks",
         "Standard procedures: a new client, the end of a project, a complaint.",

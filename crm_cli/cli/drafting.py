@@ -51,6 +51,11 @@ def draft(
     out_dir: Path | None = typer.Option(
         None, "--out", help="Write the draft file(s) into DIR.", metavar="DIR"
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Draft it even when the purpose's premise is missing (no birthday on file...).",
+    ),
 ) -> None:
     """A personal draft for a client's most urgent item (or the purpose you give)."""
     drafting.check_options(purpose, lang)
@@ -71,6 +76,8 @@ def draft(
         lang=lang,
         template=template,
         out_dir=out_dir,
+        force=force,
+        also=prepared.also,
     )
     for message in written.warnings:
         warn(message)
@@ -93,7 +100,7 @@ def drafts(
     date_: str | None = common.DateOption,
     out_dir: Path = typer.Option(..., "--out", help="Write the drafts into DIR.", metavar="DIR"),
 ) -> None:
-    """One draft per item due today, in due order, and a summary table."""
+    """One draft per client with items due today (all its reasons in it), and a summary."""
     settings = common.settings()
     today = common.today(date_)
     with common.book() as book:

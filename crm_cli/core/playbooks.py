@@ -9,6 +9,7 @@ typo in a key is an error naming the file, never a silently ignored step.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePath
@@ -24,6 +25,7 @@ __all__ = [
     "builtin_playbooks",
     "parse_playbook",
     "start",
+    "step_words",
     "stop",
 ]
 
@@ -32,7 +34,7 @@ MAX_DAY = 3660  # ten years: a larger day is almost certainly a typo
 # command line, so no slashes or spaces.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
 _PLAYBOOK_KEYS = {"name", "description", "steps"}
-_STEP_KEYS = {"day", "name", "channel", "purpose"}
+_STEP_KEYS = {"day", "name", "channel", "purpose", "say"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class Step:
     name: str
     channel: str  # one of terms.CONTACT_CHANNELS
     purpose: str = "follow-up"  # one of terms.PURPOSES
+    # What the message is about, by language, said to the client after "Mi faccio
+    # sentire per…" / "I'm getting in touch to…"; the name is only the user's label.
+    say: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -50,6 +55,20 @@ class Playbook:
     steps: list[Step] = field(default_factory=list)
 
 
+def _say(it: str, en: str) -> dict[str, str]:
+    return {"it": it, "en": en}
+
+
+def step_words(playbooks: Iterable[Playbook]) -> dict[tuple[str, str], dict[str, str]]:
+    """What each step is about, by (playbook name in lower case, step name): for drafts."""
+    return {
+        (playbook.name.lower(), step.name): dict(step.say)
+        for playbook in playbooks
+        for step in playbook.steps
+        if step.say
+    }
+
+
 def builtin_playbooks() -> dict[str, Playbook]:
     """The playbooks every user has; a user file with the same name replaces one."""
     playbooks = [
@@ -57,28 +76,118 @@ def builtin_playbooks() -> dict[str, Playbook]:
             "onboarding",
             "A new client: welcome them, ask how it is going, then meet.",
             [
-                Step(0, "welcome email", "email", "welcome"),
-                Step(7, "how-is-it-going call", "call", "check-in"),
-                Step(30, "coffee", "coffee", "check-in"),
+                Step(
+                    0,
+                    "welcome email",
+                    "email",
+                    "welcome",
+                    _say(
+                        "dare il benvenuto e fissare insieme i primi passi",
+                        "welcome you and set out the first steps together",
+                    ),
+                ),
+                Step(
+                    7,
+                    "how-is-it-going call",
+                    "call",
+                    "check-in",
+                    _say(
+                        "sapere come stanno andando le prime settimane",
+                        "hear how the first weeks are going",
+                    ),
+                ),
+                Step(
+                    30,
+                    "coffee",
+                    "coffee",
+                    "check-in",
+                    _say(
+                        "fare il punto sul primo mese di lavoro insieme",
+                        "take stock of our first month working together",
+                    ),
+                ),
             ],
         ),
         Playbook(
             "after-project",
             "A project delivered: thank them, then stay in touch for a year.",
             [
-                Step(2, "thank-you email", "email", "thanks"),
-                Step(30, "how-is-it-going SMS", "sms", "check-in"),
-                Step(90, "coffee", "coffee", "check-in"),
-                Step(365, "check-in", "email", "check-in"),
+                Step(
+                    2,
+                    "thank-you email",
+                    "email",
+                    "thanks",
+                    _say(
+                        "ringraziare per il lavoro fatto insieme",
+                        "thank you for the work we did together",
+                    ),
+                ),
+                Step(
+                    30,
+                    "how-is-it-going SMS",
+                    "sms",
+                    "check-in",
+                    _say(
+                        "sapere come va, a un mese dalla consegna",
+                        "hear how things are going, a month after delivery",
+                    ),
+                ),
+                Step(
+                    90,
+                    "coffee",
+                    "coffee",
+                    "check-in",
+                    _say(
+                        "sapere come va, a qualche mese dalla consegna",
+                        "hear how things are going a few months on",
+                    ),
+                ),
+                Step(
+                    365,
+                    "check-in",
+                    "email",
+                    "check-in",
+                    _say(
+                        "fare il punto a un anno dalla consegna",
+                        "catch up, a year after we finished",
+                    ),
+                ),
             ],
         ),
         Playbook(
             "complaint",
             "A complaint: call the same day, follow up in writing, check it stayed fixed.",
             [
-                Step(0, "recovery call", "call", "recovery"),
-                Step(3, "follow-up email", "email", "follow-up"),
-                Step(14, "check-in call", "call", "check-in"),
+                Step(
+                    0,
+                    "recovery call",
+                    "call",
+                    "recovery",
+                    _say(
+                        "scusarmi di persona e capire come rimediare",
+                        "apologise in person and see how to put things right",
+                    ),
+                ),
+                Step(
+                    3,
+                    "follow-up email",
+                    "email",
+                    "follow-up",
+                    _say(
+                        "confermare per iscritto quello che abbiamo concordato",
+                        "confirm in writing what we agreed",
+                    ),
+                ),
+                Step(
+                    14,
+                    "check-in call",
+                    "call",
+                    "check-in",
+                    _say(
+                        "verificare che adesso sia tutto a posto",
+                        "check that everything is now in order",
+                    ),
+                ),
             ],
         ),
     ]
@@ -112,7 +221,17 @@ def _step(raw: Any, where: str) -> Step:
     purpose = raw.get("purpose", "follow-up")
     if purpose not in terms.PURPOSES:
         raise ConfigError(f"{where}: 'purpose' must be one of {_choices(terms.PURPOSES)}")
-    return Step(day, " ".join(name.split()), channel, purpose)
+    say = raw.get("say", {})
+    if not isinstance(say, dict) or any(
+        lang not in terms.LANGUAGES or not isinstance(text, str) or not text.strip()
+        for lang, text in say.items()
+    ):
+        raise ConfigError(
+            f"{where}: 'say' must be a table of texts by language "
+            f'({_choices(terms.LANGUAGES)}), e.g. say = {{ it = "…", en = "…" }}'
+        )
+    words = {lang: " ".join(text.split()) for lang, text in say.items()}
+    return Step(day, " ".join(name.split()), channel, purpose, words)
 
 
 def parse_playbook(data: dict[str, Any], source: str) -> Playbook:

@@ -7,6 +7,7 @@ that the user's own mail client and phone open (an ``.eml`` with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -74,6 +75,85 @@ def check_channel(client: Client, channel: str, allowed: tuple[str, ...]) -> Non
     raise InvalidValue(f"{client.name} cannot be reached: {missing_reach(client)}")
 
 
+# -- the premise of a purpose -------------------------------------------------------
+
+BIRTHDAY_EARLY = 2
+"""A birthday message may go this many days early ("in anticipo")..."""
+BIRTHDAY_LATE = 7
+"""...or this many days late (the scheduler shows a birthday on its day and the 6 after)."""
+WELCOME_DAYS = 90
+"""A welcome is for a client's first 90 days on the book."""
+_FORCE = "(--force to draft it anyway)"
+
+
+def check_premise(client: Client, purpose: str, today: date) -> None:
+    """Refuse a purpose whose premise is not there: one line naming what is missing."""
+    if purpose == "birthday":
+        from crm_cli.core.drafting.context import nearest_birthday
+
+        if not client.birthday:
+            raise InvalidValue(
+                f"no birthday on file for {client.name}: a birthday message needs one {_FORCE}"
+            )
+        # The nearest occurrence: a birthday on 1 January is near on 31 December.
+        nearest = nearest_birthday(client.birthday, today)
+        ahead = (nearest - today).days
+        if not -BIRTHDAY_LATE <= ahead <= BIRTHDAY_EARLY:
+            raise InvalidValue(
+                f"{client.name}'s birthday is on {nearest:%d %B}, not near {today.isoformat()}: "
+                f"a birthday message goes on the day, up to {BIRTHDAY_EARLY} days before or "
+                f"{BIRTHDAY_LATE} after {_FORCE}"
+            )
+    elif purpose == "welcome" and client.since is not None:
+        days = (today - client.since).days
+        if days > WELCOME_DAYS:
+            raise InvalidValue(
+                f"{client.name} has been a client since {client.since.isoformat()} ({days} days): "
+                f"a welcome is for the first {WELCOME_DAYS} days {_FORCE}"
+            )
+
+
+# -- one message per client per morning ----------------------------------------------
+
+
+def fold_items(items: list[Item]) -> list[Item]:
+    """A client's items of the day as one draft covers them, most urgent first.
+
+    A check-in adds nothing beside another reason to write (a birthday, a reply:
+    the message is the contact), so a plain check-in goes when there is one;
+    the overdue steps of one playbook collapse to the latest, the one that
+    still makes sense (three onboarding steps at once are one message).
+    """
+    latest: dict[tuple[str, str], Item] = {}
+    for item in items:
+        if item.step is not None:
+            key = (item.step.playbook, item.step.started.isoformat())
+            kept = latest.get(key)
+            if kept is None or kept.step is None or item.step.index > kept.step.index:
+                latest[key] = item
+    kept_steps = {id(item) for item in latest.values()}
+    folded = [i for i in items if i.step is None or id(i) in kept_steps]
+    others = [i for i in folded if not (i.reason == "check-in" and i.step is None)]
+    if others:
+        folded = others
+    seen_checkin = False
+    result = []
+    for item in folded:
+        if item.reason == "check-in" and item.step is None:
+            if seen_checkin:
+                continue
+            seen_checkin = True
+        result.append(item)
+    return result
+
+
+def reasons_label(item: Item | None, also: list[Item]) -> str:
+    """``reply + anniversary``: the reasons one draft covers, for the summary."""
+    if item is None:
+        return "check-in"
+    return " + ".join(dict.fromkeys(i.reason for i in (item, *also)))
+
+
 @dataclass
 class ClientDraft:
     """One client's draft, ready to compose: the history and the item it answers."""
@@ -81,15 +161,32 @@ class ClientDraft:
     client: Client
     material: Material
     item: Item | None
+    also: list[Item] = field(default_factory=list)  # the other items folded into it
 
 
 def prepare_draft(
     book: Book, client: Client, settings: Settings, today: date, purpose: str | None
 ) -> ClientDraft:
-    """What ``crm draft`` reads from the open book: this client's items only."""
+    """What ``crm draft`` reads from the open book: this client's items only.
+
+    Without a purpose, every item due for the client folds into the one draft.
+    """
     material = client_material(book, client.id)
     items = planning.client_items(book, client, settings, today, material.steps)
+    if purpose is None:
+        due = [i for i in items if i.due <= today]
+        folded = fold_items(due) if due else []
+        if folded:
+            return ClientDraft(client, material, folded[0], folded[1:])
     return ClientDraft(client, material, planning.pick_item(items, purpose))
+
+
+def step_words_for(config: Path | None = None) -> dict[tuple[str, str], dict[str, str]]:
+    """What each playbook step is about (built-in and the user's), for ``item.step.say``."""
+    from crm_cli.core.playbooks import step_words
+    from crm_cli.userfiles.playbooks import load_playbooks
+
+    return step_words(pb for pb, _origin in load_playbooks(config or config_dir()).values())
 
 
 def make_draft(
@@ -108,8 +205,16 @@ def make_draft(
     config: Path | None = None,
     taken: set[str] | None = None,
     durable: bool = True,
+    force: bool = False,
+    also: Sequence[Item] = (),
+    step_words: dict[tuple[str, str], dict[str, str]] | None = None,
 ) -> Written:
     """Compose a draft for a client and, with ``out_dir``, write its files.
+
+    ``force``: draft a purpose whose premise is missing (a birthday with no
+    birthday on file...). ``also``: the client's other items of the day, folded
+    into this draft. A coffee for a client reachable only by phone is a call
+    sheet with the invitation.
 
     ``config`` is the config dir whose templates override the built-ins
     (default: the user's). ``taken``: the file names (without extension)
@@ -135,12 +240,21 @@ def make_draft(
         raise InvalidValue(f"unknown channel '{channel}': use one of {', '.join(DRAFT_CHANNELS)}")
     check_channel(client, channel, ways.allowed)
     send_by = None
+    invite = False
     if channel == "coffee":
         send_by = ways.pick("email", "sms")
         if send_by not in ("email", "sms"):
-            raise InvalidValue(
-                f"cannot invite {client.name} for a coffee: no email or SMS allowed to send it"
-            )
+            if "call" not in ways.allowed or template is not None:
+                raise InvalidValue(
+                    f"cannot invite {client.name} for a coffee: no email, SMS or phone allowed"
+                )
+            # A landline only: the invitation is made by phone, from a call sheet.
+            channel, send_by, invite = "call", None, True
+    chosen = purpose or choose_purpose(item)
+    if template is not None:
+        chosen = validate_name(template).split("/", 1)[1].rsplit(".", 1)[0]
+    if not force:
+        check_premise(client, chosen, today)
     draft = compose(
         client,
         touchpoints,
@@ -155,6 +269,9 @@ def make_draft(
         send_by=send_by,
         steps=steps,
         vetted=builtin_lookup(),
+        also=also,
+        step_words=step_words_for(config) if step_words is None else step_words,
+        invite=invite,
     )
     return deliver(draft, client, item, settings, today, out_dir, taken, durable=durable)
 
@@ -265,7 +382,7 @@ class DraftRow:
     """One item of the batch: what was drafted (or why not), for the summary table."""
 
     client: str
-    reason: str
+    reason: str  # the reasons folded into the draft: "reply + anniversary"
     channel: str
     files: list[str]  # names, first the main one; empty when nothing was written
     warnings: list[str]
@@ -285,13 +402,20 @@ def day_batch(book: Book, settings: Settings, today: date) -> DayBatch:
 
 
 def write_batch(batch: DayBatch, settings: Settings, today: date, out_dir: Path) -> list[DraftRow]:
-    """One draft per item, in due order, into ``out_dir``; an item that cannot be
+    """One draft per client, in due order, into ``out_dir``: all of a client's items
+    fold into it (``fold_items``), the most urgent first. A client that cannot be
     drafted (no consent, a broken template) is a row with its failure, not an error."""
     rows: list[DraftRow] = []
     taken: set[str] = set()
+    words = step_words_for()
+    by_client: dict[str, list[Item]] = {}
     for item in batch.items:
-        client = batch.clients[item.client_id]
-        material = batch.material[item.client_id]
+        by_client.setdefault(item.client_id, []).append(item)
+    for client_id, items in by_client.items():
+        client = batch.clients[client_id]
+        material = batch.material[client_id]
+        item, *also = fold_items(items)
+        reasons = reasons_label(item, also)
         try:
             written = make_draft(
                 client,
@@ -305,14 +429,16 @@ def write_batch(batch: DayBatch, settings: Settings, today: date, out_dir: Path)
                 # Drafts can be written again: one directory fsync for the batch (below)
                 # instead of two fsyncs per file, 3,400 on a morning of 1,700 drafts.
                 durable=False,
+                also=also,
+                step_words=words,
             )
         except CrmError as exc:
-            rows.append(DraftRow(item.client, item.reason, item.channel, [], [], failure=str(exc)))
+            rows.append(DraftRow(item.client, reasons, item.channel, [], [], failure=str(exc)))
             continue
         rows.append(
             DraftRow(
                 item.client,
-                item.reason,
+                reasons,
                 written.draft.channel,
                 [p.name for p in written.files],
                 written.warnings,

@@ -9,7 +9,7 @@ for a shared contact every note is ``None`` and the preferences are empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -95,6 +95,9 @@ def _touch(tp: Touchpoint, today: date, shared: bool, label: str) -> Record:
         direction=tp.direction,
         note=None if shared else (tp.note or None),
         days_ago=(today - tp.date).days,
+        # A thanks or a welcome may recall this contact only if it was neither a
+        # complaint nor a request: those are answered, not quoted as the work done.
+        quotable=not (tp.incident or tp.needs_reply),
     )
 
 
@@ -124,6 +127,26 @@ def withheld_detail(item: Item) -> str:
     return item.detail.replace(item.quoted, WITHHELD) if item.quoted else item.detail
 
 
+StepWords = Mapping[tuple[str, str], Mapping[str, str]]
+"""What each playbook step is about, by (playbook, step name), in each language."""
+
+
+def _delay(item: Item, source: Touchpoint | None, today: date, settings: Settings | None) -> str:
+    """How late a reply or a recovery is (``speech.DELAYS``); ``none`` for other reasons."""
+    from crm_cli.core.drafting.speech import delay
+
+    if source is None or item.reason not in ("reply", "recovery"):
+        return "none"
+    days = (today - source.date).days
+    window = 1
+    if settings is not None and item.reason == "reply":
+        from crm_cli.core.scheduler import add_workdays
+
+        limit = add_workdays(source.date, settings.reply_within, settings.workday_numbers)
+        window = (limit - source.date).days
+    return delay(days, window)
+
+
 def _item_record(
     item: Item | None,
     by_id: dict[str, Touchpoint],
@@ -131,19 +154,26 @@ def _item_record(
     today: date,
     shared: bool,
     steps: Iterable[PlannedStep],
+    lang: str = "it",
+    step_words: StepWords | None = None,
+    settings: Settings | None = None,
+    label: str = "item",
+    birthday: str | None = None,
 ) -> Record:
     if item is None:
         reason = purpose if purpose in terms.REASONS else "check-in"
         return Record(
-            "item",
+            label,
             reason=reason,
             purpose=purpose,
             detail="nothing due: a check-in",
-            due=today,
+            # A birthday asked for off its day is dated on the birthday: "a little early".
+            due=nearest_birthday(birthday, today) if purpose == "birthday" and birthday else today,
             request=None,
             incident=None,
             step=None,
             promise=None,
+            delay="none",
         )
     request = incident = promise = step = None
     ref = item.source
@@ -153,7 +183,7 @@ def _item_record(
         note = None if (shared or source.private) else (source.note or None)
         if item.reason == "reply":
             request = Record(
-                "item.request",
+                f"{label}.request",
                 date=source.date,
                 note=note,
                 topic=None if (shared or source.private) else (source.topic or None),
@@ -161,17 +191,24 @@ def _item_record(
                 days_waiting=(today - source.date).days,
             )
         elif item.reason == "recovery":
-            incident = Record("item.incident", date=source.date, note=note)
+            incident = Record(f"{label}.incident", date=source.date, note=note)
         elif item.reason == "follow-up" and source.follow_up is not None:
             promise = Record(
-                "item.promise", date=source.date, note=note, follow_up=source.follow_up
+                f"{label}.promise", date=source.date, note=note, follow_up=source.follow_up
             )
     elif ref is not None and ref.kind == "step":
         planned = _step(ref, item, steps)
         if planned is not None:
-            step = Record("item.step", playbook=planned.playbook, name=planned.step)
+            words = (step_words or {}).get((planned.playbook.lower(), planned.step), {})
+            step = Record(
+                f"{label}.step",
+                playbook=planned.playbook,
+                name=planned.step,
+                # What the step is about, said to the client; the name is the user's label.
+                say=words.get(lang) or None,
+            )
     return Record(
-        "item",
+        label,
         reason=item.reason,
         purpose=purpose,
         detail=withheld_detail(item) if shared else item.detail,
@@ -180,6 +217,7 @@ def _item_record(
         incident=incident,
         step=step,
         promise=promise,
+        delay=_delay(item, source, today, settings),
     )
 
 
@@ -194,12 +232,21 @@ def build_context(
     channel: str,
     *,
     steps: Iterable[PlannedStep] = (),
+    also: Sequence[Item] = (),
+    step_words: StepWords | None = None,
+    local: bool | None = None,
+    invite: bool = False,
 ) -> dict[str, Any]:
     """The variables a template sees (see templates/README.md), and nothing else.
 
     ``lang`` is the language being rendered; ``steps`` (optional) are the book's
     playbook steps: an item's step is looked up there by key, else the one the
     item carries is used. Nothing is read back from the item's display text.
+    ``also``: the other items due for this client on the day, folded into this
+    draft. ``step_words``: what each playbook step is about (``item.step.say``).
+    ``local``: the client can meet for a coffee (default: the scheduler's
+    ``is_local``). ``invite``: a coffee invitation made by phone
+    (``coffee.invite``, for a call sheet).
     ``channel`` is not in the context (the README does not list it): the
     template's own name says which channel it writes for.
     """
@@ -243,13 +290,43 @@ def build_context(
         lang=lang,
         # Unknown formality: the polite form is the safer mistake with a client.
         formal=True if client.formal is None else bool(client.formal),
+        # Added for issue 11 (the engine): where coffee may be proposed, the tenure band.
+        local=_is_local(client, settings) if local is None else local,
+        tenure=_tenure(client, today),
     )
     return {
         "client": client_record,
         "last_touch": last_touch,
         "topics": topics,
         "history": tuple(records),
-        "item": _item_record(item, by_id, purpose, today, shared, steps),
+        "item": _item_record(
+            item,
+            by_id,
+            purpose,
+            today,
+            shared,
+            steps,
+            lang,
+            step_words,
+            settings,
+            birthday=client.birthday,
+        ),
+        "also": tuple(
+            _item_record(
+                other,
+                by_id,
+                _purpose_of(other),
+                today,
+                shared,
+                steps,
+                lang,
+                step_words,
+                settings,
+                "also[]",
+            )
+            for other in also
+        ),
+        "coffee": _coffee(today, settings, invite),
         "me": Record(
             "me",
             my_name=settings.my_name,
@@ -259,6 +336,46 @@ def build_context(
         "today": today,
         "shared": shared,
     }
+
+
+def nearest_birthday(birthday: str, today: date) -> date:
+    """The occurrence of ``birthday`` nearest ``today`` (last December's, or next January's)."""
+    from crm_cli.core.dates import birthday_in_year
+
+    days = (birthday_in_year(birthday, year) for year in range(today.year - 1, today.year + 2))
+    return min(days, key=lambda day: abs((day - today).days))
+
+
+def _is_local(client: Client, settings: Settings) -> bool:
+    from crm_cli.core.scheduler import is_local
+
+    return is_local(client, settings)
+
+
+def _tenure(client: Client, today: date) -> str:
+    from crm_cli.core.drafting.speech import tenure_band
+
+    return tenure_band(tenure_years(client.since, today))
+
+
+def _purpose_of(item: Item) -> str:
+    for candidate in (item.purpose, item.reason):
+        if candidate in terms.PURPOSES:
+            return candidate
+    return "check-in"
+
+
+def _coffee(today: date, settings: Settings, invite: bool) -> Record:
+    """The coffee the draft proposes: the same slot as its ``.ics``."""
+    slot = coffee_slot(today, settings)
+    return Record(
+        "coffee",
+        slot=slot,
+        day=slot.date(),
+        time=f"{slot.hour}:{slot.minute:02d}",
+        minutes=COFFEE_MINUTES,
+        invite=invite,
+    )
 
 
 def coffee_slot(today: date, settings: Settings) -> datetime:

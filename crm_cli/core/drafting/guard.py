@@ -28,10 +28,20 @@ from typing import Any
 from crm_cli.core import terms
 from crm_cli.core.contacts import fold
 from crm_cli.core.drafting.context import years_phrase
+from crm_cli.core.drafting.speech import month_name
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.errors import CrmError
 
-__all__ = ["COMMON", "STOP", "PrivacyLeak", "check_privacy", "specific_details", "words"]
+__all__ = [
+    "COMMON",
+    "STOP",
+    "SUPPORTING",
+    "PrivacyLeak",
+    "check_privacy",
+    "is_personal",
+    "specific_details",
+    "words",
+]
 
 
 class PrivacyLeak(CrmError):
@@ -284,32 +294,63 @@ def _tenure_said(draft: _Haystack, years: int, since: date) -> bool:
     return str(since.year) in draft.set or any(draft.has(words(p)) for p in phrases)
 
 
-def specific_details(text: str, context: dict[str, Any]) -> list[str]:
+_MONTHS = {lang: [fold(month_name(m, lang)) for m in range(1, 13)] for lang in terms.LANGUAGES}
+
+
+def _first_meeting_said(draft: _Haystack, since: date) -> bool:
+    """The month and year they met ("marzo 2019", "March 2019"): a shared event."""
+    year = str(since.year)
+    return any(
+        draft.has([months[since.month - 1], year])
+        or draft.has([months[since.month - 1], "del", year])
+        for months in _MONTHS.values()
+    )
+
+
+SUPPORTING = frozenset({"the tenure"})
+"""Details that support a personal draft but do not make one alone: any client of as
+many years gets the same "6 years" (issue 11, item 8)."""
+
+
+def is_personal(details: Iterable[str]) -> bool:
+    """A draft says something only this client would recognise, not the years alone."""
+    return any(label not in SUPPORTING for label in details)
+
+
+def specific_details(
+    text: str, context: dict[str, Any], *, template: str = "", own: Iterable[str] = ()
+) -> list[str]:
     """The client-specific details ``text`` carries beyond the name, as short labels.
 
-    Empty means a generic draft: nothing in it could not have been sent to anyone.
+    Only what the draft says about this client counts: a word of a note is not
+    a detail when the template's own text (``template``, its source) or the
+    user's own words (``own``: name, signature) say it too, nor is the name of
+    the client's company (every message to them may carry it). Empty means a
+    generic draft; see :func:`is_personal` for the years alone.
     """
     draft = _Haystack(text)
     client = context["client"]
-    name = set(words(client.name))
+    exclude = set(words(client.name))
+    exclude |= set(words(client.company))
+    exclude |= set(words(template))
+    for piece in own:
+        exclude |= set(words(piece))
     found: list[str] = []
-    if any(_mentions(draft, pref, name) for pref in client.preferences):
+    if any(_mentions(draft, pref, exclude) for pref in client.preferences):
         found.append("a preference")
     last = context.get("last_touch")
     notes = [t.note for t in (last, *context.get("history", ())) if t is not None and t.note]
-    if any(_mentions(draft, note, name) for note in notes):
+    if any(_mentions(draft, note, exclude) for note in notes):
         found.append("the last topic")
     if _tenure_said(draft, client.tenure_years, client.since):
         found.append("the tenure")
+    if client.since is not None and _first_meeting_said(draft, client.since):
+        found.append("the first meeting")
     item = context["item"]
     for label, part in (("the request", "request"), ("the incident", "incident")):
         record = getattr(item, part)
-        if record is not None and _mentions(draft, record.note, name):
+        if record is not None and _mentions(draft, record.note, exclude):
             found.append(label)
-    if item.promise is not None and _mentions(draft, item.promise.note, name):
+    if item.promise is not None and _mentions(draft, item.promise.note, exclude):
         found.append("the promise")
-    if item.step is not None and _mentions(draft, item.step.name, name):
-        found.append("the playbook step")
-    if client.company and _mentions(draft, client.company, name):
-        found.append("the company")
     return found

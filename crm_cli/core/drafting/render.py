@@ -14,15 +14,21 @@ from __future__ import annotations
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from crm_cli.core import terms
-from crm_cli.core.drafting.context import Record, build_context, resolve_lang, years_phrase
-from crm_cli.core.drafting.guard import check_privacy, specific_details
+from crm_cli.core.drafting.context import (
+    Record,
+    StepWords,
+    build_context,
+    resolve_lang,
+    years_phrase,
+)
+from crm_cli.core.drafting.guard import check_privacy, is_personal, specific_details
 from crm_cli.core.drafting.sms import sms_info
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
 from crm_cli.core.settings import Settings
@@ -101,8 +107,13 @@ def split_name(name: str) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- the environment
 
 
-def _format_date(value: Any, weekday: bool, lang: str, filter_name: str) -> str:
+def _format_date(
+    value: Any, weekday: bool, lang: str, filter_name: str, today: date | None = None
+) -> str:
     """``martedì 3 marzo`` / ``Tuesday 3 March`` (CLDR ``EEEE d MMMM``), or without the day.
+
+    A date outside ``today``'s year carries its year (``martedì 25 novembre 2025``):
+    without it, a date of last November reads as this one.
 
     The names come from Babel's CLDR data through ``Locale``: importing
     ``babel.dates`` for its pattern engine would cost ~10 ms more per draft.
@@ -115,7 +126,32 @@ def _format_date(value: Any, weekday: bool, lang: str, filter_name: str) -> str:
     text = f"{value.day} {locale.months['format']['wide'][value.month]}"
     if weekday:
         text = f"{locale.days['format']['wide'][value.weekday()]} {text}"
+    if today is not None and value.year != today.year:
+        text += f" {value.year}"
     return text
+
+
+def _when(value: Any, render: _Render) -> str:
+    from crm_cli.core.drafting.speech import when
+
+    if not isinstance(value, date):
+        raise TypeError(f"'when' needs a date, not {type(value).__name__}")
+    if render.today is None:
+        raise TypeError("'when' needs 'today' in the context")
+    return when(value if type(value) is date else value.date(), render.today, render.lang)
+
+
+def _silence(value: Any, render: _Render) -> str:
+    """The silence since a date, or of a number of days."""
+    from crm_cli.core.drafting.speech import silence
+
+    if isinstance(value, date):
+        if render.today is None:
+            raise TypeError("'silence' needs 'today' in the context")
+        value = (render.today - (value if type(value) is date else value.date())).days
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'silence' needs a date or a number of days, not {type(value).__name__}")
+    return silence(value, render.lang)
 
 
 def _first(value: Any) -> str:
@@ -157,10 +193,12 @@ class TemplateLimit(Exception):
 class _Render:
     """What one render needs besides the environment, and what it has spent so far."""
 
-    __slots__ = ("deadline", "lang", "lookup", "output", "steps")
+    __slots__ = ("deadline", "lang", "lookup", "output", "steps", "today")
 
-    def __init__(self, lookup: Callable[[str], str | None], lang: str) -> None:
-        self.lookup, self.lang = lookup, lang
+    def __init__(
+        self, lookup: Callable[[str], str | None], lang: str, today: date | None = None
+    ) -> None:
+        self.lookup, self.lang, self.today = lookup, lang, today
         self.steps = self.output = 0
         self.deadline = time.monotonic() + MAX_SECONDS
 
@@ -390,8 +428,14 @@ def _environment() -> Any:
         finalize=_finalize,
     )
     env.filters.update(
-        longdate=lambda d: _format_date(d, True, _RENDER.get().lang, "longdate"),
-        shortdate=lambda d: _format_date(d, False, _RENDER.get().lang, "shortdate"),
+        longdate=lambda d: _format_date(
+            d, True, _RENDER.get().lang, "longdate", _RENDER.get().today
+        ),
+        shortdate=lambda d: _format_date(
+            d, False, _RENDER.get().lang, "shortdate", _RENDER.get().today
+        ),
+        when=lambda d: _when(d, _RENDER.get()),
+        silence=lambda d: _silence(d, _RENDER.get()),
         first=_first,
         years=lambda n: _years(n, _RENDER.get().lang),
     )
@@ -471,7 +515,8 @@ def render(
     valid = validate_name(name)
     kind, _purpose, lang = split_name(valid)
     env = _environment()
-    token = _RENDER.set(_Render(lookup, context["client"].lang))
+    today = context.get("today")
+    token = _RENDER.set(_Render(lookup, context["client"].lang, today))
     subject: str | None = None
     try:
         try:
@@ -508,7 +553,23 @@ def render(
         raise TemplateError(f"template {valid} gives an empty subject")
     if not body:
         raise TemplateError(f"template {valid} gives an empty text")
+    subject, body = polish_draft(subject, body, lang, context)
     return Draft(template=valid, channel=channel, lang=lang, subject=subject, body=body)
+
+
+def polish_draft(
+    subject: str | None, body: str, lang: str, context: dict[str, Any]
+) -> tuple[str | None, str]:
+    """The orthographic post-pass (``speech.polish``) over a rendered subject and body."""
+    from crm_cli.core.drafting.speech import polish
+
+    client = context["client"]
+    names = (
+        client.name,
+        getattr(client, "company", None) or "",
+        getattr(client, "city", None) or "",
+    )
+    return (polish(subject, lang, names) if subject else subject), polish(body, lang, names)
 
 
 # --------------------------------------------------------------------------- compose
@@ -538,6 +599,9 @@ def compose(
     send_by: str | None = None,
     steps: Iterable[PlannedStep] = (),
     vetted: Callable[[str], str | None] | None = None,
+    also: Sequence[Item] = (),
+    step_words: StepWords | None = None,
+    invite: bool = False,
 ) -> Draft:
     """Context → render → privacy guard (raises ``PrivacyLeak``) → generic check (a warning).
 
@@ -549,7 +613,10 @@ def compose(
     language of their own. ``template`` (a name) replaces the one picked from
     channel, purpose and language; its own language and purpose then apply.
     ``send_by`` says how a coffee invitation goes out (``email``, the default,
-    or ``sms``); SMS drafts get a warning past two segments.
+    or ``sms``); SMS drafts get a warning past two segments. ``also``: the
+    client's other items of the day, folded into this draft; ``step_words``:
+    what each playbook step is about; ``invite``: a call sheet inviting the
+    client for a coffee by phone (see ``build_context``).
     """
     warnings: list[str] = []
     if template is not None:
@@ -563,7 +630,18 @@ def compose(
             warnings.append(f"{client.name}'s language is {client.lang}: --lang {lang} not used")
         name = validate_name(f"{channel}/{purpose}.{render_lang}")
     context = build_context(
-        client, touchpoints, item, settings, today, render_lang, purpose, channel, steps=steps
+        client,
+        touchpoints,
+        item,
+        settings,
+        today,
+        render_lang,
+        purpose,
+        channel,
+        steps=steps,
+        also=also,
+        step_words=step_words,
+        invite=invite,
     )
     by_sms = channel == "coffee" and send_by == "sms"
     draft = render(lookup, name, context, channel, by_sms=by_sms)
@@ -572,11 +650,17 @@ def compose(
         settings.my_name,
         settings.signature,
         context["item"].detail,
+        *(other.detail for other in context["also"]),
         (vetted(name) or "") if vetted else "",
     )
     check_privacy(draft.text, client, touchpoints, name, public=public)
-    draft.details = specific_details(draft.text, context)
-    if not draft.details:
+    # The template's own words (and the user's) are the same for every client: a
+    # note's word they also say proves nothing personal.
+    source = lookup(name) or ""
+    draft.details = specific_details(
+        draft.text, context, template=source, own=(settings.my_name, settings.signature)
+    )
+    if not is_personal(draft.details):
         warnings.append(
             f"generic draft: nothing in {name} is specific to {client.name} beyond the name "
             "(a preference, the last topic, the years as a client...)"
