@@ -51,18 +51,18 @@ def book(crm: Crm, settings_file: Path) -> Crm:
     crm.add(
         "Łukasz Żółć", "--email", "lukasz@example.pl", "--phone", "+39 347 123 4567",
         "--city", "Bologna", "--lang", "en", "--informal", "--since", ago(800),
-        "--prefers", "espresso, no sugar",
+        "--likes", "espresso, no sugar",
     )  # fmt: skip
     crm.log("lukasz", "coffee", "--date", ago(70), "--note", "Talked about the new studio")
     crm.add(
         "Giulia Bianchi", "--phone", "+39 347 111 2233", "--city", "Bologna", "--lang", "it",
         "--informal", "--since", ago(900), "--channel", "sms",
-        "--prefers", "il pane ai semi",
+        "--likes", "il pane ai semi",
     )  # fmt: skip
     crm.log("giulia", "visit", "--in", "--date", ago(100), "--note", "Ha preso il pane ai semi")
     crm.add(
         "Pietro Gallo", "--phone", "+39 051 998 877", "--lang", "it", "--formal",
-        "--since", ago(4000), "--prefers", "il pane di segale",
+        "--since", ago(4000), "--likes", "il pane di segale",
     )  # fmt: skip
     crm.log("pietro", "visit", "--in", "--date", ago(190), "--note", "Preso il pane di segale")
     return crm
@@ -400,7 +400,7 @@ def test_out_must_be_a_directory(book: Crm, tmp_path: Path) -> None:
 def test_template_syntax_in_client_data_prints_literally(crm: Crm, settings_file: Path) -> None:
     crm.add(
         "{{ 7*7 }} Rossi", "--email", "r@example.com", "--phone", "+39 347 000 1111",
-        "--city", "Bologna", "--since", ago(400), "--prefers", "{{ 7*7 }} biscotti",
+        "--city", "Bologna", "--since", ago(400), "--likes", "{{ 7*7 }} biscotti",
         "--note", "{% raw %}{{ 7*7 }}",
     )  # fmt: skip
     crm.log("rossi", "email", "--in", "--needs-reply", "--note", "{{ 7*7 }} domanda")

@@ -34,7 +34,7 @@ def anna(crm: Crm) -> Crm:
     crm.add(
         "Anna Colombo", "--email", "anna@example.it", "--phone", "+39 349 222 3344",
         "--lang", "it", "--formal",
-        "--since", "2020-03-01", "--prefers", "i biglietti scritti a mano",
+        "--since", "2020-03-01", "--likes", "i biglietti scritti a mano",
         "--private-note", PRIVATE_NOTE,
     )  # fmt: skip
     crm.log("anna", "visit", "--in", "--private", "--date", "2026-11-10",
@@ -271,7 +271,7 @@ def test_a_template_that_is_not_utf8(anna: Crm, config: Path) -> None:
 
 def test_client_data_is_data_in_a_user_template(crm: Crm, config: Path) -> None:
     crm.add(
-        "{{ 7*7 }} Bianchi", "--email", "b@example.it", "--prefers", "{% if true %}x{% endif %}"
+        "{{ 7*7 }} Bianchi", "--email", "b@example.it", "--likes", "{% if true %}x{% endif %}"
     )
     user_template(config, "email/check-in.it", email_source(
         "{{ client.name }} / {{ client.preferences[0] }} / {{ 6*7 }}"

@@ -95,7 +95,7 @@ def _anna(lang: str = "en") -> tuple[Client, list[Touchpoint]]:
         mobiles=["+393492223344"],
         city="Casalecchio di Reno",
         channel="email",
-        prefers=["hand-written cards"],
+        likes=["hand-written cards"],
         lang=lang,
         formal=True,
         shared_contact=True,
@@ -183,7 +183,7 @@ def test_shared_contact_context_has_no_touchpoint_content() -> None:
         assert ctx["last_touch"] is not None and ctx["last_touch"].note is None
         assert all(t.note is None for t in ctx["history"])
         text = "\n".join(_strings(ctx))
-        for note in [*public_notes, *anna.prefers, anna.private_note]:
+        for note in [*public_notes, *anna.likes, anna.private_note]:
             assert note not in text
 
 
@@ -363,7 +363,7 @@ def test_guard_refuses_a_private_note_copied_into_a_public_field() -> None:
             purpose="check-in",
         )
     # Same with a private touchpoint's note copied into a preference.
-    moved = replace(client, prefers=["Confided that her mother is in hospital at Sant'Orsola"])
+    moved = replace(client, likes=["Confided that her mother is in hospital at Sant'Orsola"])
     templates = {"sms/check-in.en": "Hi {{ client.first_name }}: {{ client.preferences[0] }}"}
     with pytest.raises(PrivacyLeak):
         compose(moved, tps, None, SETTINGS, TODAY, templates.get, channel="sms", purpose="check-in")
@@ -552,7 +552,7 @@ def test_builtins_on_the_demo_book(client_id: str, channel: str) -> None:
     contacts = sorted((tp for tp in tps if not tp.private and tp.is_contact and tp.date <= TODAY),
                       key=lambda tp: (tp.date, tp.seq))  # fmt: skip
     has_details = bool(
-        (client.prefers and not client.shared_contact)
+        (client.likes and not client.shared_contact)
         or (contacts and contacts[-1].note and not client.shared_contact)
     )
     if has_details:

@@ -56,7 +56,7 @@ def _client(**changes: object) -> Client:
         name="Mario Rossi",
         since=date(2020, 3, 1),
         emails=["mario@example.it"],
-        prefers=["espresso, no sugar"],
+        likes=["espresso, no sugar"],
         lang="it",
         formal=False,
     )
@@ -257,7 +257,7 @@ def test_context_is_read_only() -> None:
 
 
 def test_client_data_is_data() -> None:
-    client = _client(name="{{ 7*7 }} Rossi", prefers=["{% raw %}{{ 7*7 }}"], lang="en")
+    client = _client(name="{{ 7*7 }} Rossi", likes=["{% raw %}{{ 7*7 }}"], lang="en")
     tp = Touchpoint("t1", client.id, date(2026, 11, 1), "email", "out", note="About {{ 7*7 }}")
     context = build_context(client, [tp], None, SETTINGS, TODAY, "en", "check-in", "sms")
     source = (

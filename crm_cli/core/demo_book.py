@@ -136,6 +136,7 @@ def demo_clients(today: date) -> list[DemoClient]:
                 tier="C",
                 tags=["phone shop", "local"],
                 prefers=["le spiegazioni con calma, di persona"],
+                likes=["il macchiato caldo"],
                 gender="m",
                 salutation="Gentile signor Russo",
                 since=ago(years=20),

@@ -285,7 +285,10 @@ def build_context(
         since=client.since,
         tenure_years=tenure_years(client.since, today),
         # Tuples: a sandboxed template may call list methods, and must not edit the data.
-        preferences=() if shared else tuple(client.prefers),
+        # What a message may offer or mention: the likes. How the client likes to be
+        # served (``prefers``: "invoice at month end") guides the professional only and
+        # never reaches a template (issue 11).
+        preferences=() if shared else tuple(client.likes),
         tags=tuple(client.tags),
         lang=lang,
         # Unknown formality: the polite form is the safer mistake with a client.
@@ -395,7 +398,8 @@ def coffee_slot(today: date, settings: Settings) -> datetime:
 _SAMPLE: dict[str, dict[str, Any]] = {
     "en": {
         "company": "Ferretti Architects",
-        "prefers": ["green tea, no sugar", "the Saturday morning market"],
+        "likes": ["green tea, no sugar", "the Saturday morning market"],
+        "prefers": ["invoices at the end of the month"],
         "tags": ["architecture", "local"],
         "note": "Runs a small architecture studio; likes things done properly.",
         "private_note": "Going through a divorce; never mention Paolo or the house in Riccione.",
@@ -409,7 +413,8 @@ _SAMPLE: dict[str, dict[str, Any]] = {
     },
     "it": {
         "company": "Studio Ferretti Architetti",
-        "prefers": ["tè verde senza zucchero", "il mercato del sabato mattina"],
+        "likes": ["tè verde senza zucchero", "il mercato del sabato mattina"],
+        "prefers": ["fattura a fine mese"],
         "tags": ["architettura", "local"],
         "note": "Ha un piccolo studio di architettura; ama le cose fatte bene.",
         "private_note": "Sta divorziando: non nominare mai Paolo né la casa di Riccione.",
@@ -456,6 +461,7 @@ def sample_client(formal: bool, lang: str) -> tuple[Client, list[Touchpoint]]:
         birthday="1981-11-25",
         lang="it" if lang == "it" else "en",
         formal=formal,
+        likes=list(data["likes"]),
         prefers=list(data["prefers"]),
         note=data["note"],
         private_note=data["private_note"],

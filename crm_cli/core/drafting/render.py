@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from crm_cli.core import terms
@@ -131,6 +131,11 @@ def _format_date(
     return text
 
 
+def _day(value: date) -> date:
+    """The calendar day of a date or a datetime (a datetime is a date too)."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 def _when(value: Any, render: _Render) -> str:
     from crm_cli.core.drafting.speech import when
 
@@ -138,7 +143,7 @@ def _when(value: Any, render: _Render) -> str:
         raise TypeError(f"'when' needs a date, not {type(value).__name__}")
     if render.today is None:
         raise TypeError("'when' needs 'today' in the context")
-    return when(value if type(value) is date else value.date(), render.today, render.lang)
+    return when(_day(value), render.today, render.lang)
 
 
 def _silence(value: Any, render: _Render) -> str:
@@ -148,7 +153,7 @@ def _silence(value: Any, render: _Render) -> str:
     if isinstance(value, date):
         if render.today is None:
             raise TypeError("'silence' needs 'today' in the context")
-        value = (render.today - (value if type(value) is date else value.date())).days
+        value = (render.today - _day(value)).days
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"'silence' needs a date or a number of days, not {type(value).__name__}")
     return silence(value, render.lang)
