@@ -270,9 +270,7 @@ def test_a_template_that_is_not_utf8(anna: Crm, config: Path) -> None:
 
 
 def test_client_data_is_data_in_a_user_template(crm: Crm, config: Path) -> None:
-    crm.add(
-        "{{ 7*7 }} Bianchi", "--email", "b@example.it", "--likes", "{% if true %}x{% endif %}"
-    )
+    crm.add("{{ 7*7 }} Bianchi", "--email", "b@example.it", "--likes", "{% if true %}x{% endif %}")
     user_template(config, "email/check-in.it", email_source(
         "{{ client.name }} / {{ client.preferences[0] }} / {{ 6*7 }}"
     ))  # fmt: skip
