@@ -318,3 +318,17 @@ def test_an_archived_client_gets_no_steps_due(mario: Crm) -> None:
     mario.ok("playbook", "start", "mario", "onboarding", "--date", FIXED_DATE)
     mario.ok("archive", "mario")
     assert due(mario, day(7)) == []
+
+
+def test_onboarding_a_long_standing_client_drafts_the_welcome(crm: Crm, tmp_path: Path) -> None:
+    # A welcome asked for by hand needs a new client; one that a playbook the user
+    # started asks for is the user's own decision (a new project with an old client).
+    crm.add("Lucia Neri", "--email", "lucia@example.it", "--since", "2019-05-01", "--lang", "it")
+    assert "a welcome is for the first 90 days" in crm.fail(
+        "draft", "lucia", "--purpose", "welcome", "--date", FIXED_DATE
+    )
+    crm.ok("playbook", "start", "lucia", "onboarding", "--date", FIXED_DATE)
+    result = crm.ok("drafts", "--date", FIXED_DATE, "--out", str(tmp_path / "out"))
+    assert "not drafted" not in result.stdout
+    [eml] = (tmp_path / "out").glob("*.eml")
+    assert "welcome" in eml.name

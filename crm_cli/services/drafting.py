@@ -253,7 +253,10 @@ def make_draft(
     chosen = purpose or choose_purpose(item)
     if template is not None:
         chosen = validate_name(template).split("/", 1)[1].rsplit(".", 1)[0]
-    if not force:
+    # A playbook step the user started is its own premise: onboarding a long-standing
+    # client for a new project is a welcome to that project, not a mistake.
+    from_step = item is not None and item.source is not None and item.source.kind == "step"
+    if not force and not from_step:
         check_premise(client, chosen, today)
     draft = compose(
         client,
