@@ -122,6 +122,21 @@ def test_ad_before_a(before: str, after: str) -> None:
     assert polish(before, "it") == after
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("Ci conosciamo dal agosto 2023.", "Ci conosciamo dall'agosto 2023."),
+        ("Nel ottobre del 2019 e al aprile scorso.", "Nell'ottobre del 2019 e all'aprile scorso."),
+        ("Dal ottobre 2020 siamo aperti.", "Dall'ottobre 2020 siamo aperti."),
+        # Consonant months, and words that only start like a month: untouched.
+        ("Ci conosciamo dal settembre 2020.", "Ci conosciamo dal settembre 2020."),
+        ("Torno dal agostiniano.", "Torno dal agostiniano."),
+    ],
+)
+def test_articled_prepositions_elide_before_a_vowel_month(before: str, after: str) -> None:
+    assert polish(before, "it") == after
+
+
 def test_ad_is_italian_only() -> None:
     assert polish("Plan a ahead.", "en") == "Plan a ahead."
 

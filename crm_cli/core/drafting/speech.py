@@ -174,6 +174,9 @@ def tenure_band(years: int) -> str:
 # "A" only where a sentence starts (a capital mid-sentence is a label: "fascia A").
 _A_BEFORE_A = re.compile(r"(?<![\w'\u2019.])a (?=[aAàÀ]\w)")
 _CAP_A_BEFORE_A = re.compile(r"(?:(?<=^)|(?<=[\n.!?«\"“] )|(?<=[\n«\"“]))A (?=[aAàÀ]\w)")
+# "dal agosto 2023" → "dall'agosto 2023": the articled prepositions elide before the
+# months that start with a vowel (the only vowel-initial words crm writes after them).
+_ELIDED_MONTH = re.compile(r"\b([Dd]al|[Nn]el|[Dd]el|[Aa]l)l? (?=(?:aprile|agosto|ottobre)\b)")
 _DOUBLE_STOP = re.compile(r"(?<=\w\.)\.(?![.\w])")
 _SALUTATION = re.compile(
     r"\A\s*(?P<greeting>(?:Gentil\w*|Car[oaie]|Ciao|Buongiorno|Buonasera|Salve|Egregi\w*)"
@@ -207,7 +210,8 @@ def polish(text: str, lang: str, names: Iterable[str] = ()) -> str:
     """The orthographic post-pass of a rendered draft.
 
     Both languages: one full stop after an abbreviation ("S.r.l.." → "S.r.l.").
-    Italian: "a a-" → "ad a-" where "a" is the preposition, and the first word
+    Italian: "a a-" → "ad a-" where "a" is the preposition, "dal agosto" →
+    "dall'agosto" (and nel, del, al before aprile, agosto, ottobre), and the first word
     after the salutation's comma in lower case unless it is a courtesy form
     ("Le", "Sua"...) or one of ``names`` (proper nouns: the client's name,
     company, city).
@@ -216,6 +220,7 @@ def polish(text: str, lang: str, names: Iterable[str] = ()) -> str:
     if _lang(lang) != "it":
         return text
     text = _A_BEFORE_A.sub("ad ", text)
+    text = _ELIDED_MONTH.sub(lambda m: f"{m[1]}l'", text)
     text = _CAP_A_BEFORE_A.sub("Ad ", text)
     match = _SALUTATION.match(text)
     if match:
