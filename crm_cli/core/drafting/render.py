@@ -131,6 +131,23 @@ def _format_date(
     return text
 
 
+def _pick(options: Any, slot: Any, render: _Render) -> Any:
+    """One of ``options``, chosen by the client, the day, the template and ``slot``.
+
+    ``{{ ["Come va?", "Tutto bene?"] | pick("opening") }}``: deterministic (a hash,
+    not a random draw), so asking twice gives the same draft; ``slot`` keeps two
+    choices in one template independent of each other.
+    """
+    import hashlib
+
+    if isinstance(options, str | bytes) or not hasattr(options, "__len__"):
+        raise TypeError("'pick' needs a list of options")
+    if not options:
+        raise TypeError("'pick' needs at least one option")
+    digest = hashlib.sha256(f"{render.seed}\x1f{slot}".encode()).digest()
+    return list(options)[int.from_bytes(digest[:4], "big") % len(options)]
+
+
 def _day(value: date) -> date:
     """The calendar day of a date or a datetime (a datetime is a date too)."""
     return value.date() if isinstance(value, datetime) else value
@@ -198,12 +215,16 @@ class TemplateLimit(Exception):
 class _Render:
     """What one render needs besides the environment, and what it has spent so far."""
 
-    __slots__ = ("deadline", "lang", "lookup", "output", "steps", "today")
+    __slots__ = ("deadline", "lang", "lookup", "output", "seed", "steps", "today")
 
     def __init__(
-        self, lookup: Callable[[str], str | None], lang: str, today: date | None = None
+        self,
+        lookup: Callable[[str], str | None],
+        lang: str,
+        today: date | None = None,
+        seed: str = "",
     ) -> None:
-        self.lookup, self.lang, self.today = lookup, lang, today
+        self.lookup, self.lang, self.today, self.seed = lookup, lang, today, seed
         self.steps = self.output = 0
         self.deadline = time.monotonic() + MAX_SECONDS
 
@@ -443,6 +464,7 @@ def _environment() -> Any:
         silence=lambda d: _silence(d, _RENDER.get()),
         first=_first,
         years=lambda n: _years(n, _RENDER.get().lang),
+        pick=lambda options, slot="": _pick(options, slot, _RENDER.get()),
     )
     env.filters = {name: _guarded_filter(f) for name, f in env.filters.items()}
     env.filters["_crm_loop"] = pass_context(_loop)
@@ -521,7 +543,10 @@ def render(
     kind, _purpose, lang = split_name(valid)
     env = _environment()
     today = context.get("today")
-    token = _RENDER.set(_Render(lookup, context["client"].lang, today))
+    # The variants a template picks from depend on the client, the day and the template:
+    # the same draft twice is the same text, and neighbours on a morning read differently.
+    seed = f"{getattr(context['client'], 'name', '')}\x1f{today}\x1f{valid}"
+    token = _RENDER.set(_Render(lookup, context["client"].lang, today, seed))
     subject: str | None = None
     try:
         try:
