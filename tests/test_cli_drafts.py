@@ -702,3 +702,21 @@ def test_coffee_only_in_the_text_to_a_local_client(book: Crm) -> None:
     local = book.ok("draft", "lukasz", "--purpose", "anniversary", "--channel", "email",
                     "--force", "--date", FIXED_DATE).stdout  # fmt: skip
     assert "coffee" in local.lower()
+
+
+def test_prefers_guide_the_call_sheet_and_never_reach_a_message(crm: Crm) -> None:
+    crm.add(
+        "Carla Neri", "--email", "carla@example.it", "--phone", "+39 347 765 4321",
+        "--lang", "it", "--prefers", "fattura a fine mese", "--likes", "il pane ai semi",
+    )  # fmt: skip
+    sheet = crm.ok(
+        "draft", "carla", "--channel", "call", "--purpose", "thanks", "--date", FIXED_DATE
+    ).stdout
+    assert "- Preferisce: fattura a fine mese." in sheet
+    assert "- Cose che apprezza: il pane ai semi." in sheet
+    for channel in ("email", "sms"):
+        for purpose in ("thanks", "check-in", "follow-up"):
+            text = crm.ok(
+                "draft", "carla", "--channel", channel, "--purpose", purpose, "--date", FIXED_DATE
+            ).stdout
+            assert "fattura" not in text, (channel, purpose, text)

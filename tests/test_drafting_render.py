@@ -444,6 +444,7 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "since",
         "tenure_years",
         "preferences",
+        "prefers",
         "tags",
         "lang",
         "formal",

@@ -258,6 +258,7 @@ def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
         since=since,
         tenure_years=tenure(since),
         preferences=list(s["preferences"]),
+        prefers=["fattura a fine mese" if lang == "it" else "invoices at the end of the month"],
         tags=list(s["tags"]),
         lang=lang,
         formal=formal,
@@ -334,6 +335,7 @@ def shared_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
     ctx["shared"] = True
     ctx["item"].detail = f"{purpose} (shared contact: notes withheld)"
     ctx["client"].preferences = []
+    ctx["client"].prefers = []
     ctx["client"].tenure_years = 12
     ctx["client"].since = date(2014, 2, 1)
     item = ctx["item"]
@@ -356,6 +358,7 @@ def bare_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]
         since=TODAY - timedelta(days=3),
         tenure_years=0,
         preferences=[],
+        prefers=[],
         tags=[],
         lang=lang,
         formal=formal,

@@ -250,7 +250,6 @@ def build_context(
     ``channel`` is not in the context (the README does not list it): the
     template's own name says which channel it writes for.
     """
-    del channel
     shared = client.shared_contact
     history = _public_history(client, touchpoints, today)
     records = [_touch(tp, today, shared, "history[]") for tp in history[:HISTORY]]
@@ -289,6 +288,9 @@ def build_context(
         # served (``prefers``: "invoice at month end") guides the professional only and
         # never reaches a template (issue 11).
         preferences=() if shared else tuple(client.likes),
+        # How the client likes to be served guides the professional: only a call sheet,
+        # which is never sent, carries it (issue 11: `--prefers` is never in a message).
+        prefers=tuple(client.prefers) if channel == "call" and not shared else (),
         tags=tuple(client.tags),
         lang=lang,
         # Unknown formality: the polite form is the safer mistake with a client.
