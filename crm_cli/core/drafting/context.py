@@ -412,6 +412,8 @@ _SAMPLE: dict[str, dict[str, Any]] = {
             "t4": "Confided that her mother is in hospital at Sant'Orsola",
             "t5": "Asks whether the oak table can come before Christmas",
         },
+        # What comes back in the next message, written to be said to the client.
+        "topics": {"t1": "the new studio in via Castiglione", "t5": "the oak table for Christmas"},
     },
     "it": {
         "company": "Studio Ferretti Architetti",
@@ -426,6 +428,10 @@ _SAMPLE: dict[str, dict[str, Any]] = {
             "t3": "Le mensole di rovere sono arrivate graffiate",
             "t4": "Mi ha confidato che la madre è ricoverata al Sant'Orsola",
             "t5": "Chiede se il tavolo di rovere può arrivare prima di Natale",
+        },
+        "topics": {
+            "t1": "il nuovo studio in via Castiglione",
+            "t5": "il tavolo di rovere per Natale",
         },
     },
 }
@@ -481,6 +487,7 @@ def sample_client(formal: bool, lang: str) -> tuple[Client, list[Touchpoint]]:
                 direction=direction,
                 note=note,
                 needs_reply=tp_id == "t5",
+                topic=data["topics"].get(tp_id),
                 incident=tp_id == "t3",
                 private=tp_id == "t4",
                 follow_up=day + timedelta(days=_PROMISE_DAYS) if tp_id == "t2" else None,
