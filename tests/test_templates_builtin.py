@@ -23,6 +23,7 @@ with the engine's own sample client (privacy guard, "never canned" check).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from datetime import date, datetime, timedelta
@@ -99,7 +100,14 @@ def _finish(text: str) -> str:
 def harness_render(name: str, context: dict[str, Any]) -> dict[str, str]:
     """``{"subject", "body"}`` for email/coffee, ``{"text"}`` otherwise; raw and finished."""
     lang = name.rsplit(".", 1)[1]
-    template = make_env(lang).get_template(f"{name}.j2")
+    env = make_env(lang)
+    # The engine's `pick`: a hash of the client, the day, the template and the slot.
+    seed = f"{context['client'].name}\x1f{context['today']}\x1f{name}"
+    env.filters["pick"] = lambda options, slot="": list(options)[
+        int.from_bytes(hashlib.sha256(f"{seed}\x1f{slot}".encode()).digest()[:4], "big")
+        % len(options)
+    ]
+    template = env.get_template(f"{name}.j2")
     channel = name.split("/")[0]
     if channel in BLOCK_CHANNELS:
         # A coffee invitation also gives the short text sent when it goes by SMS.
