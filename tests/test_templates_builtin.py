@@ -92,6 +92,17 @@ def make_env(lang: str) -> SandboxedEnvironment:
     return env
 
 
+def _pick(seed: str) -> Any:
+    """The engine's ``pick``: an option chosen by a hash of the client, the day, the template."""
+    import hashlib
+
+    def pick(options: Any, slot: str = "") -> Any:
+        digest = hashlib.sha256(f"{seed}\x1f{slot}".encode()).digest()
+        return list(options)[int.from_bytes(digest[:4], "big") % len(options)]
+
+    return pick
+
+
 def _finish(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -99,7 +110,9 @@ def _finish(text: str) -> str:
 def harness_render(name: str, context: dict[str, Any]) -> dict[str, str]:
     """``{"subject", "body"}`` for email/coffee, ``{"text"}`` otherwise; raw and finished."""
     lang = name.rsplit(".", 1)[1]
-    template = make_env(lang).get_template(f"{name}.j2")
+    env = make_env(lang)
+    env.filters["pick"] = _pick(f"{context['client'].name}\x1f{context.get('today')}\x1f{name}")
+    template = env.get_template(f"{name}.j2")
     channel = name.split("/")[0]
     if channel in BLOCK_CHANNELS:
         # A coffee invitation also gives the short text sent when it goes by SMS.
