@@ -93,6 +93,16 @@ def make_env(lang: str) -> SandboxedEnvironment:
     return env
 
 
+def _pick(seed: str) -> Any:
+    """The engine's ``pick``: an option chosen by a hash of the client, the day, the template."""
+
+    def pick(options: Any, slot: str = "") -> Any:
+        digest = hashlib.sha256(f"{seed}\x1f{slot}".encode()).digest()
+        return list(options)[int.from_bytes(digest[:4], "big") % len(options)]
+
+    return pick
+
+
 def _finish(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -101,12 +111,7 @@ def harness_render(name: str, context: dict[str, Any]) -> dict[str, str]:
     """``{"subject", "body"}`` for email/coffee, ``{"text"}`` otherwise; raw and finished."""
     lang = name.rsplit(".", 1)[1]
     env = make_env(lang)
-    # The engine's `pick`: a hash of the client, the day, the template and the slot.
-    seed = f"{context['client'].name}\x1f{context['today']}\x1f{name}"
-    env.filters["pick"] = lambda options, slot="": list(options)[
-        int.from_bytes(hashlib.sha256(f"{seed}\x1f{slot}".encode()).digest()[:4], "big")
-        % len(options)
-    ]
+    env.filters["pick"] = _pick(f"{context['client'].name}\x1f{context.get('today')}\x1f{name}")
     template = env.get_template(f"{name}.j2")
     channel = name.split("/")[0]
     if channel in BLOCK_CHANNELS:
