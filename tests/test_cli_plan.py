@@ -425,7 +425,7 @@ def test_demo_shows_the_book_the_plan_and_a_draft(crm: Crm, tmp_path: Path) -> N
     at = lines.index("The draft for the most urgent item (reply, Sofia Marino):")
     assert lines[at + 2 : at + 5] == [
         "To: Sofia Marino <sofia.marino@example.it>",
-        "Subject: Risposta alla tua richiesta",
+        "Subject: La tua domanda: il cappotto blu di lana nella taglia 42",
         "",
     ]
     assert "Chiara — Bottega Lombardi, via Saragozza 12, Bologna" in lines[at:]

@@ -451,7 +451,9 @@ def test_generic_draft_warning() -> None:
 )
 def test_specific_details(body: str, label: str) -> None:
     client, tps = sample_client(False, "en")
-    purpose = {"the incident": "recovery", "the promise": "follow-up"}.get(label, "check-in")
+    purpose = {"the incident": "recovery", "the promise": "follow-up", "the request": "reply"}.get(
+        label, "check-in"
+    )
     item = sample_item(purpose, client, tps, TODAY)
     ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", purpose, "email")
     assert label in specific_details(body, ctx)
@@ -560,3 +562,20 @@ def test_builtins_on_the_demo_book(client_id: str, channel: str) -> None:
     if client.shared_contact:
         for tp in tps:
             assert not tp.note or tp.note not in draft.text
+
+
+@pytest.mark.parametrize(
+    ("body", "purpose", "label"),
+    [
+        ("How are things in via Castiglione?", "check-in", "the last topic"),
+        ("About the oak table for Christmas: it can.", "reply", "the request"),
+    ],
+)
+def test_a_topic_named_is_a_detail_without_any_note(body: str, purpose: str, label: str) -> None:
+    # Topics are logged to be said to the client; notes are never quoted. With every
+    # note gone, naming the topic is what makes the draft personal.
+    client, tps = sample_client(False, "en")
+    tps = [replace(tp, note=None) for tp in tps]
+    item = sample_item(purpose, client, tps, TODAY)
+    ctx = build_context(client, tps, item, SETTINGS, TODAY, "en", purpose, "email")
+    assert label in specific_details(body, ctx)

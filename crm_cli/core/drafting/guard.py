@@ -340,7 +340,11 @@ def specific_details(
         found.append("a preference")
     last = context.get("last_touch")
     notes = [t.note for t in (last, *context.get("history", ())) if t is not None and t.note]
-    if any(_mentions(draft, note, exclude) for note in notes):
+    # A topic is logged to be said to the client: naming it is the most personal detail.
+    topics = [t.text for t in context.get("topics", ())]
+    if any(_mentions(draft, note, exclude) for note in notes) or any(
+        _mentions(draft, topic, exclude) for topic in topics
+    ):
         found.append("the last topic")
     if _tenure_said(draft, client.tenure_years, client.since):
         found.append("the tenure")
@@ -349,7 +353,11 @@ def specific_details(
     item = context["item"]
     for label, part in (("the request", "request"), ("the incident", "incident")):
         record = getattr(item, part)
-        if record is not None and _mentions(draft, record.note, exclude):
+        said = record is not None and any(
+            _mentions(draft, text, exclude)
+            for text in (record.note, getattr(record, "topic", None))
+        )
+        if said:
             found.append(label)
     if item.promise is not None and _mentions(draft, item.promise.note, exclude):
         found.append("the promise")
