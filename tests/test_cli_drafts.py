@@ -114,7 +114,7 @@ def test_a_call_sheet_is_never_a_message(book: Crm) -> None:
     assert "Perché: sentirsi senza un motivo particolare, per tenere vivo il rapporto." in lines
     assert "Cosa dire:" in lines  # what to mention
     assert "Da non dire:" in lines  # what not to mention
-    assert "- Preferenze: il pane di segale." in lines
+    assert "- Cose che apprezza: il pane di segale." in lines
     assert "mailto:" not in sheet and "sms:" not in sheet and "Subject:" not in sheet
     assert result.stderr == ""
 
