@@ -433,6 +433,7 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "first_name",
         "family_name",
         "title",
+        "formal_name",
         "salutation",
         "gender",
         "business",

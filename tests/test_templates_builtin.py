@@ -265,6 +265,7 @@ def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
     detail = DETAILS[purpose].format(**n)
     client = NS(
         name=s["name"],
+        formal_name=s["name"],
         first_name=s["name"].split()[0],
         company=s["company"],
         city=s["city"],
@@ -365,6 +366,7 @@ def bare_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]
     """Nothing known: no company, no history, no item pieces, first year, shared."""
     client = NS(
         name="Li",
+        formal_name="Li",
         first_name="Li",
         company=None,
         city=None,

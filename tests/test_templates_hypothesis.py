@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +137,6 @@ def test_every_template_renders_privately_and_within_budget(
             assert info.segments <= 2, (name, info.describe(), draft.body)
 
 
-@pytest.mark.xfail(reason="sms/birthday.it is being rewritten (issue 11)", strict=False)
 def test_a_formal_birthday_sms_fits_one_segment() -> None:
     for lang, name in (("it", "Lucia Ferrante"), ("en", "Margaret Hughes")):
         client = Client(

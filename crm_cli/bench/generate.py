@@ -278,26 +278,27 @@ _PREFERS = {
         "early appointments",
     ),
 }
-# What may be offered or mentioned to them.
+# What may be offered to them (a message offers it: "ho in mente una cosa per Lei: …"), so
+# only things one can give; a hobby is a topic, not a like.
 _LIKES = {
     "it": (
         "il pane ai semi del sabato",
         "il caffè macchiato senza zucchero",
         "il tè verde",
-        "i biglietti scritti a mano",
+        "la focaccia appena sfornata",
         "i dolci senza glutine",
-        "il calcio del Bologna",
-        "le novità di stagione",
+        "i tortellini fatti a mano",
+        "la crostata di albicocche",
         "le rose bianche",
         "la torta di mandorle",
         "il cornetto al pistacchio",
     ),
     "en": (
         "an oat milk flat white",
-        "handwritten cards",
+        "a slice of carrot cake",
         "gluten-free pastries",
-        "cricket",
-        "news of the new season",
+        "the sourdough loaf",
+        "Earl Grey with lemon",
         "white roses",
         "the almond cake",
         "green tea",

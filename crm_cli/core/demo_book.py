@@ -163,7 +163,7 @@ def demo_clients(today: date) -> list[DemoClient]:
                 city="Casalecchio di Reno",
                 channel="email",
                 tier="B",
-                likes=["i biglietti scritti a mano"],
+                likes=["i biscotti alla cannella"],
                 gender="f",
                 salutation="Gentile signora Colombo",
                 since=ago(years=2, months=5),

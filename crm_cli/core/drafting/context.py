@@ -181,20 +181,26 @@ def _item_record(
     if source is not None:
         # A private touchpoint's note stays out, even when it is what is being answered.
         note = None if (shared or source.private) else (source.note or None)
+        # What the touchpoint was about, in words made to be said ("la fornitura di dicembre").
+        said = None if (shared or source.private) else (source.topic or None)
         if item.reason == "reply":
             request = Record(
                 f"{label}.request",
                 date=source.date,
                 note=note,
-                topic=None if (shared or source.private) else (source.topic or None),
+                topic=said,
                 channel=source.channel,
                 days_waiting=(today - source.date).days,
             )
         elif item.reason == "recovery":
-            incident = Record(f"{label}.incident", date=source.date, note=note)
+            incident = Record(f"{label}.incident", date=source.date, note=note, topic=said)
         elif item.reason == "follow-up" and source.follow_up is not None:
             promise = Record(
-                f"{label}.promise", date=source.date, note=note, follow_up=source.follow_up
+                f"{label}.promise",
+                date=source.date,
+                note=note,
+                follow_up=source.follow_up,
+                topic=said,
             )
     elif ref is not None and ref.kind == "step":
         planned = _step(ref, item, steps)
@@ -257,13 +263,20 @@ def build_context(
     by_id = {tp.id: tp for tp in touchpoints if tp.client_id == client.id}
     parts = client_parts(client.name, client.first_name, client.business, client.contact_person)
     short_name = short_business_name(client.name) if client.business else client.name
+    # A topic logged with today's request, incident or promise is that item's own
+    # (``item.request.topic``...): the list holds only what can be asked about besides.
+    busy = {
+        i.source.id
+        for i in (item, *also)
+        if i is not None and i.source is not None and i.source.kind == "touchpoint"
+    }
     topics = (
         ()
         if shared
         else tuple(
             Record("topics[]", text=tp.topic, date=tp.date, days_ago=(today - tp.date).days)
             for tp in open_topics(client, touchpoints, today)
-            if not tp.private
+            if not tp.private and tp.id not in busy
         )
     )
     client_record = Record(
@@ -273,6 +286,13 @@ def build_context(
         first_name=parts.first or short_name,
         family_name=parts.family,
         title=parts.title,
+        # A formal greeting names a titled person by title and family name ("Gentile
+        # Dott.ssa Fabbri"); anyone else by the full name.
+        formal_name=(
+            f"{parts.title} {parts.family}"
+            if parts.title and parts.family and not client.business
+            else client.name
+        ),
         salutation=client.salutation or None,
         gender=client.gender or None,
         business=client.business,

@@ -359,6 +359,22 @@ def specific_details(
         )
         if said:
             found.append(label)
-    if item.promise is not None and _mentions(draft, item.promise.note, exclude):
+    if item.promise is not None and any(
+        _mentions(draft, text, exclude)
+        for text in (item.promise.note, getattr(item.promise, "topic", None))
+    ):
         found.append("the promise")
+    if last is not None and _last_contact_said(draft, last.date, context.get("today")):
+        found.append("the last contact")
     return found
+
+
+def _last_contact_said(draft: _Haystack, when: date, today: Any) -> bool:
+    """The month of the last contact ("risale a maggio", "your visit in May"), with its
+    year when it was another year: a shared event only this client knows."""
+    other_year = isinstance(today, date) and when.year != today.year
+    last_year = isinstance(today, date) and when.year == today.year - 1
+    said_year = str(when.year) in draft.set or (last_year and {"scorso", "last"} & draft.set)
+    if other_year and not said_year:
+        return False
+    return any(draft.has([months[when.month - 1]]) for months in _MONTHS.values())
