@@ -51,7 +51,7 @@ __all__ = [
     "update_index",
 ]
 
-_RANK = {reason: i for i, reason in enumerate(terms.REASONS)}
+_RANK = {reason: i for i, reason in enumerate(terms.PLAN_REASONS)}
 FALLBACK = terms.CONTACT_CHANNELS  # the vocabulary's order is the fallback order
 LAPSE_DAYS = 7  # a birthday or anniversary is shown on its day and the 6 after
 LONG_STANDING_YEARS = 5  # from here an anniversary deserves a coffee or a call
@@ -413,6 +413,8 @@ def _follow_ups(
     b: _Builder, summary: ClientSummary, steps: Iterable[PlannedStep], horizon: date
 ) -> None:
     for promise in summary.open_promises:
+        if promise.awaiting:
+            continue  # your own unanswered email: a nudge, see _awaiting
         assert promise.follow_up is not None  # only promises are in open_promises
         if promise.follow_up > horizon:
             continue
@@ -440,6 +442,33 @@ def _follow_ups(
             Source("step", step.key),
             step.purpose,
             step=step,
+        )
+
+
+def _awaiting(b: _Builder, summary: ClientSummary, horizon: date) -> None:
+    """Your captured email, unanswered ``awaiting_after`` days on: a gentle nudge, shown
+    for a week (like a birthday), after every other reason and with no draft."""
+    after = b.settings.awaiting_after
+    if after <= 0:
+        return
+    for sent in summary.open_promises:
+        if not sent.awaiting:
+            continue
+        due = sent.date + timedelta(days=after)
+        if due > horizon or (b.today - due).days >= LAPSE_DAYS:
+            continue
+        text, quoted = _quote(sent, "email")
+        waited = (b.today - sent.date).days
+        b.add(
+            "awaiting",
+            due,
+            b.reach.pick(sent.channel),
+            f"no answer yet to your email of {sent.date.isoformat()} ({text}), "
+            f"{_plural(waited, 'day')} ago",
+            float(waited),
+            Source("touchpoint", sent.id),
+            purpose="check-in",
+            quoted=quoted,
         )
 
 
@@ -561,6 +590,8 @@ def items_for_client(
         _birthdays(b, summary, horizon, not_before)
     _check_in(b, summary, rhythm, base, horizon)
     _anniversaries(b, summary, horizon, not_before)
+    if summary.open_promises:
+        _awaiting(b, summary, horizon)
     _drop_redundant_check_in(b, today)
     if until is None:
         return b.items
@@ -587,6 +618,9 @@ def _drop_redundant_check_in(b: _Builder, today: date) -> None:
     """
     if len(b.items) < 2:
         return  # the common case: one item, nothing to fold
+    if any(i.reason != "awaiting" for i in b.items):
+        # Anything else brings you to them anyway: no nudge beside it.
+        b.items[:] = [i for i in b.items if i.reason != "awaiting"]
     check_ins = [i for i in b.items if i.reason == "check-in" and i.due <= today]
     if check_ins and any(
         i.reason in ("reply", "recovery", "follow-up") and i.due <= today for i in b.items

@@ -23,6 +23,9 @@ def client_record(
 def touchpoint_record(tp: Touchpoint, include_private: bool = False) -> dict[str, Any]:
     record = tp.to_dict()
     record.setdefault("topic", None)
+    for key in ("source", "thread", "purpose"):
+        record.setdefault(key, None)
+    record.setdefault("handled", False)
     if tp.private and not include_private:
         record["note"] = None
         record["topic"] = None
@@ -42,6 +45,7 @@ def touchpoint_flags(tp: Touchpoint) -> list[str]:
             ("needs reply", tp.needs_reply),
             ("incident", tp.incident),
             ("private", tp.private),
+            ("handled", tp.handled),
         )
         if on
     ]

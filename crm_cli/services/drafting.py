@@ -399,7 +399,10 @@ class DraftRow:
 
 def day_batch(book: Book, settings: Settings, today: date) -> DayBatch:
     clients = {c.id: c for c in book.clients()}
-    items = planning.plan_for_day(book, settings, today)
+    from crm_cli.core.terms import NUDGES
+
+    # Nudges put no pressure to write: the batch drafts for the other reasons only.
+    items = [i for i in planning.plan_for_day(book, settings, today) if i.reason not in NUDGES]
     material = {i.client_id: client_material(book, i.client_id) for i in items}
     return DayBatch(items, clients, material)
 

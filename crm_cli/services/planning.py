@@ -100,7 +100,11 @@ def client_items(
 
 def pick_item(items: list[Item], purpose: str | None) -> Item | None:
     """The item a draft is for: the most urgent, or the first of the purpose asked
-    for (a purpose names an item by its purpose or by its reason)."""
+    for (a purpose names an item by its purpose or by its reason). A nudge
+    (terms.NUDGES) is never drafted for: it asks for patience, not a message."""
+    from crm_cli.core.terms import NUDGES
+
+    items = [i for i in items if i.reason not in NUDGES]
     if purpose is None:
         return items[0] if items else None
     return next((i for i in items if purpose in (i.purpose, i.reason)), None)

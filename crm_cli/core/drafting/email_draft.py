@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from crm_cli.core.drafting.render import Draft
 
-__all__ = ["build_eml", "draft_filename"]
+__all__ = ["build_eml", "draft_filename", "draft_purpose"]
 
 
 def _address(name: str, addr: str) -> Address:
@@ -36,7 +36,19 @@ def _address(name: str, addr: str) -> Address:
 def _message_id(draft: Draft, to_addr: str, when: datetime, domain: str) -> str:
     # Derived from the content, not random: writing the same draft twice gives the same file.
     seed = "\x1f".join([to_addr, draft.subject or "", draft.body, when.isoformat()])
-    return f"<crm.{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:32]}@{domain}>"
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+    # The purpose rides along ("crm.check-in.<hash>"): when the sent message is captured
+    # from the Sent folder, its touchpoint says what the draft was for (draft_purpose).
+    purpose = draft.template.split("/", 1)[-1].split(".", 1)[0]
+    if not re.fullmatch(r"[a-z0-9-]+", purpose):
+        purpose = "draft"
+    return f"<crm.{purpose}.{digest}@{domain}>"
+
+
+def draft_purpose(message_id: str | None) -> str | None:
+    """The purpose a crm draft's Message-ID carries (``crm.reply.<hash>@...``), or None."""
+    match = re.fullmatch(r"<?crm\.([a-z0-9-]+)\.[0-9a-f]{32}@[^>]+>?", (message_id or "").strip())
+    return match.group(1) if match else None
 
 
 def build_eml(
