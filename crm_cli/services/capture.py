@@ -66,7 +66,10 @@ class Report:
 
     def line(self) -> str:
         """The summary line: "N logged, M skipped (by rule), K unknown people"."""
-        order = [*RULES, *EVENT_RULES]
+        # Rules of what a message or an event is first; whom it is with, and whether
+        # the book has it, last.
+        tail = ("no client", "already logged")
+        order = [*(r for r in (*RULES, *EVENT_RULES) if r not in tail), *tail]
         rules = sorted(self.skipped, key=lambda r: (order.index(r) if r in order else 99, r))
         parts = ", ".join(f"{self.skipped[r]} {r}" for r in rules)
         total = sum(self.skipped.values())
