@@ -88,36 +88,33 @@ def read_maildir(root: Path, folders: list[str], state: CaptureState) -> Found:
     if folders:
         missing = [f for f in folders if f not in every]
         if missing:
-            known = ", ".join(sorted(n or "(top)" for n in every))
-            raise InvalidValue(f"no folder '{missing[0]}' in {root} (it has: {known})")
+            names = ", ".join(sorted(n or "(top)" for n in every))
+            raise InvalidValue(f"no folder '{missing[0]}' in {root} (it has: {names})")
         chosen = {f: every[f] for f in folders}
     else:
         chosen = {n: p for n, p in every.items() if not skipped_folder(n)}
     seen = state.maildir_seen(root)
-    new: list[tuple[str, Path]] = []
+    new: list[tuple[str, str, Path]] = []  # folder, unique name, file
     for name in sorted(chosen):
+        known = seen.get(name, set())
         for sub in ("new", "cur"):
+            folder = chosen[name] / sub
             try:
-                entries = os.scandir(chosen[name] / sub)
+                files = os.listdir(folder)
             except FileNotFoundError:
                 continue
-            with entries:
-                for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
-                    # The unique part: a flag change (":2,S") renames the file, not the message.
-                    key = f"{name}/{entry.name.split(':', 1)[0]}"
-                    if key not in seen:
-                        new.append((key, Path(entry.path)))
-    read: set[str] = set()
+            # The unique part: a flag change (":2,S") renames the file, not the message.
+            uniques = {f.split(":", 1)[0]: f for f in files if not f.startswith(".")}
+            new.extend((name, u, folder / uniques[u]) for u in uniques.keys() - known)
+    read: dict[str, set[str]] = {}
 
     def messages() -> Iterator[bytes]:
-        for key, path in new:
+        for name, unique, path in new:
             try:
                 head = _head(path)
             except FileNotFoundError:  # moved by the mail client meanwhile: next run
                 continue
-            read.add(key)
+            read.setdefault(name, set()).add(unique)
             yield head
 
     found = Found(len(new), messages(), folders=sorted(chosen))

@@ -8,8 +8,8 @@ free of duplicates whatever the marks say.
     IMAP UIDVALIDITY and last UID per account and folder, what each mbox file was
     read up to, the unknown correspondents seen and the addresses ignored for good.
 ``maildir-<hash>.json``
-    per Maildir, the unique part of every file name already read (a flag change
-    renames a file but keeps that part).
+    per Maildir and folder, the unique part of every file name already read (a flag
+    change renames a file but keeps that part).
 
 Saved sources (``crm capture add``) are in the config dir, ``capture-sources.json``:
 hosts, users, folders and password commands, never a password.
@@ -67,7 +67,7 @@ class CaptureState:
         if not isinstance(self._data.get("ignored"), list):
             self._data["ignored"] = []
         self._dirty = False
-        self._maildirs: dict[str, set[str]] = {}
+        self._maildirs: dict[str, dict[str, set[str]]] = {}
         self._maildirs_dirty: set[str] = set()
 
     # -- IMAP ------------------------------------------------------------------
@@ -101,19 +101,26 @@ class CaptureState:
         digest = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape"))
         return self.folder / f"maildir-{digest.hexdigest()[:16]}.json"
 
-    def maildir_seen(self, root: Path) -> set[str]:
+    def maildir_seen(self, root: Path) -> dict[str, set[str]]:
+        """Folder name to the unique names read in it."""
         key = str(root.resolve())
         if key not in self._maildirs:
             data = _read(self._maildir_file(root))
-            names = data.get("seen") if isinstance(data, dict) else None
-            self._maildirs[key] = set(names) if isinstance(names, list) else set()
+            folders = data.get("folders") if isinstance(data, dict) else None
+            self._maildirs[key] = (
+                {str(k): set(v) for k, v in folders.items() if isinstance(v, list)}
+                if isinstance(folders, dict)
+                else {}
+            )
         return self._maildirs[key]
 
-    def add_maildir_seen(self, root: Path, names: set[str]) -> None:
+    def add_maildir_seen(self, root: Path, read: dict[str, set[str]]) -> None:
         seen = self.maildir_seen(root)
-        if not names <= seen:
-            seen.update(names)
-            self._maildirs_dirty.add(str(root.resolve()))
+        for folder, names in read.items():
+            known = seen.setdefault(folder, set())
+            if not names <= known:
+                known.update(names)
+                self._maildirs_dirty.add(str(root.resolve()))
 
     # -- people ----------------------------------------------------------------
     @property
@@ -160,7 +167,8 @@ class CaptureState:
         make_private_dirs(self.folder)
         for key in sorted(self._maildirs_dirty):
             path = self._maildir_file(Path(key))
-            atomic_write(path, _dumps({"root": key, "seen": sorted(self._maildirs[key])}))
+            folders = {name: sorted(names) for name, names in self._maildirs[key].items()}
+            atomic_write(path, _dumps({"root": key, "folders": folders}))
         self._maildirs_dirty.clear()
         if self._dirty:
             atomic_write(self.folder / STATE_FILE, _dumps(self._data))

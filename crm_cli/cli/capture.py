@@ -108,12 +108,15 @@ def _mail(
         secret = password(password_command, f"imap://{imap}", user)
         found = read_imap(account, secret, folders, state)
         del secret
-    with _Bar(found.total, "capturing mail") as bar:
-        opened: AbstractContextManager[Any] = common.book(write=not dry_run)
-        with opened as book:
-            report = service.capture_mail(
-                book, settings, state, found, today, dry_run=dry_run, tick=bar.tick
-            )
+    if found.total == 0:  # nothing new (cron's usual run): the book is not even opened
+        report = service.Report()
+    else:
+        with _Bar(found.total, "capturing mail") as bar:
+            opened: AbstractContextManager[Any] = common.book(write=not dry_run)
+            with opened as book:
+                report = service.capture_mail(
+                    book, settings, state, found, today, dry_run=dry_run, tick=bar.tick
+                )
     if not dry_run:
         found.commit()
         state.save()

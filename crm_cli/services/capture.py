@@ -133,10 +133,29 @@ class _Known:
             self.latest[tp.thread] = tp.date
 
 
-def _known(book: Book) -> _Known:
+def _known(book: Book, wanted: Iterable[tuple[str, date]]) -> _Known:
+    """What the book holds of captured mail for these (client, day) pairs.
+
+    A client's digest keeps their six latest touchpoints: a message dated after the
+    oldest of them would be among them if it were in the book, so new mail (the
+    routine run) is checked without reading the history. Only older mail (a first
+    capture) needs every monthly file.
+    """
+    oldest: dict[str, date] = {}
+    for client_id, day in wanted:
+        if client_id not in oldest or day < oldest[client_id]:
+            oldest[client_id] = day
     known = _Known()
-    for tp in book.touchpoints():
-        known.add(tp)
+    for client_id, day in oldest.items():
+        summary = book.summary(client_id)
+        complete = summary.count <= len(summary.recent)
+        if not complete and (not summary.recent or day <= summary.recent[0].date):
+            known = _Known()
+            for tp in book.touchpoints():
+                known.add(tp)
+            return known
+        for tp in summary.recent:
+            known.add(tp)
     return known
 
 
@@ -171,11 +190,6 @@ def capture_mail(
 
     mine = own_addresses(settings)
     report = Report()
-    if found.total == 0:
-        for _ in found.messages:  # an mbox re-reads its last message: cheap
-            report.read += 1
-        if not report.read:
-            return report
     clients = client_addresses(book)
     ignored = state.ignored
     picked: list[tuple[Meta, str, str, bool]] = []  # meta, source, client id, outbound
@@ -201,7 +215,7 @@ def capture_mail(
         picked.extend((meta, source, cid, verdict.outbound) for cid in verdict.clients)
     if not picked:
         return report
-    known = _known(book)
+    known = _known(book, ((cid, _day(meta, today)) for meta, _, cid, _ in picked))
     picked.sort(key=lambda p: _moment(p[0]))
     # Threads first (a reply may come before its question in folder order), then
     # which inbound message is the last of its thread.
@@ -275,7 +289,7 @@ def capture_events(
         picked.extend((event, source, cid, verdict.outbound) for cid in verdict.clients)
     if not picked:
         return report
-    known = _known(book)
+    known = _known(book, ((cid, event.day) for event, _, cid, _ in picked))
     new = []
     for event, source, client_id, organised in sorted(picked, key=lambda p: (p[0].day, p[1])):
         if (source, client_id) in known.logged:
