@@ -197,3 +197,36 @@ def test_a_caldav_calendar(crm: Crm, config: Path, home: Path, radicale: str) ->
     for path in [*home.rglob("*"), *config.rglob("*")]:
         if path.is_file():
             assert b"s3cret-caldav" not in path.read_bytes(), path
+
+
+def test_a_meeting_on_the_calendar_this_week_replaces_the_check_in(
+    crm: Crm, config: Path, tmp_path: Path
+) -> None:
+    from conftest import due_json
+
+    _setup(crm, config)
+    marco = crm.add("Marco Verdi", "--email", "marco@studio.example", "--since", "2025-01-10")
+    assert [i["reason"] for i in due_json(crm) if i["client_id"] == marco] == ["check-in"]
+    far = tmp_path / "far.ics"
+    far.write_text(
+        _calendar(
+            _event("far@x", "20261215T100000Z", "Sopralluogo", attendees="marco@studio.example")
+        ),
+        encoding="utf-8",
+    )
+    crm.ok("capture", "calendar", str(far), "--date", FIXED_DATE)
+    assert [i["reason"] for i in due_json(crm) if i["client_id"] == marco] == ["check-in"]
+    near = tmp_path / "near.ics"
+    near.write_text(
+        _calendar(
+            _event("near@x", "20261126T100000Z", "Sopralluogo", attendees="marco@studio.example")
+        ),
+        encoding="utf-8",
+    )
+    result = crm.ok("capture", "calendar", str(near), "--date", FIXED_DATE)
+    assert result.stderr.strip() == "calendar: 0 logged, 1 skipped (1 future), 0 unknown people"
+    assert [i["reason"] for i in due_json(crm) if i["client_id"] == marco] == []
+    # Once the day has passed, the meeting no longer stands in for anything.
+    assert [
+        i["reason"] for i in due_json(crm, "--date", "2026-12-01") if i["client_id"] == marco
+    ] == ["check-in"]

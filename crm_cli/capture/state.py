@@ -7,6 +7,9 @@ free of duplicates whatever the marks say.
 ``state.json``
     IMAP UIDVALIDITY and last UID per account and folder, what each mbox file was
     read up to, the unknown correspondents seen and the addresses ignored for good.
+``planned.json``
+    per calendar, the days of the coming meetings with each client (a planned
+    contact: no check-in is proposed while one is a few days away).
 ``maildir-<hash>.json``
     per Maildir and folder, the unique part of every file name already read (a flag
     change renames a file but keeps that part).
@@ -27,6 +30,7 @@ from crm_cli.safefile import atomic_write, make_private_dirs
 STATE_DIR = Path("local") / "capture"
 STATE_FILE = "state.json"
 SOURCES_FILE = "capture-sources.json"
+PLANNED_FILE = "planned.json"  # small on purpose: `crm due` reads it
 VERSION = 1
 
 
@@ -173,6 +177,37 @@ class CaptureState:
         if self._dirty:
             atomic_write(self.folder / STATE_FILE, _dumps(self._data))
             self._dirty = False
+
+
+def save_planned(home: Path, calendar: str, meetings: dict[str, list[str]]) -> None:
+    """The coming meetings found on ``calendar`` (client id to ISO days), replacing
+    what the last read of that calendar found."""
+    folder = home / STATE_DIR
+    data = _read(folder / PLANNED_FILE)
+    if not isinstance(data, dict):
+        data = {}
+    if data.get(calendar) == meetings:
+        return
+    if meetings:
+        data[calendar] = meetings
+    else:
+        data.pop(calendar, None)
+    make_private_dirs(folder)
+    atomic_write(folder / PLANNED_FILE, _dumps(data))
+
+
+def load_planned(home: Path) -> dict[str, list[str]]:
+    """Client id to the days of their coming meetings, from every calendar read here."""
+    data = _read(home / STATE_DIR / PLANNED_FILE)
+    found: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        return found
+    for meetings in data.values():
+        if isinstance(meetings, dict):
+            for client_id, days in meetings.items():
+                if isinstance(days, list):
+                    found.setdefault(str(client_id), []).extend(str(d) for d in days)
+    return found
 
 
 # --------------------------------------------------------------------------- saved sources

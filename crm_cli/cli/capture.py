@@ -195,7 +195,10 @@ def _calendar(
     with common.book(write=not dry_run) as book:
         report = service.capture_events(book, settings, state, events, today, dry_run=dry_run)
     if not dry_run:
+        from crm_cli.capture.state import save_planned
+
         state.save()
+        save_planned(home_dir(), where, report.planned)
     return report
 
 

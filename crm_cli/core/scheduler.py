@@ -54,6 +54,7 @@ __all__ = [
 _RANK = {reason: i for i, reason in enumerate(terms.PLAN_REASONS)}
 FALLBACK = terms.CONTACT_CHANNELS  # the vocabulary's order is the fallback order
 LAPSE_DAYS = 7  # a birthday or anniversary is shown on its day and the 6 after
+PLANNED_DAYS = 7  # a meeting on the calendar this close replaces a check-in
 LONG_STANDING_YEARS = 5  # from here an anniversary deserves a coffee or a call
 _NOTE_CHARS = 80
 
@@ -100,6 +101,8 @@ class BookView:
     summaries: dict[str, ClientSummary] = field(default_factory=dict)
     snoozes: dict[str, Snooze] = field(default_factory=dict)
     steps: list[PlannedStep] = field(default_factory=list)
+    # Coming meetings found on a calendar, by client: a planned contact.
+    planned: dict[str, list[date]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -566,8 +569,12 @@ def items_for_client(
     settings: Settings,
     today: date,
     horizon: date,
+    planned: Iterable[date] = (),
 ) -> list[Item]:
-    """Every item of ``client`` due on or before ``horizon`` (unordered)."""
+    """Every item of ``client`` due on or before ``horizon`` (unordered).
+
+    ``planned``: days of meetings with the client on the calendar; one within the
+    next ``PLANNED_DAYS`` is the next contact, so no check-in is proposed."""
     if client.archived or client.do_not_contact:
         return []
     until = snooze.until if snooze is not None and today < snooze.until else None
@@ -588,7 +595,8 @@ def items_for_client(
         _follow_ups(b, summary, steps, horizon)
     if client.birthday:
         _birthdays(b, summary, horizon, not_before)
-    _check_in(b, summary, rhythm, base, horizon)
+    if not any(today <= day <= today + timedelta(days=PLANNED_DAYS) for day in planned):
+        _check_in(b, summary, rhythm, base, horizon)
     _anniversaries(b, summary, horizon, not_before)
     if summary.open_promises:
         _awaiting(b, summary, horizon)
@@ -894,6 +902,7 @@ def _collect(view: BookView, settings: Settings, today: date, horizon: date) -> 
                 settings,
                 today,
                 horizon,
+                view.planned.get(client.id, ()),
             )
         )
     items.sort(key=sort_key)
@@ -979,6 +988,7 @@ def next_items(
         settings,
         today,
         today + timedelta(days=days - 1),
+        view.planned.get(client_id, ()),
     )
     items.sort(key=lambda item: (max(item.due, today), *sort_key(item)))
     return items[:limit]

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 # of years of mail must not bring back every thread nobody closed.
 REQUEST_WINDOW_DAYS = 30
 EVENT_RULES = ("cancelled", "all-day", "declined", "solo", "future")
+PLANNED_DAYS = 7  # a meeting this close is the next contact: no check-in before it
 HANDLED_NOTE = "handled: no answer needed"
 
 
@@ -53,6 +54,8 @@ class Report:
     logged: list[Touchpoint] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     unknown: set[str] = field(default_factory=set)
+    # Coming meetings by client (ISO days): planned contacts, not touchpoints.
+    planned: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -272,6 +275,7 @@ def capture_events(
     ignored = state.ignored
     report = Report()
     picked: list[tuple[Event, str, str, bool]] = []
+    ahead = today + timedelta(days=PLANNED_DAYS)
     for event in events:
         report.read += 1
         verdict = judge_event(event, mine, clients, ignored)
@@ -285,6 +289,9 @@ def capture_events(
             continue
         if event.day > today:
             report.skipped["future"] += 1
+            if event.day <= ahead:
+                for cid in verdict.clients:
+                    report.planned.setdefault(cid, []).append(event.day.isoformat())
             continue
         picked.extend((event, source, cid, verdict.outbound) for cid in verdict.clients)
     if not picked:
