@@ -134,9 +134,9 @@ def add_client(
         from crm_cli.userfiles.config import home_dir
 
         found = stranger(CaptureState(home_dir()), from_capture)
-        name = name or found.name or found.address.split("@", 1)[0]
+        name = name if name is not None else (found.name or found.address.split("@", 1)[0])
         email = [found.address, *email] if found.address not in email else email
-    if not name:
+    if name is None:
         from typer import _click
 
         # Word for word click's own message: NAME is required unless --from-capture.

@@ -23,9 +23,8 @@ def client_record(
 def touchpoint_record(tp: Touchpoint, include_private: bool = False) -> dict[str, Any]:
     record = tp.to_dict()
     record.setdefault("topic", None)
-    for key in ("source", "thread", "purpose"):
-        record.setdefault(key, None)
-    record.setdefault("handled", False)
+    # source, thread, purpose and handled (crm capture) are there only when set: the
+    # shape of a touchpoint logged by hand stays as it was.
     if tp.private and not include_private:
         record["note"] = None
         record["topic"] = None
