@@ -134,6 +134,9 @@ class ClientSummary:
     # back-dated touchpoint is folded in exactly (what awaits, what is still asked).
     last_in: OpenTouch | None = None
     last_handled: OpenTouch | None = None
+    # How many touchpoints came from `crm capture`: none means a capture need not look
+    # through the client's history for duplicates.
+    captured: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +154,7 @@ class ClientSummary:
             "topics": [tp.to_dict() for tp in self.topics],
             "last_in": self.last_in.mark_text() if self.last_in else None,
             "last_handled": self.last_handled.mark_text() if self.last_handled else None,
+            "captured": self.captured,
         }
 
     @classmethod
@@ -186,6 +190,7 @@ class ClientSummary:
             topics=[Touchpoint.from_dict(t) for t in topics] if topics else [],
             last_in=_mark(data.get("last_in")),
             last_handled=_mark(data.get("last_handled")),
+            captured=int(data.get("captured", 0)),
         )
 
 
@@ -266,6 +271,7 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
         topics=[tp for tp in ordered if tp.topic],
         last_in=OpenTouch.mark(ins[-1]) if ins else None,
         last_handled=OpenTouch.mark(handled[-1]) if handled else None,
+        captured=sum(1 for tp in ordered if tp.source),
     )
 
 
@@ -291,6 +297,7 @@ def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
         open_incidents=list(summary.open_incidents),
         open_promises=list(summary.open_promises),
         count=summary.count + 1,
+        captured=summary.captured + (1 if tp.source else 0),
         recent=sorted([*summary.recent, tp], key=_order)[-RECENT:],
         private_notes=[*summary.private_notes, tp.note]
         if tp.private and tp.note

@@ -139,10 +139,11 @@ class _Known:
 def _known(book: Book, wanted: Iterable[tuple[str, date]]) -> _Known:
     """What the book holds of captured mail for these (client, day) pairs.
 
-    A client's digest keeps their six latest touchpoints: a message dated after the
-    oldest of them would be among them if it were in the book, so new mail (the
-    routine run) is checked without reading the history. Only older mail (a first
-    capture) needs every monthly file.
+    A client nothing was ever captured for has no duplicate to find. Otherwise the
+    digest keeps their six latest touchpoints: a message dated after the oldest of
+    them would be among them if it were in the book, so new mail (the routine run)
+    is checked without reading the history. Only older mail captured again (a second
+    device's first run, lost marks) needs every monthly file.
     """
     oldest: dict[str, date] = {}
     for client_id, day in wanted:
@@ -151,6 +152,8 @@ def _known(book: Book, wanted: Iterable[tuple[str, date]]) -> _Known:
     known = _Known()
     for client_id, day in oldest.items():
         summary = book.summary(client_id)
+        if summary.captured == 0:
+            continue
         complete = summary.count <= len(summary.recent)
         if not complete and (not summary.recent or day <= summary.recent[0].date):
             known = _Known()
