@@ -21,6 +21,8 @@ hosts, users, folders and password commands, never a password.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ STATE_DIR = Path("local") / "capture"
 STATE_FILE = "state.json"
 SOURCES_FILE = "capture-sources.json"
 PLANNED_FILE = "planned.json"  # small on purpose: `crm due` reads it
+LOCK_FILE = "capture.lock"
+LOCK_TIMEOUT = 600.0  # a first capture of a large mailbox takes a minute or two
 VERSION = 1
 
 
@@ -208,6 +212,28 @@ def load_planned(home: Path) -> dict[str, list[str]]:
                 if isinstance(days, list):
                     found.setdefault(str(client_id), []).extend(str(d) for d in days)
     return found
+
+
+@contextmanager
+def capture_lock(home: Path) -> Iterator[None]:
+    """One capture at a time on this device: a large one writes the book in several
+    steps, and a second capture started by cron meanwhile must not log its messages
+    again."""
+    from filelock import FileLock, Timeout
+
+    folder = home / STATE_DIR
+    make_private_dirs(folder)
+    lock = FileLock(str(folder / LOCK_FILE), timeout=LOCK_TIMEOUT, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreError(
+            f"another crm capture has been running for {LOCK_TIMEOUT:g} s; try again later"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # --------------------------------------------------------------------------- saved sources

@@ -77,6 +77,35 @@ def _mail(
     date_: str | None,
     dry_run: bool,
 ) -> Any:
+    from contextlib import nullcontext
+
+    from crm_cli.capture.state import capture_lock
+
+    # A dry run writes nothing, not even the lock file: it cannot race anyone.
+    with nullcontext() if dry_run else capture_lock(home()):
+        return _mail_locked(
+            maildir, mbox, imap, port, user, folders, security, password_command, date_, dry_run
+        )
+
+
+def home() -> Path:
+    from crm_cli.userfiles.config import home_dir
+
+    return home_dir()
+
+
+def _mail_locked(
+    maildir: Path | None,
+    mbox: Path | None,
+    imap: str | None,
+    port: int | None,
+    user: str | None,
+    folders: list[str],
+    security: str,
+    password_command: str | None,
+    date_: str | None,
+    dry_run: bool,
+) -> Any:
     from crm_cli.capture.state import CaptureState
     from crm_cli.services import capture as service
     from crm_cli.userfiles.config import home_dir
@@ -110,13 +139,24 @@ def _mail(
         del secret
     if found.total == 0:  # nothing new (cron's usual run): the book is not even opened
         report = service.Report()
-    else:
+    elif dry_run or found.total <= service.BATCH:
         with _Bar(found.total, "capturing mail") as bar:
             opened: AbstractContextManager[Any] = common.book(write=not dry_run)
             with opened as book:
                 report = service.capture_mail(
                     book, settings, state, found, today, dry_run=dry_run, tick=bar.tick
                 )
+    else:
+        # A large capture: read in one pass, then write in steps of consecutive months.
+        with _Bar(found.total, "capturing mail") as bar, common.book() as book:
+            report = service.capture_mail(
+                book, settings, state, found, today, tick=bar.tick, store=False
+            )
+        stored = []
+        for batch in service.batches(report.logged):
+            with common.book(write=True) as book:
+                stored.extend(book.add_touchpoints(batch))
+        report.logged = stored
     if not dry_run:
         found.commit()
         state.save()

@@ -190,8 +190,12 @@ def capture_mail(
     *,
     dry_run: bool = False,
     tick: Callable[[int], None] | None = None,
+    store: bool = True,
 ) -> Report:
-    """Log what is new in ``found``; the book is written by the caller's unit of work."""
+    """Log what is new in ``found``; the book is written by the caller's unit of work.
+
+    ``store=False`` (or ``dry_run``) leaves the touchpoints to log, without ids, in
+    ``report.logged``: the caller adds them (see :func:`batches`)."""
     from crm_cli.core.drafting.email_draft import draft_purpose
 
     mine = own_addresses(settings)
@@ -259,8 +263,21 @@ def capture_mail(
         )
         known.logged.add((source, client_id))
         new.append(tp)
-    report.logged = new if dry_run else book.add_touchpoints(new)
+    report.logged = new if dry_run or not store else book.add_touchpoints(new)
     return report
+
+
+BATCH = 1_500
+"""Touchpoints per unit of work when a large capture is written in steps: each step
+holds only the months it touches, so a first capture of years of mail into a big
+book stays within a couple of hundred MB."""
+
+
+def batches(tps: list[Touchpoint], size: int | None = None) -> list[list[Touchpoint]]:
+    """``tps`` in date order, cut into runs of ``size`` (BATCH): consecutive months."""
+    size = size or BATCH
+    ordered = sorted(tps, key=lambda t: t.date)
+    return [ordered[at : at + size] for at in range(0, len(ordered), size)]
 
 
 def capture_events(
