@@ -353,3 +353,17 @@ def test_a_large_capture_written_in_steps_gives_the_same_book(
     ]
     replies = sorted(i["client_id"] for i in due_json(crm) if i["reason"] == "reply")
     assert replies == sorted([anna, marco])
+
+
+def test_without_a_password_command_the_keyring_is_asked(
+    crm: Crm, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    _setup(crm, config)
+    monkeypatch.setitem(sys.modules, "keyring", None)  # not installed: import fails
+    error = crm.fail("capture", "mail", "--imap", "127.0.0.1", "--user", "chiara")
+    assert error == (
+        "no password: give --password-command, or install 'keyring' "
+        "(pip install keyring) to read it from the system keyring"
+    )

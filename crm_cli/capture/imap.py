@@ -154,7 +154,10 @@ def read_imap(account: Account, password: str, folders: list[str], state: Captur
         finally:
             _close(conn)
 
-    result = Found(sum(len(u) for _, _, u in plan), messages(), folders=list(chosen))
+    total = sum(len(u) for _, _, u in plan)
+    if total == 0:  # nothing new: the generator below would never run to close it
+        _close(conn)
+    result = Found(total, messages() if total else iter(()), folders=list(chosen))
 
     def record() -> None:
         for folder, validity, uids in plan:
