@@ -268,17 +268,26 @@ def test_a_sent_draft_carries_its_purpose(crm: Crm, config: Path, tmp_path: Path
     from email import message_from_bytes
 
     anna, _ = _setup(crm, config, 'email = "chiara@bottega.example"\n')
+    topic = crm.log(anna, "visit", "--in", "--topic", "il tavolo di rovere", "--date", "2026-10-01")
     drafts = tmp_path / "drafts"
     crm.ok("draft", anna, "--purpose", "check-in", "--out", str(drafts), "--date", FIXED_DATE)
     [eml] = drafts.glob("*.eml")
     draft = message_from_bytes(eml.read_bytes())
+    assert "tavolo di rovere" in draft.get_payload(decode=True).decode()
     assert draft["Message-ID"].startswith("<crm.check-in.")
+    assert draft["Message-ID"].endswith(f".{topic}@bottega.example>")
     # The mail client sends it: the same Message-ID lands in Sent.
     del draft["X-Unsent"]
     root = maildir(tmp_path / "Mail", {"Sent": [draft]})
     _capture(crm, "--maildir", str(root))
-    [sent] = _history(crm, anna)
-    assert (sent["direction"], sent["purpose"]) == ("out", "check-in")
+    sent = _history(crm, anna)[0]
+    assert (sent["direction"], sent["purpose"], sent["topic"]) == (
+        "out",
+        "check-in",
+        "il tavolo di rovere",
+    )
+    # The topic it brought back is closed, and the sent message opens none.
+    assert crm.ok("topic", "list", anna).stdout.strip() == ""
 
 
 def test_thunderbird_mbox_skips_deleted_messages(crm: Crm, config: Path, tmp_path: Path) -> None:

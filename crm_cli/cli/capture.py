@@ -155,7 +155,9 @@ def _mail_locked(
         stored = []
         for batch in service.batches(report.logged):
             with common.book(write=True) as book:
-                stored.extend(book.add_touchpoints(batch))
+                added = book.add_touchpoints(batch)
+                service.close_used_topics(book, added, report.used_topics)
+                stored.extend(added)
         report.logged = stored
     if not dry_run:
         found.commit()

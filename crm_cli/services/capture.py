@@ -56,6 +56,8 @@ class Report:
     unknown: set[str] = field(default_factory=set)
     # Coming meetings by client (ISO days): planned contacts, not touchpoints.
     planned: dict[str, list[str]] = field(default_factory=dict)
+    # Sent crm drafts that brought a topic back: (source, client id) -> the topic's id.
+    used_topics: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -196,7 +198,7 @@ def capture_mail(
 
     ``store=False`` (or ``dry_run``) leaves the touchpoints to log, without ids, in
     ``report.logged``: the caller adds them (see :func:`batches`)."""
-    from crm_cli.core.drafting.email_draft import draft_purpose
+    from crm_cli.core.drafting.email_draft import draft_purpose, draft_topic
 
     mine = own_addresses(settings)
     report = Report()
@@ -249,6 +251,7 @@ def capture_mail(
         day = _day(meta, today)
         earlier_in_book = known.latest.get(thread)
         last = last_of[thread] == n and (earlier_in_book is None or earlier_in_book <= day)
+        mid = f"<{meta.message_id}>"
         tp = Touchpoint(
             id="",
             client_id=client_id,
@@ -259,12 +262,48 @@ def capture_mail(
             needs_reply=not outbound and last and day >= oldest_request,
             source=source,
             thread=thread,
-            purpose=draft_purpose(f"<{meta.message_id}>") if outbound else None,
+            purpose=draft_purpose(mid) if outbound else None,
+            topic=_draft_topic(book, client_id, draft_topic(mid)) if outbound else None,
         )
+        if tp.topic is not None:
+            report.used_topics[source, client_id] = str(draft_topic(mid))
         known.logged.add((source, client_id))
         new.append(tp)
-    report.logged = new if dry_run or not store else book.add_touchpoints(new)
+    if dry_run or not store:
+        report.logged = new
+    else:
+        report.logged = book.add_touchpoints(new)
+        close_used_topics(book, report.logged, report.used_topics)
     return report
+
+
+def _draft_topic(book: Book, client_id: str, topic_id: str | None) -> str | None:
+    """The text of the topic a sent draft brought back, if it is still the client's."""
+    if topic_id is None:
+        return None
+    found = next((t for t in book.summary(client_id).topics if t.id == topic_id), None)
+    return found.topic if found is not None else None
+
+
+def close_used_topics(
+    book: Book, stored: list[Touchpoint], used: dict[tuple[str, str], str]
+) -> None:
+    """A sent draft said its topic: that topic is closed, and so is the sent message's
+    own (it carries the words, it asks for nothing more)."""
+    from dataclasses import replace
+
+    changed: dict[str, Client] = {}
+    for tp in stored:
+        topic_id = used.get((tp.source or "", tp.client_id))
+        if topic_id is None:
+            continue
+        client = changed.get(tp.client_id) or book.client(tp.client_id)
+        closed = [
+            *client.closed_topics,
+            *(i for i in (topic_id, tp.id) if i not in client.closed_topics),
+        ]
+        changed[tp.client_id] = replace(client, closed_topics=closed)
+    book.update_clients(list(changed.values()))
 
 
 BATCH = 1_500
