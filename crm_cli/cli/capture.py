@@ -80,18 +80,13 @@ def _mail(
     from contextlib import nullcontext
 
     from crm_cli.capture.state import capture_lock
+    from crm_cli.userfiles.config import home_dir
 
     # A dry run writes nothing, not even the lock file: it cannot race anyone.
-    with nullcontext() if dry_run else capture_lock(home()):
+    with nullcontext() if dry_run else capture_lock(home_dir()):
         return _mail_locked(
             maildir, mbox, imap, port, user, folders, security, password_command, date_, dry_run
         )
-
-
-def home() -> Path:
-    from crm_cli.userfiles.config import home_dir
-
-    return home_dir()
 
 
 def _mail_locked(
