@@ -152,10 +152,13 @@ def _known(book: Book, wanted: Iterable[tuple[str, date]]) -> _Known:
         if client_id not in oldest or day < oldest[client_id]:
             oldest[client_id] = day
     known = _Known()
+    # Digests alone first (no recent files): most clients of a first capture have none.
+    digests = book.summaries_of(set(oldest))
     for client_id, day in oldest.items():
-        summary = book.summary(client_id)
-        if summary.captured == 0:
+        digest = digests.get(client_id)
+        if digest is None or digest.captured == 0:
             continue
+        summary = book.summary(client_id)
         complete = summary.count <= len(summary.recent)
         if not complete and (not summary.recent or day <= summary.recent[0].date):
             known = _Known()
@@ -307,16 +310,30 @@ def close_used_topics(
 
 
 BATCH = 1_500
-"""Touchpoints per unit of work when a large capture is written in steps: each step
-holds only the months it touches, so a first capture of years of mail into a big
-book stays within a couple of hundred MB."""
+"""Touchpoints (and messages read) beyond which a capture is written in steps."""
+BATCH_MONTHS = 6
+"""Months of history one step may touch: each step holds only the monthly files it
+writes, so a first capture of years of mail into a big book stays near 200 MB."""
 
 
 def batches(tps: list[Touchpoint], size: int | None = None) -> list[list[Touchpoint]]:
-    """``tps`` in date order, cut into runs of ``size`` (BATCH): consecutive months."""
+    """``tps`` in date order, cut into runs of at most ``size`` (BATCH) touchpoints
+    and BATCH_MONTHS consecutive months."""
     size = size or BATCH
-    ordered = sorted(tps, key=lambda t: t.date)
-    return [ordered[at : at + size] for at in range(0, len(ordered), size)]
+    runs: list[list[Touchpoint]] = []
+    months: set[tuple[int, int]] = set()
+    for tp in sorted(tps, key=lambda t: t.date):
+        month = (tp.date.year, tp.date.month)
+        if (
+            not runs
+            or len(runs[-1]) >= size
+            or (month not in months and len(months) >= BATCH_MONTHS)
+        ):
+            runs.append([])
+            months = set()
+        runs[-1].append(tp)
+        months.add(month)
+    return runs
 
 
 def capture_events(
