@@ -20,7 +20,6 @@ hosts, users, folders and password commands, never a password.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +105,8 @@ class CaptureState:
 
     # -- Maildir ---------------------------------------------------------------
     def _maildir_file(self, root: Path) -> Path:
+        import hashlib  # 4 ms to import: `crm due` reads this module for planned meetings
+
         digest = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape"))
         return self.folder / f"maildir-{digest.hexdigest()[:16]}.json"
 
