@@ -55,9 +55,10 @@ coffee_time = "8:05"
 
 
 KNOWN = (
-    "cadence_a, cadence_b, cadence_c, cadence_default, capacity, city, coffee_time, "
-    "date_order, default_lang, email, my_gender, my_name, phone_region, recover_within, "
-    "reply_within, "
+    "awaiting_after, cadence_a, cadence_b, cadence_c, cadence_default, capacity, "
+    "capture_max_recipients, capture_subjects, city, coffee_time, "
+    "date_order, default_lang, email, my_emails, my_gender, my_name, phone_region, "
+    "recover_within, reply_within, "
     "signature, workdays"
 )
 

@@ -122,6 +122,22 @@ def parser() -> argparse.ArgumentParser:
         "(default: a temporary directory, removed at the end)",
     )
     r.add_argument("--seed", type=int, default=DEFAULT_SEED, help=argparse.SUPPRESS)
+
+    m = sub.add_parser(
+        "mail",
+        help="write a realistic Maildir for a generated book (for crm capture)",
+        description="Write N messages into the new Maildir OUT, one in ten with the clients "
+        "of the book in DIR; adds my_emails to DIR/config/config.toml.",
+    )
+    m.add_argument("--home", required=True, metavar="DIR", help="a generated book")
+    m.add_argument("--maildir", required=True, metavar="OUT", help="a new or empty directory")
+    m.add_argument("--messages", type=_positive, default=50_000, metavar="N")
+    m.add_argument("--with-clients", type=_count, default=None, metavar="K", help="default: N / 10")
+    m.add_argument(
+        "--days", type=_positive, default=730, metavar="D", help="spread over D days (730)"
+    )
+    m.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S")
+    m.add_argument("--today", type=_day, default=TODAY, metavar="DATE")
     return p
 
 
@@ -131,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         from .generate import main as generate_main
 
         return generate_main(args)
+    if args.command == "mail":
+        from .mail import main as mail_main
+
+        return mail_main(args)
     from .run import main as run_main
 
     return run_main(args)

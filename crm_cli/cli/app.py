@@ -153,6 +153,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "log": ("touchpoints", "Record a touchpoint; prints its id."),
     "history": ("touchpoints", "A client's timeline, newest first."),
+    "capture": (
+        "capture",
+        "Log touchpoints from your mail and calendar (only metadata, never a body).",
+    ),
+    "handled": ("capture", "Mark a client's open requests as needing no answer."),
     "topic": (
         "topics",
         "What the next message may bring back: a client's open topics, and closing one.",

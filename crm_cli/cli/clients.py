@@ -85,8 +85,8 @@ def _input(**values: object) -> ClientInput:
 
 
 def add_client(
-    name: str = typer.Argument(
-        ..., metavar="NAME", help="The client's name as you would write it."
+    name: str | None = typer.Argument(
+        None, metavar="NAME", help="The client's name as you would write it."
     ),
     email: list[str] = EMAIL,
     phone: list[str] = PHONE,
@@ -120,8 +120,27 @@ def add_client(
         False, "--shared-contact", help="Others in the household may read this inbox or phone."
     ),
     date_: str | None = common.DateOption,
+    from_capture: str | None = typer.Option(
+        None,
+        "--from-capture",
+        metavar="EMAIL",
+        help="Someone 'crm capture inbox' lists: their name and address are filled in.",
+    ),
 ) -> None:
     """Add a client; prints the new id."""
+    if from_capture is not None:
+        from crm_cli.capture.state import CaptureState
+        from crm_cli.services.capture import stranger
+        from crm_cli.userfiles.config import home_dir
+
+        found = stranger(CaptureState(home_dir()), from_capture)
+        name = name if name is not None else (found.name or found.address.split("@", 1)[0])
+        email = [found.address, *email] if found.address not in email else email
+    if name is None:
+        from typer import _click
+
+        # Word for word click's own message: NAME is required unless --from-capture.
+        raise _click.exceptions.MissingParameter(param_hint="'NAME'", param_type="argument")
     inp = _input(
         name=name,
         emails=email,

@@ -122,6 +122,13 @@ class Touchpoint:
     # What the next message may bring back, written to be said to the client
     # ("il viaggio a Lisbona"); the note stays the professional's own.
     topic: str | None = None
+    # Captured from mail or a calendar: "mail:<hash of the Message-ID>" or "cal:<hash of
+    # UID and RECURRENCE-ID>", the same on every device, so a capture never duplicates.
+    source: str | None = None
+    thread: str | None = None  # a captured email's thread (hash of its first message's id)
+    purpose: str | None = None  # the draft purpose of a sent crm draft (terms.PURPOSES)
+    # `crm handled`: the open requests before it need no answer (a note, not a contact).
+    handled: bool = False
 
     @property
     def seq(self) -> int:
@@ -151,6 +158,15 @@ class Touchpoint:
         # existed stay as they were (views add the key back for --json).
         if self.topic is not None:
             data["topic"] = self.topic
+        # The same for what capture adds: older histories keep their bytes.
+        if self.source is not None:
+            data["source"] = self.source
+        if self.thread is not None:
+            data["thread"] = self.thread
+        if self.purpose is not None:
+            data["purpose"] = self.purpose
+        if self.handled:
+            data["handled"] = True
         return data
 
     @classmethod
@@ -171,6 +187,10 @@ class Touchpoint:
             private=data.get("private", False),
             follow_up=_date_or_none(follow_up) if follow_up else None,
             topic=data.get("topic") or None,
+            source=data.get("source") or None,
+            thread=data.get("thread") or None,
+            purpose=data.get("purpose") or None,
+            handled=bool(data.get("handled", False)),
         )
 
 

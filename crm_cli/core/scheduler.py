@@ -51,9 +51,10 @@ __all__ = [
     "update_index",
 ]
 
-_RANK = {reason: i for i, reason in enumerate(terms.REASONS)}
+_RANK = {reason: i for i, reason in enumerate(terms.PLAN_REASONS)}
 FALLBACK = terms.CONTACT_CHANNELS  # the vocabulary's order is the fallback order
 LAPSE_DAYS = 7  # a birthday or anniversary is shown on its day and the 6 after
+PLANNED_DAYS = 7  # a meeting on the calendar this close replaces a check-in
 LONG_STANDING_YEARS = 5  # from here an anniversary deserves a coffee or a call
 _NOTE_CHARS = 80
 
@@ -100,6 +101,8 @@ class BookView:
     summaries: dict[str, ClientSummary] = field(default_factory=dict)
     snoozes: dict[str, Snooze] = field(default_factory=dict)
     steps: list[PlannedStep] = field(default_factory=list)
+    # Coming meetings found on a calendar, by client: a planned contact.
+    planned: dict[str, list[date]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -413,6 +416,8 @@ def _follow_ups(
     b: _Builder, summary: ClientSummary, steps: Iterable[PlannedStep], horizon: date
 ) -> None:
     for promise in summary.open_promises:
+        if promise.awaiting:
+            continue  # your own unanswered email: a nudge, see _awaiting
         assert promise.follow_up is not None  # only promises are in open_promises
         if promise.follow_up > horizon:
             continue
@@ -440,6 +445,33 @@ def _follow_ups(
             Source("step", step.key),
             step.purpose,
             step=step,
+        )
+
+
+def _awaiting(b: _Builder, summary: ClientSummary, horizon: date) -> None:
+    """Your captured email, unanswered ``awaiting_after`` days on: a gentle nudge, shown
+    for a week (like a birthday), after every other reason and with no draft."""
+    after = b.settings.awaiting_after
+    if after <= 0:
+        return
+    for sent in summary.open_promises:
+        if not sent.awaiting:
+            continue
+        due = sent.date + timedelta(days=after)
+        if due > horizon or (b.today - due).days >= LAPSE_DAYS:
+            continue
+        text, quoted = _quote(sent, "email")
+        waited = (b.today - sent.date).days
+        b.add(
+            "awaiting",
+            due,
+            b.reach.pick(sent.channel),
+            f"no answer yet to your email of {sent.date.isoformat()} ({text}), "
+            f"{_plural(waited, 'day')} ago",
+            float(waited),
+            Source("touchpoint", sent.id),
+            purpose="check-in",
+            quoted=quoted,
         )
 
 
@@ -537,8 +569,12 @@ def items_for_client(
     settings: Settings,
     today: date,
     horizon: date,
+    planned: Iterable[date] = (),
 ) -> list[Item]:
-    """Every item of ``client`` due on or before ``horizon`` (unordered)."""
+    """Every item of ``client`` due on or before ``horizon`` (unordered).
+
+    ``planned``: days of meetings with the client on the calendar; one within the
+    next ``PLANNED_DAYS`` is the next contact, so no check-in is proposed."""
     if client.archived or client.do_not_contact:
         return []
     until = snooze.until if snooze is not None and today < snooze.until else None
@@ -559,8 +595,11 @@ def items_for_client(
         _follow_ups(b, summary, steps, horizon)
     if client.birthday:
         _birthdays(b, summary, horizon, not_before)
-    _check_in(b, summary, rhythm, base, horizon)
+    if not any(today <= day <= today + timedelta(days=PLANNED_DAYS) for day in planned):
+        _check_in(b, summary, rhythm, base, horizon)
     _anniversaries(b, summary, horizon, not_before)
+    if summary.open_promises:
+        _awaiting(b, summary, horizon)
     _drop_redundant_check_in(b, today)
     if until is None:
         return b.items
@@ -587,6 +626,9 @@ def _drop_redundant_check_in(b: _Builder, today: date) -> None:
     """
     if len(b.items) < 2:
         return  # the common case: one item, nothing to fold
+    if any(i.reason != "awaiting" for i in b.items):
+        # Anything else brings you to them anyway: no nudge beside it.
+        b.items[:] = [i for i in b.items if i.reason != "awaiting"]
     check_ins = [i for i in b.items if i.reason == "check-in" and i.due <= today]
     if check_ins and any(
         i.reason in ("reply", "recovery", "follow-up") and i.due <= today for i in b.items
@@ -860,6 +902,7 @@ def _collect(view: BookView, settings: Settings, today: date, horizon: date) -> 
                 settings,
                 today,
                 horizon,
+                view.planned.get(client.id, ()),
             )
         )
     items.sort(key=sort_key)
@@ -945,6 +988,7 @@ def next_items(
         settings,
         today,
         today + timedelta(days=days - 1),
+        view.planned.get(client_id, ()),
     )
     items.sort(key=lambda item: (max(item.due, today), *sort_key(item)))
     return items[:limit]

@@ -37,6 +37,11 @@ class Settings:
     capacity: int = 6  # items per agenda day
     workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     coffee_time: str = "09:30"
+    # Every address and alias you send from: what `crm capture` reads as you.
+    my_emails: tuple[str, ...] = ()
+    capture_max_recipients: int = 5  # more recipients than this: not a personal message
+    capture_subjects: bool = True  # false: captured emails are logged without their subject
+    awaiting_after: int = 7  # days before an unanswered email of yours is a nudge; 0: never
 
     def tier_cadence(self, tier: str | None) -> str:
         return {
@@ -132,6 +137,28 @@ def _workdays(key: str, value: Any) -> tuple[str, ...]:
     return tuple(sorted(days, key=WEEKDAYS.index))
 
 
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"setting '{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _emails(key: str, value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise ConfigError(
+            f"setting '{key}' must be a list of addresses such as [\"me@example.com\"]"
+        )
+    found: list[str] = []
+    for item in items:
+        text = item.strip()
+        if "@" not in text or any(ch.isspace() for ch in text):
+            raise ConfigError(f"setting '{key}': {item!r} is not an email address")
+        if text not in found:
+            found.append(text)
+    return tuple(found)
+
+
 SPEC: dict[str, Callable[[str, Any], Any]] = {
     "my_name": _text,
     "my_gender": _gender,
@@ -150,6 +177,10 @@ SPEC: dict[str, Callable[[str, Any], Any]] = {
     "capacity": _int_between(1, 100),
     "workdays": _workdays,
     "coffee_time": _clock,
+    "my_emails": _emails,
+    "capture_max_recipients": _int_between(1, 100),
+    "capture_subjects": _bool,
+    "awaiting_after": _int_between(0, 60),
 }
 assert set(SPEC) == {f.name for f in fields(Settings)}
 

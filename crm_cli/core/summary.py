@@ -12,7 +12,12 @@ What closes what:
   incident and promise logged before it; a note is not a contact, so it
   closes nothing even when its direction is ``out``;
 * a touchpoint never closes itself: an outbound email that promises a
-  follow-up keeps that promise open.
+  follow-up keeps that promise open;
+* a ``handled`` note (``crm handled``) closes the requests before it, and only them;
+* the newest outbound contact, when it is an email captured from mail and no inbound
+  contact came after it, is *awaiting* an answer: it is kept among the open promises
+  flagged ``awaiting`` (so that the plan's screen keeps the client) and an inbound
+  contact after it, or a newer outbound one, closes it.
 """
 
 from __future__ import annotations
@@ -48,10 +53,15 @@ class OpenTouch:
     note: str | None
     private: bool
     follow_up: _dt.date | None = None  # `date` here would be the field above
+    awaiting: bool = False  # not a promise: your email, still unanswered
 
     @classmethod
     def of(cls, tp: Touchpoint) -> OpenTouch:
         return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, tp.follow_up)
+
+    @classmethod
+    def waiting(cls, tp: Touchpoint) -> OpenTouch:
+        return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, None, True)
 
     @classmethod
     def mark(cls, tp: Touchpoint) -> OpenTouch:
@@ -71,6 +81,8 @@ class OpenTouch:
             data["private"] = True
         if self.follow_up is not None:
             data["follow_up"] = self.follow_up.isoformat()
+        if self.awaiting:
+            data["awaiting"] = True
         return data
 
     def mark_text(self) -> str:
@@ -93,6 +105,7 @@ class OpenTouch:
             note=data.get("note"),
             private=bool(data.get("private", False)),
             follow_up=_date(data.get("follow_up")),
+            awaiting=bool(data.get("awaiting", False)),
         )
 
 
@@ -117,6 +130,13 @@ class ClientSummary:
     # Every touchpoint with a topic, oldest first: which are still open is the
     # client's to say (Client.closed_topics). Kept with the recent ones, off `crm due`.
     topics: list[Touchpoint] = field(default_factory=list)
+    # Marks of the latest inbound contact and the latest `handled` note: with them a
+    # back-dated touchpoint is folded in exactly (what awaits, what is still asked).
+    last_in: OpenTouch | None = None
+    last_handled: OpenTouch | None = None
+    # How many touchpoints came from `crm capture`: none means a capture need not look
+    # through the client's history for duplicates.
+    captured: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +152,9 @@ class ClientSummary:
             "recent": [tp.to_dict() for tp in self.recent],
             "private_notes": list(self.private_notes),
             "topics": [tp.to_dict() for tp in self.topics],
+            "last_in": self.last_in.mark_text() if self.last_in else None,
+            "last_handled": self.last_handled.mark_text() if self.last_handled else None,
+            "captured": self.captured,
         }
 
     @classmethod
@@ -165,7 +188,14 @@ class ClientSummary:
             recent=[Touchpoint.from_dict(t) for t in recent] if recent else [],
             private_notes=list(data.get("private_notes") or ()),
             topics=[Touchpoint.from_dict(t) for t in topics] if topics else [],
+            last_in=_mark(data.get("last_in")),
+            last_handled=_mark(data.get("last_handled")),
+            captured=int(data.get("captured", 0)),
         )
+
+
+def _mark(text: Any) -> OpenTouch | None:
+    return OpenTouch.from_mark(text) if isinstance(text, str) and text else None
 
 
 def _is_out_contact(tp: Touchpoint) -> bool:
@@ -174,6 +204,20 @@ def _is_out_contact(tp: Touchpoint) -> bool:
 
 def _is_request(tp: Touchpoint) -> bool:
     return tp.needs_reply and tp.direction == "in"
+
+
+def _is_in_contact(tp: Touchpoint) -> bool:
+    return tp.direction == "in" and tp.is_contact
+
+
+def _awaits(tp: Touchpoint) -> bool:
+    """An email of yours captured from mail: its answer is expected."""
+    return (
+        _is_out_contact(tp)
+        and tp.channel == "email"
+        and (tp.source or "").startswith("mail:")
+        and tp.follow_up is None
+    )
 
 
 RECENT = 6
@@ -197,14 +241,26 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
     # contact itself can still carry an incident or a promise of its own.
     first_open = outs[-1] if outs else 0
     still_open = ordered[first_open:]
+    closers = [i for i, tp in enumerate(ordered) if _is_out_contact(tp) or tp.handled]
+    asked = ordered[closers[-1] :] if closers else ordered
+    ins = [tp for tp in ordered if _is_in_contact(tp)]
+    handled = [tp for tp in ordered if tp.handled]
+    promises = [OpenTouch.of(tp) for tp in still_open if tp.follow_up is not None]
+    newest_out = ordered[outs[-1]] if outs else None
+    if (
+        newest_out is not None
+        and _awaits(newest_out)
+        and (not ins or _order(ins[-1]) < _order(newest_out))
+    ):
+        promises = sorted([*promises, OpenTouch.waiting(newest_out)], key=_order)
     return ClientSummary(
         client_id=client_id,
         last_contact=max(contacts) if contacts else None,
         last_out=ordered[outs[-1]].date if outs else None,
         last_out_channels=[ordered[i].channel for i in reversed(outs[-2:])],
-        open_requests=[OpenTouch.of(tp) for tp in still_open if _is_request(tp)],
+        open_requests=[OpenTouch.of(tp) for tp in asked if _is_request(tp)],
         open_incidents=[OpenTouch.of(tp) for tp in still_open if tp.incident],
-        open_promises=[OpenTouch.of(tp) for tp in still_open if tp.follow_up is not None],
+        open_promises=promises,
         count=len(ordered),
         last_outs=[OpenTouch.mark(ordered[i]) for i in reversed(outs[-2:])],
         recent=ordered[-RECENT:],
@@ -213,6 +269,9 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
             tp.note for tp in sorted(ordered, key=lambda t: t.seq) if tp.private and tp.note
         ],
         topics=[tp for tp in ordered if tp.topic],
+        last_in=OpenTouch.mark(ins[-1]) if ins else None,
+        last_handled=OpenTouch.mark(handled[-1]) if handled else None,
+        captured=sum(1 for tp in ordered if tp.source),
     )
 
 
@@ -238,6 +297,7 @@ def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
         open_incidents=list(summary.open_incidents),
         open_promises=list(summary.open_promises),
         count=summary.count + 1,
+        captured=summary.captured + (1 if tp.source else 0),
         recent=sorted([*summary.recent, tp], key=_order)[-RECENT:],
         private_notes=[*summary.private_notes, tp.note]
         if tp.private and tp.note
@@ -247,6 +307,16 @@ def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
     if tp.is_contact:
         last = updated.last_contact
         updated.last_contact = tp.date if last is None else max(last, tp.date)
+    if _is_in_contact(tp) and (updated.last_in is None or _order(updated.last_in) < at):
+        updated.last_in = OpenTouch.mark(tp)
+        # An answer to your email: it no longer awaits one.
+        updated.open_promises = [
+            o for o in updated.open_promises if not (o.awaiting and _order(o) < at)
+        ]
+    if tp.handled:
+        if updated.last_handled is None or _order(updated.last_handled) < at:
+            updated.last_handled = OpenTouch.mark(tp)
+        updated.open_requests = [o for o in updated.open_requests if _order(o) > at]
     if _is_out_contact(tp):
         outs = sorted([*summary.last_outs, OpenTouch.mark(tp)], key=_order, reverse=True)[:2]
         updated.last_outs = outs
@@ -258,10 +328,14 @@ def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
     # Still open after logging it only if no outbound contact came later.
     latest_out = _order(updated.last_outs[0]) if updated.last_outs else None
     open_now = latest_out is None or latest_out <= at
-    if open_now and _is_request(tp) and not (_is_out_contact(tp)):
+    handled_later = updated.last_handled is not None and _order(updated.last_handled) > at
+    if open_now and _is_request(tp) and not (_is_out_contact(tp)) and not handled_later:
         updated.open_requests = sorted([*updated.open_requests, OpenTouch.of(tp)], key=_order)
     if open_now and tp.incident:
         updated.open_incidents = sorted([*updated.open_incidents, OpenTouch.of(tp)], key=_order)
     if open_now and tp.follow_up is not None:
         updated.open_promises = sorted([*updated.open_promises, OpenTouch.of(tp)], key=_order)
+    last_in = updated.last_in
+    if open_now and _awaits(tp) and (last_in is None or _order(last_in) < at):
+        updated.open_promises = sorted([*updated.open_promises, OpenTouch.waiting(tp)], key=_order)
     return updated

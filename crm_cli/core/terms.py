@@ -35,6 +35,13 @@ NO_CHANNEL: Final = "none"
 REASONS: Final = ("reply", "recovery", "follow-up", "birthday", "check-in", "anniversary")
 """Why a client is in the plan, most urgent kind first (the order ranks the plan)."""
 
+NUDGES: Final = ("awaiting",)
+"""Low-urgency reasons, ranked after every reason and never drafted for: ``awaiting``
+is an email of yours (captured from mail) still unanswered after ``awaiting_after`` days."""
+
+PLAN_REASONS: Final = (*REASONS, *NUDGES)
+"""Every reason an item of the plan can have, in the order that ranks the plan."""
+
 FIXED_REASONS: Final = frozenset(REASONS) - {"check-in"}
 """Reasons tied to a date: the agenda never moves them to level the days."""
 

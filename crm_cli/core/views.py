@@ -23,6 +23,8 @@ def client_record(
 def touchpoint_record(tp: Touchpoint, include_private: bool = False) -> dict[str, Any]:
     record = tp.to_dict()
     record.setdefault("topic", None)
+    # source, thread, purpose and handled (crm capture) are there only when set: the
+    # shape of a touchpoint logged by hand stays as it was.
     if tp.private and not include_private:
         record["note"] = None
         record["topic"] = None
@@ -42,6 +44,7 @@ def touchpoint_flags(tp: Touchpoint) -> list[str]:
             ("needs reply", tp.needs_reply),
             ("incident", tp.incident),
             ("private", tp.private),
+            ("handled", tp.handled),
         )
         if on
     ]

@@ -276,7 +276,21 @@ def make_draft(
         step_words=step_words_for(config) if step_words is None else step_words,
         invite=invite,
     )
-    return deliver(draft, client, item, settings, today, out_dir, taken, durable=durable)
+    from crm_cli.core.drafting.guard import topic_named
+    from crm_cli.core.topics import open_topics
+
+    named = topic_named(draft.text, open_topics(client, touchpoints, today), client.name)
+    return deliver(
+        draft,
+        client,
+        item,
+        settings,
+        today,
+        out_dir,
+        taken,
+        durable=durable,
+        topic_id=named.id if named else None,
+    )
 
 
 def deliver(
@@ -288,8 +302,12 @@ def deliver(
     out_dir: Path | None,
     taken: set[str] | None = None,
     durable: bool = True,
+    topic_id: str | None = None,
 ) -> Written:
-    """What a composed draft shows and, with ``out_dir``, the files it writes there."""
+    """What a composed draft shows and, with ``out_dir``, the files it writes there.
+
+    ``topic_id``: the touchpoint whose topic the draft brings back (an email's
+    Message-ID names it)."""
     from crm_cli.core.drafting.email_draft import build_eml, draft_filename
     from crm_cli.core.drafting.links import mailto_link, sms_link
     from crm_cli.core.drafting.sms import sms_info
@@ -332,7 +350,9 @@ def deliver(
         written.link = mailto_link(address, draft.subject or "", draft.body)
         if out_dir is not None:
             now = datetime.combine(today, datetime.now().time().replace(microsecond=0))
-            eml = build_eml(draft, client.name, address, settings.my_name, settings.email, now)
+            eml = build_eml(
+                draft, client.name, address, settings.my_name, settings.email, now, topic_id
+            )
             written.files.append(_save(durable, target(".eml"), eml))
 
     if draft.channel == "coffee":
@@ -399,7 +419,10 @@ class DraftRow:
 
 def day_batch(book: Book, settings: Settings, today: date) -> DayBatch:
     clients = {c.id: c for c in book.clients()}
-    items = planning.plan_for_day(book, settings, today)
+    from crm_cli.core.terms import NUDGES
+
+    # Nudges put no pressure to write: the batch drafts for the other reasons only.
+    items = [i for i in planning.plan_for_day(book, settings, today) if i.reason not in NUDGES]
     material = {i.client_id: client_material(book, i.client_id) for i in items}
     return DayBatch(items, clients, material)
 

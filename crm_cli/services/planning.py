@@ -25,15 +25,30 @@ def book_view(book: Book, settings: Settings, today: date, horizon: date) -> Boo
     from crm_cli.core.scheduler import BookView, index_candidates, screen
 
     snoozes, steps = book.snoozes(), book.steps()
+    planned = planned_meetings(book)
     index = book.plan_index()
     if index is not None:  # kept by every write: no need to look at every client
         wanted = index_candidates(index, steps, settings, today, horizon)
-        return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps)
+        return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps, planned)
     hints = book.hints()
     if hints is None:  # a malformed record: plan everyone, and the parse names it
-        return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps)
+        return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps, planned)
     wanted = screen(hints, snoozes, steps, settings, today, horizon)
-    return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps)
+    return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps, planned)
+
+
+def planned_meetings(book: Book) -> dict[str, list[date]]:
+    """Coming meetings that ``crm capture calendar`` found on this device's calendars."""
+    from crm_cli.capture.state import load_planned
+
+    found: dict[str, list[date]] = {}
+    for client_id, days in load_planned(book.home).items():
+        for day in days:
+            try:
+                found.setdefault(client_id, []).append(date.fromisoformat(day))
+            except ValueError:
+                continue  # a hand-edited file: a bad day is no meeting
+    return found
 
 
 def client_view(book: Book, client: Client) -> BookView:
@@ -41,11 +56,13 @@ def client_view(book: Book, client: Client) -> BookView:
     from crm_cli.core.scheduler import BookView
 
     snooze = book.snoozes().get(client.id)
+    planned = planned_meetings(book).get(client.id)
     return BookView(
         clients=[client],
         summaries={client.id: book.summary(client.id)},
         snoozes={client.id: snooze} if snooze else {},
         steps=book.steps(client.id),
+        planned={client.id: planned} if planned else {},
     )
 
 
@@ -93,6 +110,7 @@ def client_items(
             settings,
             today,
             today,
+            planned_meetings(book).get(client.id, ()),
         ),
         key=sort_key,
     )
@@ -100,7 +118,11 @@ def client_items(
 
 def pick_item(items: list[Item], purpose: str | None) -> Item | None:
     """The item a draft is for: the most urgent, or the first of the purpose asked
-    for (a purpose names an item by its purpose or by its reason)."""
+    for (a purpose names an item by its purpose or by its reason). A nudge
+    (terms.NUDGES) is never drafted for: it asks for patience, not a message."""
+    from crm_cli.core.terms import NUDGES
+
+    items = [i for i in items if i.reason not in NUDGES]
     if purpose is None:
         return items[0] if items else None
     return next((i for i in items if purpose in (i.purpose, i.reason)), None)

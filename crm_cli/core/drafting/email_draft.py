@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from crm_cli.core.drafting.render import Draft
 
-__all__ = ["build_eml", "draft_filename"]
+__all__ = ["build_eml", "draft_filename", "draft_purpose", "draft_topic"]
 
 
 def _address(name: str, addr: str) -> Address:
@@ -33,10 +33,35 @@ def _address(name: str, addr: str) -> Address:
     return Address(display_name=" ".join(name.split()), username=username, domain=domain)
 
 
-def _message_id(draft: Draft, to_addr: str, when: datetime, domain: str) -> str:
+def _message_id(
+    draft: Draft, to_addr: str, when: datetime, domain: str, topic_id: str | None = None
+) -> str:
     # Derived from the content, not random: writing the same draft twice gives the same file.
     seed = "\x1f".join([to_addr, draft.subject or "", draft.body, when.isoformat()])
-    return f"<crm.{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:32]}@{domain}>"
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+    # The purpose rides along ("crm.check-in.<hash>"): when the sent message is captured
+    # from the Sent folder, its touchpoint says what the draft was for (draft_purpose).
+    # So does the id of the topic it brings back (".t5"), which the sent message closes.
+    purpose = draft.template.split("/", 1)[-1].split(".", 1)[0]
+    if not re.fullmatch(r"[a-z0-9-]+", purpose):
+        purpose = "draft"
+    topic = f".{topic_id}" if topic_id and re.fullmatch(r"[A-Za-z0-9-]+", topic_id) else ""
+    return f"<crm.{purpose}.{digest}{topic}@{domain}>"
+
+
+_DRAFT_ID = re.compile(r"<?crm\.([a-z0-9-]+)\.[0-9a-f]{32}(?:\.([A-Za-z0-9-]+))?@[^>]+>?")
+
+
+def draft_purpose(message_id: str | None) -> str | None:
+    """The purpose a crm draft's Message-ID carries (``crm.reply.<hash>@...``), or None."""
+    match = _DRAFT_ID.fullmatch((message_id or "").strip())
+    return match.group(1) if match else None
+
+
+def draft_topic(message_id: str | None) -> str | None:
+    """The id of the topic a crm draft brought back (``crm.reply.<hash>.t5@...``), or None."""
+    match = _DRAFT_ID.fullmatch((message_id or "").strip())
+    return match.group(2) if match else None
 
 
 def build_eml(
@@ -46,8 +71,12 @@ def build_eml(
     from_name: str,
     from_addr: str | None,
     when: datetime,
+    topic_id: str | None = None,
 ) -> bytes:
     """An RFC 5322 message (CRLF line ends) with ``X-Unsent: 1``.
+
+    ``topic_id``: the touchpoint whose topic the draft brings back, named in the
+    Message-ID so that capturing the sent message closes that topic.
 
     ``From`` is left out when the user has not set an address: the mail client
     then fills in its own identity. A naive ``when`` is taken as local time.
@@ -64,7 +93,9 @@ def build_eml(
     msg["Subject"] = " ".join((draft.subject or "").split())
     msg["Date"] = format_datetime(when if when.tzinfo else when.astimezone())
     domain = from_addr.rpartition("@")[2] if from_addr and "@" in from_addr else "crm.invalid"
-    msg["Message-ID"] = _message_id(draft, to_addr, when, domain.encode("idna").decode("ascii"))
+    msg["Message-ID"] = _message_id(
+        draft, to_addr, when, domain.encode("idna").decode("ascii"), topic_id
+    )
     msg["MIME-Version"] = "1.0"
     msg["X-Unsent"] = "1"
     body = draft.body if draft.body.endswith("\n") else draft.body + "\n"

@@ -312,6 +312,14 @@ SUPPORTING = frozenset({"the tenure"})
 many years gets the same "6 years" (issue 11, item 8)."""
 
 
+def topic_named(text: str, topics: Sequence[Touchpoint], client_name: str) -> Touchpoint | None:
+    """The first of ``topics`` (give them newest first) that ``text`` brings back: quoted
+    whole, or by one of its content words other than the client's name."""
+    draft = _Haystack(text)
+    exclude = set(words(client_name))
+    return next((tp for tp in topics if tp.topic and _mentions(draft, tp.topic, exclude)), None)
+
+
 def is_personal(details: Iterable[str]) -> bool:
     """A draft says something only this client would recognise, not the years alone."""
     return any(label not in SUPPORTING for label in details)
