@@ -533,7 +533,7 @@ def test_the_demo_day_batch(crm: Crm, demo: Path, tmp_path: Path) -> None:
     clients = list(dict.fromkeys(item["client"] for item in due))
     assert [row.split("  ")[0] for row in rows[1:]] == clients
     # Below a row: the SMS length, a coffee's calendar file, the warnings.
-    assert lines[lines.index(rows[4]) + 1] == "  SMS: GSM-7, 1 segment (135/160 characters)"
+    assert lines[lines.index(rows[4]) + 1] == "  SMS: GSM-7, 1 segment (147/160 characters)"
     assert lines[lines.index(rows[5]) + 1] == "  + 2026-11-23-giuseppe-russo-anniversary.ics"
     assert "generic draft" not in result.stdout + result.stderr
     assert "not drafted" not in result.stdout
