@@ -194,6 +194,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "doctor",
         "Check every file of the book and rebuild the summaries from the history.",
     ),
+    "sync": ("sync_cmd", "Sync the book with the other devices: commit, pull, push."),
 }
 
 
