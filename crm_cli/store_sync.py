@@ -161,12 +161,17 @@ class Git:
 
 
 def git_message(stderr: str) -> str:
-    """git's own reason, on one line: its last ``fatal:``/``error:`` line, else its last."""
+    """git's own reason on one line: its error lines (ssh's too), else its last line."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    for line in reversed(lines):
-        for prefix in ("fatal: ", "error: "):
+    reasons: list[str] = []
+    for line in lines:
+        for prefix in ("fatal: ", "error: ", "ssh: ", "remote: "):
             if line.startswith(prefix):
-                return line.removeprefix(prefix)
+                reason = line.removeprefix(prefix) if prefix in ("fatal: ", "error: ") else line
+                if reason not in reasons:
+                    reasons.append(reason)
+    if reasons:
+        return "; ".join(reasons[:2])
     return lines[-1] if lines else "no message"
 
 

@@ -28,7 +28,7 @@ def sync(
     purge_history: bool = typer.Option(
         False,
         "--purge-history",
-        help="Rewrite the git history (here and on the remote) so forgotten clients leave no trace.",
+        help="Rewrite the git history, here and on the remote: forgotten clients leave no trace.",
     ),
     force: bool = typer.Option(
         False, "--force", help="With --purge-history: even if a device has not synced since."
