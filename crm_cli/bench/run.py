@@ -67,6 +67,10 @@ TIME_TARGETS_MS: dict[str, dict[str, float]] = {
     "draft": _FAST,
     "list": _LISTS,
     "agenda": _LISTS,
+    # Against a local bare remote (see sync_rows.py).
+    "sync-idle": {"D1": 1500.0, "D2": 1500.0},
+    "sync-day": {"D1": 3000.0, "D2": 3000.0},
+    "sync-clone": {"D2": 60_000.0},
 }
 MEMORY_TARGETS_MB: dict[tuple[str, str], float] = {("due", "D2"): 120.0}
 
@@ -104,6 +108,9 @@ COMMANDS: tuple[str, ...] = (
     "drafts",
     "naive-due",
     "naive-insert",
+    "sync-idle",
+    "sync-day",
+    "sync-clone",
 )
 
 
@@ -428,6 +435,8 @@ class Job:
     env: dict[str, str]
     # Whether an exit (code, last line of stderr) is a normal end of the command.
     accept: Callable[[int, str], bool] = lambda code, _last: code == 0
+    # Run before run ``i``, untimed (e.g. the day's work that a timed sync then carries).
+    prepare: Callable[[int], None] | None = None
 
 
 def measure_all(
@@ -443,6 +452,8 @@ def measure_all(
     rows = [Row(job.command, job.size, job.label) for job in jobs]
 
     def one(job: Job, i: int) -> Sample:
+        if job.prepare is not None:
+            job.prepare(i)
         sample, last = spawner.run(job.argv(i), job.env)
         if not job.accept(sample.code, last):
             sample.error = last or f"exit code {sample.code}"
@@ -795,8 +806,11 @@ def session(
             ),
             Job("help", NO_SIZE, "crm --help", _fixed([*crm, "--help"]), help_env),
         ]
+        from .sync_rows import sync_jobs
+
         for book in books:
             jobs += jobs_for_book(book, crm, scratch, base_env, today)
+            jobs += sync_jobs(book.size.name, book.home, book.config, crm, scratch, base_env, today)
         spawner = Spawner(scratch)
         say(f"timing {len(jobs)} commands, 1 warm-up + {runs} runs each, with {' '.join(crm)}")
         say(f"peak memory: {spawner.method}")
