@@ -31,9 +31,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +55,7 @@ PUSH_ATTEMPTS = 5
 # A git killed with crm may still be finishing (a child is not killed with its parent):
 # its lock files are waited for this long before they are taken as stale.
 STALE_LOCK_WAIT = 5.0
+SYNC_LOCK_WAIT = 30.0
 
 GITIGNORE = """\
 # Written by crm sync: only the devices' files are shared.
@@ -92,6 +95,48 @@ _CONFIG = (
 # --------------------------------------------------------------------------- running git
 
 
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """On Linux, a git started by crm is killed with it (``PR_SET_PDEATHSIG``): a lock
+    file found by the next sync is then known to be stale, not a git still at work."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):  # pragma: no cover - an unusual libc
+        return None
+
+    def hook() -> None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    return hook
+
+
+_DIE_WITH_PARENT = _die_with_parent_hook()
+
+
+@contextlib.contextmanager
+def sync_lock(home: Path) -> Iterator[None]:
+    """One sync at a time on a book (cron and a hand-run sync may meet)."""
+    from filelock import FileLock, Timeout
+
+    folder = home / "local"
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / "sync.lock"), timeout=SYNC_LOCK_WAIT, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SyncError(
+            f"another crm sync is running on {home} (waited {SYNC_LOCK_WAIT:g} s); try again"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class Git:
     """git on one work tree, as this device: bounded, no prompts, errors as SyncError."""
 
@@ -119,11 +164,13 @@ class Git:
         check: bool = True,
         what: str | None = None,
         cwd: Path | None = None,
+        input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         command = ["git", *_CONFIG, *args]
         try:
             done = subprocess.run(
                 command,
+                preexec_fn=_DIE_WITH_PARENT,
                 cwd=cwd or self.home,
                 env=self.env,
                 capture_output=True,
@@ -131,7 +178,8 @@ class Git:
                 encoding="utf-8",
                 errors="replace",
                 timeout=timeout,
-                stdin=subprocess.DEVNULL,
+                input=input,
+                stdin=None if input is not None else subprocess.DEVNULL,
                 check=False,
             )
         except FileNotFoundError:
@@ -158,6 +206,13 @@ class Git:
     @property
     def git_dir(self) -> Path:
         return self.home / ".git"
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return STALE_LOCK_WAIT
 
 
 def git_message(stderr: str) -> str:
@@ -335,11 +390,15 @@ class Repo:
         devices' files half checked out. This device's own files are never touched."""
         found: list[str] = []
         locks = self._lock_files()
+        # Under the sync lock no other crm sync runs; on Linux the gits of a killed one
+        # died with it. Elsewhere a lock is taken as stale once it is STALE_LOCK_WAIT old.
+        while _DIE_WITH_PARENT is None and locks:
+            young = [p for p in locks if _age(p) < STALE_LOCK_WAIT]
+            if not young:
+                break
+            time.sleep(0.1)
+            locks = self._lock_files()
         if locks:
-            deadline = time.monotonic() + STALE_LOCK_WAIT
-            while locks and time.monotonic() < deadline:
-                time.sleep(0.1)
-                locks = self._lock_files()
             for lock in locks:
                 lock.unlink(missing_ok=True)
                 found.append(f"removed the stale {lock.relative_to(self.git.git_dir)}")
@@ -423,7 +482,7 @@ class Repo:
     def check_related(self, theirs: str) -> None:
         """Refuse a remote whose history is not ours: rewritten by a purge, or another book."""
         ours = self.git.rev("HEAD")
-        if ours is None:
+        if ours is None or ours == theirs:
             return
         if self.git.run("merge-base", ours, theirs, check=False).returncode == 0:
             return
@@ -505,14 +564,10 @@ class Repo:
             timeout=NETWORK_TIMEOUT,
             check=False,
         )
-        if done.returncode == 0:
-            git.run("update-ref", f"refs/remotes/{REMOTE}/{BRANCH}", head, check=False)
-            git.run(
-                "update-ref",
-                f"{REMOTE_SYNCED_REFS}{self.device}",
-                synced,
-                check=False,
-            )
+        if done.returncode == 0:  # what the next fetch would find, known now
+            moves = f"update refs/remotes/{REMOTE}/{BRANCH} {head}\n"
+            moves += f"update {REMOTE_SYNCED_REFS}{self.device} {synced}\n"
+            git.run("update-ref", "--stdin", input=moves, check=False)
             return "ok"
         text = done.stdout + done.stderr
         if "[rejected]" in text or "non-fast-forward" in text or "fetch first" in text:
@@ -522,9 +577,14 @@ class Repo:
     # ----------------------------------------------------------------- whole commands
 
     def sync(self) -> SyncReport:
+        """Commit this device's files, fetch, merge, refresh the cache, push."""
+        with sync_lock(self.home):
+            return self._sync()
+
+    def _sync(self) -> SyncReport:
         report = SyncReport(remote=self.remote, device=self.device)
-        report.recovered = self.recover()
         with self.store.locked(self.home):
+            report.recovered = self.recover()
             report.committed = self.commit_own(f"crm: {self.device} changes")
         for attempt in range(1, PUSH_ATTEMPTS + 1):
             report.attempts = attempt
@@ -655,7 +715,11 @@ class Repo:
 
     def purge_history(self, force: bool = False) -> tuple[str, list[str]]:
         """One new root commit with today's tree, force-pushed; the old objects dropped."""
-        self.sync()
+        with sync_lock(self.home):
+            return self._purge_history(force)
+
+    def _purge_history(self, force: bool) -> tuple[str, list[str]]:
+        self._sync()
         stale = self.stale_devices()
         if stale and not force:
             raise SyncError(
@@ -736,8 +800,13 @@ class Repo:
 
     def reclone(self) -> SyncReport:
         """Adopt a remote history rewritten by a purge, keeping this device's files."""
+        with sync_lock(self.home):
+            return self._reclone()
+
+    def _reclone(self) -> SyncReport:
         git = self.git
-        self.recover()
+        with self.store.locked(self.home):
+            self.recover()
         self.fetch()
         theirs = self.remote_head()
         if theirs is None:
@@ -756,7 +825,12 @@ class Repo:
                 git.run("update-ref", "-d", ref, check=False)
             self.store.refresh(self.home)
         self.drop_old_objects()
-        return self.sync()
+        return self._sync()
+
+
+def _check_remote(remote: str) -> None:
+    if not remote.strip() or remote.startswith("-"):
+        raise SyncError(f"{remote!r} is not a git remote (a path, ssh://… or https://…)")
 
 
 def _device_of(path: str) -> str:
@@ -779,6 +853,7 @@ def _synced_refspec() -> str:
 def init(home: Path, remote: str) -> tuple[SyncReport, bool]:
     """Make the book a git work tree and push it to ``remote``; whether a bare repository
     was created there (a local folder that did not exist)."""
+    _check_remote(remote)
     if (home / ".git").exists():
         raise SyncError(f"the book in {home} is already set up for sync (crm sync --status)")
     created = False
@@ -823,6 +898,7 @@ def init(home: Path, remote: str) -> tuple[SyncReport, bool]:
 
 def clone(home: Path, remote: str) -> SyncReport:
     """A new device from an existing book: git clone, a new device id, the cache built."""
+    _check_remote(remote)
     if home.exists() and any(home.iterdir()):
         raise SyncError(
             f"{home} is not empty: clone into a new folder (crm sync --clone REMOTE --home DIR)"
