@@ -409,9 +409,11 @@ class Repo:
             found.append("undid an interrupted merge")
         if git.rev("HEAD") is None:
             return found
-        others = self._dirty_outside_own()
+        copies = {str(p.relative_to(self.home)) for p in self.store.conflict_copies(self.home)}
+        others = [p for p in self._dirty_outside_own() if p not in copies]
         if others:
             # Other devices' files are git's alone here: put them back as HEAD has them.
+            # (Conflict copies of a file-sync tool are the user's to look at: left alone.)
             git.run("reset", "-q", "--", *others, check=False)
             tracked = [p for p in others if git.ok("cat-file", "-e", f"HEAD:{p}")]
             if tracked:
