@@ -224,11 +224,11 @@ def test_a_partial_drafts_run_is_a_normal_run() -> None:
 def test_a_generated_book_is_reused(tmp_path: Path) -> None:
     said: list[str] = []
     first = ensure_book(tmp_path, SIZES["tiny"], 1, TODAY, said.append)
-    stamp = (first.home / "book.json").stat().st_mtime_ns
+    stamp = (first.home / "devices").stat().st_mtime_ns
     again = ensure_book(tmp_path, SIZES["tiny"], 1, TODAY, said.append)
     assert again.info["cached"] and not first.info["cached"]
     assert (again.client_id, again.client_arg) == (first.client_id, first.client_arg)
-    assert (again.home / "book.json").stat().st_mtime_ns == stamp
+    assert (again.home / "devices").stat().st_mtime_ns == stamp
     assert "reusing" in said[-1]
     other = ensure_book(tmp_path, SIZES["tiny"], 2, TODAY, said.append)
     assert other.home != first.home

@@ -122,10 +122,15 @@ class Touchpoint:
     # What the next message may bring back, written to be said to the client
     # ("il viaggio a Lisbona"); the note stays the professional's own.
     topic: str | None = None
+    # Order of logging, given by the store (its clock stamp; an old counter id ``t12``
+    # keeps 12). Not part of the record: exports and equality ignore it.
+    order: int = field(default=0, compare=False, repr=False)
 
     @property
     def seq(self) -> int:
-        """Order of logging (ids are ``t1``, ``t2``...): breaks ties within a day."""
+        """Order of logging: breaks ties within a day (``t1``, ``t2``... by their number)."""
+        if self.order:
+            return self.order
         digits = self.id.lstrip("t")
         return int(digits) if digits.isdigit() else 0
 
@@ -171,6 +176,7 @@ class Touchpoint:
             private=data.get("private", False),
             follow_up=_date_or_none(follow_up) if follow_up else None,
             topic=data.get("topic") or None,
+            order=int(data.get("order") or 0),
         )
 
 

@@ -43,7 +43,8 @@ def _depth(data: Any) -> int:
 # dashes, never a path ("..", "a/b"), an option ("-x") or empty. Ids name files (drafts,
 # vCards) and are typed on the command line.
 _CLIENT_ID = re.compile(r"[^\W_](?:[^\W_]|-){0,99}")
-_TOUCHPOINT_ID = re.compile(r"t[1-9][0-9]{0,17}", re.ASCII)
+# ``t12`` (a counter, before the device files) or ``tq3x7abk`` (random, or a hash).
+_TOUCHPOINT_ID = re.compile(r"t(?:[1-9][0-9]{0,17}|[a-z2-7]{8})", re.ASCII)
 # The dates of each kind of record: the plan works within dates.FIRST_DAY..LAST_DAY.
 _DATES = {
     "clients": ("since", "birthday"),
