@@ -109,7 +109,9 @@ def test_init_clone_and_sync_carry_the_book_both_ways(tmp_path: Path, remote: Pa
     assert b.book() == a.book()
     second = b.log("anna", "--note", "from the desktop")
     synced = b.ok("sync")
-    assert synced.stderr.splitlines() == [f"synced with {remote}: 1 file sent, nothing new received"]
+    assert synced.stderr.splitlines() == [
+        f"synced with {remote}: 1 file sent, nothing new received"
+    ]
     synced = a.ok("sync")
     assert synced.stderr.splitlines() == [
         f"synced with {remote}: 0 files sent, changes from {b.id}"

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from crm_cli import store_sync
 from crm_cli.errors import SyncError
+from crm_cli.store import sync as store_sync
 
 
 class StandIn(store_sync.StoreApi):
     """A store reduced to what sync asks of it."""
 
-    refreshed: list[Path]  # noqa: RUF012 - one list per instance, set in __init__
+    refreshed: list[Path]
 
     def __init__(self) -> None:
         self.refreshed = []
@@ -197,7 +197,8 @@ def test_an_unreachable_remote_is_one_line(tmp_path: Path) -> None:
     home.mkdir()
     with pytest.raises(
         SyncError,
-        match=r"^git fetch failed: ssh: Could not resolve hostname ssh-less: .*; Could not read from remote repository\.$",
+        match=r"^git fetch failed: ssh: Could not resolve hostname ssh-less: .*; "
+        r"Could not read from remote repository\.$",
     ):
         store_sync.init(home, "ssh-less:/nowhere/at/all")
     assert not (home / ".git").exists()  # left as it was: the next --init can start afresh
@@ -225,7 +226,7 @@ def test_purge_history_leaves_one_commit_and_other_devices_must_reclone(
     write(a, "2026-11.json", "a: clean\n")
     (a / "local" / "forgotten").write_text("h1")
     repo(a).sync()
-    with pytest.raises(SyncError, match="device .* has not synced since the last forget"):
+    with pytest.raises(SyncError, match=r"device .* has not synced since the last forget"):
         repo(a).purge_history()
     write(b, "2026-11.json", "b: scrubbed\n")  # what b's store does when it folds the forget
     repo(b).sync()

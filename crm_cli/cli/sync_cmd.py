@@ -43,7 +43,7 @@ def sync(
     crm stores no credentials: git's own (ssh keys, credential helpers) apply.
     Run it from cron as often as you like; with nothing to do it only asks the remote.
     """
-    from crm_cli import store_sync
+    from crm_cli.store import sync as store_sync
 
     chosen = [
         name
@@ -121,7 +121,7 @@ def _warn_copies(copies: list[str]) -> None:
 def _status(status: object, as_json: bool) -> None:
     from dataclasses import asdict
 
-    from crm_cli.store_sync import Status
+    from crm_cli.store.sync import Status
 
     assert isinstance(status, Status)
     if as_json:

@@ -250,34 +250,35 @@ def _store() -> StoreApi:
 
 
 class StoreApi:
-    """What sync needs from the store, in one place."""
+    """What sync needs from the rest of the store, in one place (tests stand in for it)."""
 
     def device_id(self, home: Path) -> str:
-        from crm_cli.store import device_id
+        from crm_cli.store.book import device_id
 
-        return device_id(home)
-
-    def own_folder(self, home: Path) -> str:
-        return f"devices/{self.device_id(home)}"
+        found = device_id(home)
+        assert found is not None  # created on first use
+        return found
 
     def refresh(self, home: Path) -> None:
-        from crm_cli.store import refresh
+        """Fold what a pull brought (it takes the book's lock itself)."""
+        from crm_cli.store.book import refresh
 
         refresh(home)
 
     def conflict_copies(self, home: Path) -> list[Path]:
-        from crm_cli.store import conflict_copies
+        from crm_cli.store.devices import conflict_copies
 
         return conflict_copies(home)
 
     def forgotten(self, home: Path) -> set[str]:
-        from crm_cli.store import forgotten
+        from crm_cli.store.book import forgotten
 
         return set(forgotten(home))
 
     @contextlib.contextmanager
     def locked(self, home: Path) -> Iterator[None]:
-        from crm_cli.store import locked
+        """The book's lock: no command writes this device's files while git reads them."""
+        from crm_cli.store.book import locked
 
         with locked(home):
             yield
@@ -299,11 +300,11 @@ def _read_state(home: Path) -> dict[str, object]:
 
 
 def _write_state(home: Path, state: dict[str, object]) -> None:
-    from crm_cli.safefile import atomic_write
+    from crm_cli.store.fsops import write_atomic
 
     path = _state_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(state, sort_keys=True, indent=1).encode("utf-8"))
+    write_atomic(path, json.dumps(state, sort_keys=True, indent=1).encode("utf-8"))
 
 
 def _now() -> str:
@@ -596,10 +597,11 @@ class Repo:
                 self.check_related(theirs)
                 with self.store.locked(self.home):
                     received = self.merge(theirs)
-                    report.received = sorted({*report.received, *received})
-                    if received:
-                        self.store.refresh(self.home)
-                        # Folding may scrub this device's own files (a forget elsewhere).
+                report.received = sorted({*report.received, *received})
+                if received:
+                    self.store.refresh(self.home)
+                    # Folding may scrub this device's own files (a forget elsewhere).
+                    with self.store.locked(self.home):
                         report.committed += self.commit_own(f"crm: {self.device} folds")
             if self.push() == "ok":
                 report.pushed = True
@@ -825,7 +827,7 @@ class Repo:
                 "for-each-ref", "--format=%(refname)", SYNCED_REFS, what="for-each-ref"
             ).split():
                 git.run("update-ref", "-d", ref, check=False)
-            self.store.refresh(self.home)
+        self.store.refresh(self.home)
         self.drop_old_objects()
         return self._sync()
 
