@@ -278,3 +278,16 @@ def test_a_sync_killed_at_random_points_is_completed_by_the_next(
     assert a.book() == b.book()
     history = a.ok("history", "anna").stdout
     assert all(tp in history for tp in logged)
+
+
+def test_a_book_started_empty_is_one_book_on_every_device(tmp_path: Path, remote: Path) -> None:
+    config = tmp_path / "config"
+    a, b = Device(tmp_path / "a", config), Device(tmp_path / "b", config)
+    a.ok("sync", "--init", str(remote))  # nothing in the book yet
+    a.ok("sync", "--clone", str(remote), "--home", str(b.home))
+    a.ok("add-client", "Anna Neri", "--email", "anna@example.com")
+    b.ok("add-client", "Bruno Galli", "--email", "bruno@example.com")
+    for device in (a, b, a):
+        device.ok("sync")
+    assert [c["name"] for c in a.book()["clients"]] == ["Anna Neri", "Bruno Galli"]  # type: ignore[index]
+    assert a.book() == b.book()

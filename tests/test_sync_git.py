@@ -42,6 +42,9 @@ class StandIn(store_sync.StoreApi):
         folder = home / "devices"
         return sorted(p for p in folder.rglob("*") if "sync-conflict" in p.name)
 
+    def ensure_device_file(self, home: Path) -> None:
+        pass
+
     def forgotten(self, home: Path) -> set[str]:
         path = home / "local" / "forgotten"
         return set(path.read_text().split()) if path.exists() else set()

@@ -1076,6 +1076,18 @@ def device_id(home: Path, create: bool = True) -> str | None:
         return ensure_device(home)["device"]
 
 
+def ensure_device_file(home: Path) -> bool:
+    """Write this device's first file, with no ops, if it has none yet (glue for
+    ``crm sync --init``): the book's id then travels with the first push even from an
+    empty book, and a device cloning it adopts that id. Whether a file was written."""
+    device_id(home)
+    with open_book(home, write=True) as book:
+        if devices.files_of(home / DEVICES_DIR / book.device):
+            return False
+        book._write_batch()
+        return True
+
+
 def forgotten(home: Path) -> list[str]:
     """The forget keys folded so far (hashes of global ids, never names): what sync
     needs to purge from the git history (``crm sync --purge-history``)."""

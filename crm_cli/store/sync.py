@@ -270,6 +270,11 @@ class StoreApi:
 
         return conflict_copies(home)
 
+    def ensure_device_file(self, home: Path) -> None:
+        from crm_cli.store.book import ensure_device_file
+
+        ensure_device_file(home)
+
     def forgotten(self, home: Path) -> set[str]:
         from crm_cli.store.book import forgotten
 
@@ -878,6 +883,7 @@ def init(home: Path, remote: str) -> tuple[SyncReport, bool]:
         repo.configure(remote)
         (home / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
         git.run("add", "--", ".gitignore", what="add")
+        store.ensure_device_file(home)  # the book's id, even in an empty book
         with store.locked(home):
             repo.commit_own(f"crm: {device} starts the book")
         repo.fetch()
