@@ -167,12 +167,20 @@ def test_the_same_field_edited_on_two_devices_has_one_winner_everywhere(
     assert a.book() == b.book()
 
 
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        ".sync-conflict-20261123-101010-ABCDEFG.json",  # Syncthing
+        " (Mario's conflicted copy 2026-11-23).json",  # Dropbox
+        " (conflicted copy 2026-11-23 101010).json",  # Nextcloud
+    ],
+)
 def test_conflict_copies_are_ignored_reported_and_never_committed(
-    devices: tuple[Device, Device], remote: Path
+    devices: tuple[Device, Device], remote: Path, suffix: str
 ) -> None:
     a, _ = devices
     month = next((a.home / "devices" / a.id).glob("*.json"))
-    copy = month.with_name(month.stem + ".sync-conflict-20261123-101010-ABCDEFG.json")
+    copy = month.with_name(month.stem + suffix)
     copy.write_bytes(month.read_bytes().replace(b"first call", b"garbled copy"))
     shown = str(copy.relative_to(a.home))
     synced = a.ok("sync")

@@ -62,12 +62,19 @@ GITIGNORE = """\
 /*
 !/.gitignore
 !/devices/
-# Temp files of an interrupted write, and conflict copies of file-sync tools.
+# Temp files of an interrupted write, and conflict copies of file-sync tools
+# (Syncthing, Dropbox, Nextcloud, OneDrive, iCloud): never read, never shared.
 .*.tmp
 *.sync-conflict-*
-*conflicted copy*
-*Conflicted copy*
-*(conflicted copy*
+*[Cc]onflicted [Cc]opy*
+*([Cc]onflict*
+*[Cc]onflict)*
+*[Cc]ase [Cc]onflict*
+*.conflict
+*.conflict[0-9]*
+*-conflict-*
+*([0-9]).json
+*([0-9][0-9]).json
 *.orig
 """
 
@@ -217,7 +224,11 @@ def _age(path: Path) -> float:
 
 def git_message(stderr: str) -> str:
     """git's own reason on one line: its error lines (ssh's too), else its last line."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and not line.startswith("hint: ")
+    ]
     reasons: list[str] = []
     for line in lines:
         for prefix in ("fatal: ", "error: ", "ssh: ", "remote: "):
@@ -464,6 +475,12 @@ class Repo:
         git = self.git
         if (self.home / self.own).exists():
             git.run("add", "-A", "--", self.own, what="add")
+            # The store's word on conflict copies, beyond the patterns of .gitignore.
+            copies = [
+                p.relative_to(self.home).as_posix() for p in self.store.conflict_copies(self.home)
+            ]
+            if copies:
+                git.run("rm", "-q", "--cached", "--ignore-unmatch", "--", *copies, what="rm")
         elif git.rev("HEAD") is not None:
             git.run("rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", self.own, what="rm")
         changed = git.out("diff", "--cached", "--name-only", "-z", what="diff")
