@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from crm_cli.cli.output import err, out, print_json, warn
 from crm_cli.errors import UsageError
 from crm_cli.userfiles.config import home_dir
+
+if TYPE_CHECKING:
+    from crm_cli.store.sync import Status
 
 
 def sync(
@@ -41,7 +45,8 @@ def sync(
 
     Any git remote works: a bare repository on a USB disk or a NAS, ssh, https.
     crm stores no credentials: git's own (ssh keys, credential helpers) apply.
-    Run it from cron as often as you like; with nothing to do it only asks the remote.
+    Run it from cron as often as you like: with nothing to do it only fetches and
+  pushes a small record of this sync.
     """
     from crm_cli.store import sync as store_sync
 
@@ -118,12 +123,9 @@ def _warn_copies(copies: list[str]) -> None:
         )
 
 
-def _status(status: object, as_json: bool) -> None:
+def _status(status: Status, as_json: bool) -> None:
     from dataclasses import asdict
 
-    from crm_cli.store.sync import Status
-
-    assert isinstance(status, Status)
     if as_json:
         print_json(asdict(status))
         return
