@@ -306,3 +306,20 @@ def test_a_book_started_empty_is_one_book_on_every_device(tmp_path: Path, remote
         device.ok("sync")
     assert [c["name"] for c in a.book()["clients"]] == ["Anna Neri", "Bruno Galli"]  # type: ignore[index]
     assert a.book() == b.book()
+
+
+def test_relative_paths_are_read_from_where_they_were_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "config"
+    a = Device(tmp_path / "a", config)
+    a.ok("add-client", "Anna Neri")
+    a.ok("sync", "--init", "remote.git")
+    assert json.loads(a.ok("sync", "--status", "--json").stdout)["remote"] == str(
+        tmp_path / "remote.git"
+    )
+    a.ok("sync", "--clone", "remote.git", "--home", "b")
+    b = Device(tmp_path / "b", config)
+    b.ok("sync")
+    assert b.book() == a.book()

@@ -43,10 +43,10 @@ def sync(
 ) -> None:
     """Sync the book with the other devices: commit, pull, push.
 
-    Any git remote works: a bare repository on a USB disk or a NAS, ssh, https.
-    crm stores no credentials: git's own (ssh keys, credential helpers) apply.
-    Run it from cron as often as you like: with nothing to do it only fetches and
-  pushes a small record of this sync.
+      Any git remote works: a bare repository on a USB disk or a NAS, ssh, https.
+      crm stores no credentials: git's own (ssh keys, credential helpers) apply.
+      Run it from cron as often as you like: with nothing to do it only fetches and
+    pushes a small record of this sync.
     """
     from crm_cli.store import sync as store_sync
 

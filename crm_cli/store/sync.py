@@ -854,9 +854,14 @@ class Repo:
         return self._sync()
 
 
-def _check_remote(remote: str) -> None:
+def _check_remote(remote: str) -> str:
+    """The remote as git will be given it: a folder made absolute (git would read a
+    relative one from CRM_HOME, not from where the user typed it)."""
     if not remote.strip() or remote.startswith("-"):
         raise SyncError(f"{remote!r} is not a git remote (a path, ssh://… or https://…)")
+    if _is_local_path(remote) and not remote.startswith("file://"):
+        return str(Path(remote).expanduser().absolute())
+    return remote
 
 
 def _device_of(path: str) -> str:
@@ -879,7 +884,8 @@ def _synced_refspec() -> str:
 def init(home: Path, remote: str) -> tuple[SyncReport, bool]:
     """Make the book a git work tree and push it to ``remote``; whether a bare repository
     was created there (a local folder that did not exist)."""
-    _check_remote(remote)
+    remote = _check_remote(remote)
+    home = home.expanduser().absolute()
     if (home / ".git").exists():
         raise SyncError(f"the book in {home} is already set up for sync (crm sync --status)")
     created = False
@@ -925,7 +931,8 @@ def init(home: Path, remote: str) -> tuple[SyncReport, bool]:
 
 def clone(home: Path, remote: str) -> SyncReport:
     """A new device from an existing book: git clone, a new device id, the cache built."""
-    _check_remote(remote)
+    remote = _check_remote(remote)
+    home = home.expanduser().absolute()
     if home.exists() and any(home.iterdir()):
         raise SyncError(
             f"{home} is not empty: clone into a new folder (crm sync --clone REMOTE --home DIR)"
