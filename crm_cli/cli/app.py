@@ -152,6 +152,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Erase a client and all their touchpoints, backups included (right to erasure).",
     ),
     "log": ("touchpoints", "Record a touchpoint; prints its id."),
+    "amend": ("touchpoints", "Correct a touchpoint: only what you give changes."),
+    "unlog": (
+        "touchpoints",
+        "Remove a touchpoint logged by mistake (--last: undo the last 'crm log').",
+    ),
     "history": ("touchpoints", "A client's timeline, newest first."),
     "topic": (
         "topics",

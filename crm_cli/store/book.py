@@ -145,6 +145,7 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
         if stale.exists():
             fsops.unlink(stale)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # private, whatever the umask
     db = connect(path)
     create(db)
     return db, True
@@ -190,11 +191,17 @@ class Book:
         if writable:  # a reader holds no transaction: it never keeps a writer waiting
             self.db.execute("BEGIN")
         self.fold = Fold(self.db, fresh)
-        self._refresh(rebuild=fresh)
-        if self.max_key():
-            self.clock.observe(self.max_key().split("/")[0])
-        if writable:
-            self.scrub()
+        try:
+            self._refresh(rebuild=fresh)
+            if self.max_key():
+                self.clock.observe(self.max_key().split("/")[0])
+            if writable:
+                self.scrub()
+            elif self.device and self.db_is_file() and self.pending_scrubs():
+                raise NeedsWrite  # a forget folded, not yet erased from this device's files
+        except BaseException:
+            self.close()
+            raise
 
     # -- opening: folding what changed -----------------------------------------
     def max_key(self) -> str:
@@ -261,6 +268,10 @@ class Book:
         expected: list[tuple[str, str]] = []
         for device, paths in by_device.items():
             latest = paths[-1]
+            known = recorded.get(relative(self.home, latest))
+            info = latest.stat()
+            if known is not None and (known[0], known[1]) == (info.st_size, info.st_mtime_ns):
+                continue  # its manifest was checked when it was folded
             try:
                 manifest = loads(latest.read_bytes())["_meta"]["1"].get("manifest") or {}
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -841,9 +852,17 @@ class Book:
             return sorted(rows, key=lambda r: (*(str(r[k]) for k in key), dumps(r)))
 
         def touchpoints() -> Iterator[dict[str, Any]]:
+            import orjson
+
+            # The cache keeps each touchpoint as Touchpoint.to_dict() made it (a log op's
+            # record, amended field by field): no model round trip for 250,000 of them.
             cursor = self.db.cursor()
-            for doc, _ in cursor.execute("SELECT doc, ord FROM tps ORDER BY ord, id"):
-                yield Touchpoint.from_dict(loads(doc)).to_dict()
+            cursor.execute("SELECT doc FROM tps ORDER BY ord, id")
+            while rows := cursor.fetchmany(2000):
+                for (doc,) in rows:
+                    record = orjson.loads(doc)
+                    record.pop("_st", None)
+                    yield record
 
         return {
             "meta": {"schema": SCHEMA_VERSION, "next_touchpoint": self.counter()},
@@ -958,7 +977,7 @@ class Book:
     def scrub(self) -> None:
         """Erase forgotten clients from this device's older files and from the backups:
         what a forget leaves to do after its op is written (resumed if killed)."""
-        pending = list(self.db.execute("SELECT k, h, sk FROM forgotten WHERE scrubbed=0"))
+        pending = self.pending_scrubs()
         if not pending or not self.device:
             return
         from crm_cli.store.erase import scrub_files
@@ -967,6 +986,12 @@ class Book:
         for k, _, _ in pending:
             self.db.execute("UPDATE forgotten SET scrubbed=1 WHERE k=?", (k,))
         self._commit_cache()
+
+    def pending_scrubs(self) -> list[tuple[str, str, str]]:
+        return [
+            (str(k), str(h), str(sk or ""))
+            for k, h, sk in self.db.execute("SELECT k, h, sk FROM forgotten WHERE scrubbed=0")
+        ]
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):

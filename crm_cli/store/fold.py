@@ -119,6 +119,7 @@ class Fold:
         self.shorts: dict[str, str | None] = {}
         self.tps: dict[str, dict[str, Any] | None] = {}
         self.by_client: dict[str, set[str]] = {}  # fresh only
+        self.new_of: dict[str, set[str]] = {}  # touchpoints logged in this fold, by client
         self.snoozes: dict[str, dict[str, Any] | None] = {}
         self.steps: dict[str, dict[str, Any] | None] = {}
         self.forgotten: dict[str, tuple[str, int, str]] = {}
@@ -177,7 +178,7 @@ class Fold:
         if self.fresh:
             return set(self.by_client.get(gid, ()))
         ids = {r[0] for r in self.db.execute("SELECT id FROM tps WHERE gid=?", (gid,))}
-        ids |= {i for i, rec in self.tps.items() if rec is not None and rec["gid"] == gid}
+        ids |= self.new_of.get(gid, set())
         return {i for i in ids if self.tp(i) is not None}
 
     def snooze(self, gid: str) -> dict[str, Any] | None:
@@ -318,6 +319,7 @@ class Fold:
         }
         if self.fresh:
             self.by_client.setdefault(rec["gid"], set()).add(t["id"])
+        self.new_of.setdefault(rec["gid"], set()).add(t["id"])
         self._touch(rec["gid"], t["id"])
 
     def op_amend(self, op: dict[str, Any], key: str) -> None:
@@ -416,6 +418,7 @@ class Fold:
             self.shorts,
             self.tps,
             self.by_client,
+            self.new_of,
             self.snoozes,
             self.steps,
             self.touched,
@@ -500,6 +503,7 @@ class Fold:
         self.shorts.clear()
         self.tps.clear()
         self.by_client.clear()
+        self.new_of.clear()
         self.snoozes.clear()
         self.steps.clear()
         self.touched.clear()
