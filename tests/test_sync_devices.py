@@ -168,8 +168,8 @@ def test_devices_that_sync_in_any_order_end_with_the_same_book(tmp_path: Path) -
     run_state_machine_as_test(
         lambda: Devices(tmp_path / f"run-{next(runs)}"),
         settings=settings(
-            max_examples=6,
-            stateful_step_count=12,
+            max_examples=15,
+            stateful_step_count=16,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
