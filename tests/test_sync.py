@@ -228,8 +228,8 @@ def test_a_forget_reaches_every_device_and_purge_history_leaves_no_trace(
     a.ok("sync")
     refused = a.fail("sync", "--purge-history")
     assert refused == (
-        f"not purged: device {b.id} has not synced since the last forget, so its files "
-        "may still hold the client; sync it first (or pass --force)"
+        f"not purged: device {b.id} has not synced since the last forget, so their files "
+        "may still hold the client; sync them first (or pass --force)"
     )
     b.ok("sync")  # folds the forget: b scrubs its own files, and pushes them
     assert "Zelda" not in b.ok("list").stdout
@@ -240,7 +240,9 @@ def test_a_forget_reaches_every_device_and_purge_history_leaves_no_trace(
     assert b.fail("sync").endswith(
         "this clone still holds the old one and will not push it back: run 'crm sync --reclone'"
     )
-    b.ok("sync", "--reclone")
+    assert b.ok("sync", "--reclone").stderr.splitlines()[0] == (
+        f"this clone now holds the rewritten history of {remote}, old one dropped"
+    )
     a.ok("sync")
     assert a.book() == b.book()
     for place in (a.home, b.home, remote):

@@ -104,6 +104,8 @@ def sync(
         err("every other device must run 'crm sync --reclone' before it syncs again")
         return
     report = repo.reclone() if reclone else repo.sync()
+    if reclone:
+        err(f"this clone now holds the rewritten history of {report.remote}, old one dropped")
     for line in report.recovered:
         err(f"an interrupted sync was cleaned up: {line}")
     sent = f"{report.committed} file{'s' if report.committed != 1 else ''} sent"

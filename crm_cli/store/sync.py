@@ -748,11 +748,14 @@ class Repo:
         self._sync()
         stale = self.stale_devices()
         if stale and not force:
+            which = (
+                f"device {stale[0]} has"
+                if len(stale) == 1
+                else (f"devices {', '.join(stale)} have")
+            )
             raise SyncError(
-                "not purged: device "
-                + ", ".join(stale)
-                + " has not synced since the last forget, so its files may still hold the "
-                "client; sync it first (or pass --force)"
+                f"not purged: {which} not synced since the last forget, so their files "
+                "may still hold the client; sync them first (or pass --force)"
             )
         git = self.git
         old = git.rev("HEAD")
