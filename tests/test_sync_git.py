@@ -249,3 +249,13 @@ def test_purge_history_leaves_one_commit_and_other_devices_must_reclone(
     repo(a).sync()
     me_b = StandIn().device_id(b)
     assert (a / "devices" / me_b / "2026-11.json").read_text() == "b: offline work\n"
+
+
+def test_an_interrupted_clone_is_named_as_such(pair: tuple[Path, Path, Path]) -> None:
+    _, b, remote = pair
+    (b / "local" / "sync.json").unlink()  # what a clone killed before its end leaves
+    with pytest.raises(SyncError) as caught:
+        store_sync.clone(b, str(remote))
+    assert str(caught.value) == (
+        f"{b} holds an interrupted clone: remove that folder and run the clone again"
+    )

@@ -936,6 +936,10 @@ def clone(home: Path, remote: str) -> SyncReport:
     """A new device from an existing book: git clone, a new device id, the cache built."""
     remote = _check_remote(remote)
     home = home.expanduser().absolute()
+    if (home / ".git").is_dir() and not _state_path(home).exists():
+        raise SyncError(
+            f"{home} holds an interrupted clone: remove that folder and run the clone again"
+        )
     if home.exists() and any(home.iterdir()):
         raise SyncError(
             f"{home} is not empty: clone into a new folder (crm sync --clone REMOTE --home DIR)"
