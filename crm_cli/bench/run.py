@@ -61,14 +61,20 @@ _FAST = {"D1": 150.0, "D2": 250.0}
 _LISTS = {"D1": 200.0, "D2": 400.0}
 TIME_TARGETS_MS: dict[str, dict[str, float]] = {
     "help": {NO_SIZE: 100.0},
-    "due": _FAST,
-    "show": _FAST,
-    "log": _FAST,
-    "draft": _FAST,
+    "due": {**_FAST, "D3": 400.0},
+    "show": {**_FAST, "D3": 250.0},
+    "log": {**_FAST, "D3": 300.0},
+    "draft": {**_FAST, "D3": 250.0},
     "list": _LISTS,
     "agenda": _LISTS,
+    "history": {"D2": 250.0},
+    "export": {"D2": 1500.0},
 }
-MEMORY_TARGETS_MB: dict[tuple[str, str], float] = {("due", "D2"): 120.0}
+MEMORY_TARGETS_MB: dict[tuple[str, str], float] = {
+    ("due", "D2"): 120.0,
+    ("history", "D2"): 80.0,
+    ("export", "D2"): 250.0,
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ COMMANDS: tuple[str, ...] = (
     "list",
     "show",
     "history",
+    "export",
     "log",
     "draft",
     "drafts",
@@ -683,6 +690,7 @@ def jobs_for_book(
         crm_job("list", ["list"]),
         crm_job("show", ["show", who, "--date", day]),
         crm_job("history", ["history", who]),
+        crm_job("export", ["export", "json", "--out", str(scratch / f"export-{size}.json")]),
         Job(
             "log",
             size,
