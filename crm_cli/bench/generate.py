@@ -1081,8 +1081,7 @@ def write_book(home: Path, data: BookData) -> None:
     from crm_cli.store import open_book
 
     with open_book(home, write=True) as book:
-        for client in data.clients:
-            book.add_client(client)
+        book.add_clients(data.clients)  # one call: each add checks the ids taken so far
         data.touchpoints = book.add_touchpoints(data.touchpoints)  # with their ids
         for snooze in data.snoozes:
             book.set_snooze(snooze)

@@ -173,6 +173,7 @@ class Book:
         self.writable = writable
         self.repaired: Repair | None = None
         self.batch: list[dict[str, Any]] = []
+        self.batch_gids: set[str] = set()  # clients created in this batch
         self.stamp: str | None = None
         self.erase: set[str] = set()  # global ids forgotten by this command
         self._clients: dict[str, Client] | None = None
@@ -373,6 +374,8 @@ class Book:
             self.stamp = self.clock.tick()
         op = {"op": kind, "h": self.stamp, "n": len(self.batch) + 1, **payload}
         self.batch.append(op)
+        if kind == "client":
+            self.batch_gids.add(op["c"])
         self.fold.apply(op)
         self._clients = None
         return op
@@ -464,7 +467,7 @@ class Book:
         if client.emails and self.book_id:
             gid = "c" + hashed_id(self.book_id, client.emails[0].strip().casefold(), length=12)
             taken = self.db.execute("SELECT 1 FROM clients WHERE gid=?", (gid,)).fetchone()
-            if not taken and not any(op.get("c") == gid for op in self.batch):
+            if not taken and gid not in self.batch_gids:
                 return gid
         return client_gid()
 
@@ -586,15 +589,15 @@ class Book:
                 if gid is None:
                     raise NotFound(f"no client has the id '{tp.client_id}'")
                 gids[tp.client_id] = gid
+        from crm_cli.store.fold import tp_order
+
         stored = []
         for tp in tps:
-            tp_id = tp.id or self._new_tp_id()
-            doc = replace(tp, id=tp_id).to_dict()
+            kept = replace(tp, id=tp.id or self._new_tp_id())
+            doc = kept.to_dict()
             del doc["client_id"]
-            op = self._op("log", c=gids[tp.client_id], t=doc)
-            from crm_cli.store.fold import tp_order
-
-            stored.append(replace(tp, id=tp_id, order=tp_order(op)))
+            kept.order = tp_order(self._op("log", c=gids[tp.client_id], t=doc))
+            stored.append(kept)
         self._flush()
         return stored
 

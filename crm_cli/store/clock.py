@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Lowercase base32 without padding: ids are typed on the command line.
 ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -60,14 +61,19 @@ def parse(stamp: str) -> tuple[int, int, str]:
     return int(wall), int(counter), device
 
 
+@lru_cache(maxsize=64)
+def _stamp_order(stamp: str) -> int:
+    wall, counter, _ = parse(stamp)
+    return (((wall - EPOCH_MS) << 12) + min(counter, 4095)) << 10
+
+
 def order_of(stamp: str, n: int) -> int:
     """The ``n``-th op of the batch stamped ``stamp`` as one integer: the order in
     which touchpoints were logged (it breaks ties within a day). Above any counter
     id of the old layout (``t1``, ``t2``...), which keeps its number as its order."""
-    wall, counter, _ = parse(stamp)
     # 64 bits (JSON and SQLite integers): ms since 2020, 12 bits of counter, 10 of n
     # (a batch takes a new stamp every 1,024 ops).
-    return (((wall - EPOCH_MS) << 12) + min(counter, 4095) << 10) + (n % 1024)
+    return _stamp_order(stamp) + (n % 1024)
 
 
 @dataclass
