@@ -73,3 +73,7 @@ class BookLocked(StoreError):
 
 class NewerSchema(StoreError):
     """The book was written by a newer version of crm."""
+
+
+class SyncError(CrmError):
+    """``crm sync`` cannot reach the remote, or git refused (its reason in one line)."""

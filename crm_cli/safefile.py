@@ -8,7 +8,7 @@ lives on under a new name, so keeping the previous version costs no copy.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,7 +48,7 @@ def _temp_file(folder: Path, name: str) -> tuple[int, Path]:
 
 def atomic_write(
     path: Path,
-    data: bytes,
+    data: bytes | Iterable[bytes],
     before_replace: Callable[[], None] | None = None,
     *,
     durable: bool = True,
@@ -60,7 +60,11 @@ def atomic_write(
     fd, tmp = _temp_file(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:  # streamed: a big export never sits whole in memory
+                for chunk in data:
+                    handle.write(chunk)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
@@ -99,7 +103,9 @@ def make_private_dirs(folder: Path) -> None:
         raise OutputError(f"cannot create {folder}: {exc.strerror}") from None
 
 
-def write_output(path: Path, data: bytes, *, named_by_user: bool, durable: bool = True) -> None:
+def write_output(
+    path: Path, data: bytes | Iterable[bytes], *, named_by_user: bool, durable: bool = True
+) -> None:
     """Write a file the user asked for (a draft, an export, an .ics, a template copy).
 
     Missing folders are created 0700; the file is written atomically, 0600. A

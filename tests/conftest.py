@@ -133,7 +133,7 @@ def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
     return {
         str(p.relative_to(home)): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(home.rglob("*"))
-        if p.is_file() and p.name != "book.lock"
+        if p.is_file() and p.name != "lock"
     }
 
 
@@ -189,3 +189,21 @@ def shared_sample(relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def book_bytes(home: Path) -> bytes:
+    """Every device file of the book, in order: equal before and after means the
+    command wrote nothing to the book."""
+    root = home / "devices"
+    files = sorted(p for p in root.rglob("*.json")) if root.is_dir() else []
+    return b"\0".join(str(p.relative_to(home)).encode() + b"\0" + p.read_bytes() for p in files)
+
+
+def book_made(home: Path) -> bool:
+    """Has a command written the book (its devices/ folder)?"""
+    return (home / "devices").is_dir()
+
+
+def book_mtime(home: Path) -> int:
+    root = home / "devices"
+    return max((p.stat().st_mtime_ns for p in root.rglob("*.json")), default=0)

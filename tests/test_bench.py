@@ -224,11 +224,11 @@ def test_a_partial_drafts_run_is_a_normal_run() -> None:
 def test_a_generated_book_is_reused(tmp_path: Path) -> None:
     said: list[str] = []
     first = ensure_book(tmp_path, SIZES["tiny"], 1, TODAY, said.append)
-    stamp = (first.home / "book.json").stat().st_mtime_ns
+    stamp = (first.home / "devices").stat().st_mtime_ns
     again = ensure_book(tmp_path, SIZES["tiny"], 1, TODAY, said.append)
     assert again.info["cached"] and not first.info["cached"]
     assert (again.client_id, again.client_arg) == (first.client_id, first.client_arg)
-    assert (again.home / "book.json").stat().st_mtime_ns == stamp
+    assert (again.home / "devices").stat().st_mtime_ns == stamp
     assert "reusing" in said[-1]
     other = ensure_book(tmp_path, SIZES["tiny"], 2, TODAY, said.append)
     assert other.home != first.home
@@ -255,7 +255,8 @@ def test_a_tiny_run_times_every_command(tmp_path: Path, capsys: pytest.CaptureFi
     assert (code, errors) == (0, [])
     assert {r["command"] for r in report["results"]} == {
         "python-floor", "typer-hello", "help", "due", "agenda", "list", "show", "history",
-        "log", "draft", "drafts", "naive-due", "naive-insert",
+        "export", "log", "draft", "drafts", "naive-due", "naive-insert", "sync-idle",
+        "sync-day", "sync-clone",
     }  # fmt: skip
     assert all(r["runs"] == 1 and r["median_ms"] > 0 for r in report["results"])
     assert {"platform", "cpu_count", "python", "crm_version", "date"} <= report["machine"].keys()

@@ -6,11 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Crm
+from conftest import Crm, book_bytes, book_made
 
 from crm_cli import __version__
 from crm_cli.errors import NotFound
-from crm_cli.store import BOOK_FILE
 from crm_cli.userfiles.config import config_dir, home_dir
 
 COMMANDS = [
@@ -108,13 +107,13 @@ def test_crm_home_and_crm_config_name_the_dirs(
     assert home_dir() == home
     assert config_dir() == config
     crm.add("Mario Rossi")
-    assert (home / BOOK_FILE).is_file()
+    assert book_made(home)
     other = tmp_path / "other"
     monkeypatch.setenv("CRM_HOME", str(other))
     assert crm.ok("list", "--json").stdout == "[]\n"
     crm.add("Anna Neri")
-    assert b"Anna" in (other / BOOK_FILE).read_bytes()
-    assert b"Anna" not in (home / BOOK_FILE).read_bytes()
+    assert b"Anna" in book_bytes(other)
+    assert b"Anna" not in book_bytes(home)
 
 
 def test_defaults_follow_the_platform_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -156,9 +155,9 @@ def test_crm_home_not_writable(crm: Crm, home: Path) -> None:
     crm.add("Mario Rossi")
     home.chmod(0o500)
     try:
-        before = (home / BOOK_FILE).read_bytes()
+        before = book_bytes(home)
         assert crm.fail("log", "mario", "call") == f"the book directory {home} is not writable"
-        assert (home / BOOK_FILE).read_bytes() == before
+        assert book_bytes(home) == before
         assert crm.ok("list", "--json").stdout.count('"id"') == 1  # reading still works
     finally:
         home.chmod(0o700)
@@ -168,21 +167,23 @@ def test_crm_home_reported_not_writable(
     crm: Crm, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same check as above, runnable as root: the OS says the dir is not writable."""
-    import crm_cli.store as store
+    import crm_cli.store.book as store
 
     crm.add("Mario Rossi")
-    before = (home / BOOK_FILE).read_bytes()
+    before = book_bytes(home)
     monkeypatch.setattr(store.os, "access", lambda *args, **kwargs: False)
     assert crm.fail("log", "mario", "call") == f"the book directory {home} is not writable"
     monkeypatch.undo()
-    assert (home / BOOK_FILE).read_bytes() == before
+    assert book_bytes(home) == before
 
 
-def test_book_file_that_is_a_directory(crm: Crm, home: Path) -> None:
-    (home / BOOK_FILE).mkdir(parents=True)
-    assert crm.fail("list") == f"{home / BOOK_FILE} is a directory, not a book file"
-    assert crm.fail("add-client", "Mario") == f"{home / BOOK_FILE} is a directory, not a book file"
-    assert (home / BOOK_FILE).is_dir()
+def test_devices_folder_that_is_a_file(crm: Crm, home: Path) -> None:
+    home.mkdir(parents=True)
+    (home / "devices").write_text("")
+    message = f"{home / 'devices'} is a file, not the folder of the book's device files"
+    assert crm.fail("list") == message
+    assert crm.fail("add-client", "Mario") == message
+    assert (home / "devices").read_text() == ""
 
 
 def test_reading_an_absent_book_creates_nothing(crm: Crm, home: Path) -> None:

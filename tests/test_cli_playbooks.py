@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXED_DATE, Crm
-
-from crm_cli.store import BOOK_FILE
+from conftest import FIXED_DATE, Crm, book_bytes
 
 START = date.fromisoformat(FIXED_DATE)
 
@@ -296,12 +294,12 @@ def test_stop_leaves_other_playbooks_and_clients_alone(mario: Crm) -> None:
 
 def test_starting_twice_is_refused(mario: Crm, home: Path) -> None:
     mario.ok("playbook", "start", "mario", "onboarding", "--date", FIXED_DATE)
-    before = (home / BOOK_FILE).read_bytes()
+    before = book_bytes(home)
     assert mario.fail("playbook", "start", "mario", "onboarding", "--date", day(1)) == (
         "onboarding is already running for mario-rossi (next step 2026-11-30); "
         "stop it first with 'crm playbook stop mario-rossi onboarding'"
     )
-    assert (home / BOOK_FILE).read_bytes() == before
+    assert book_bytes(home) == before
 
 
 def test_start_errors(mario: Crm) -> None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXED_DATE, Crm
+from conftest import FIXED_DATE, Crm, book_bytes
 
 from crm_cli.core.terms import LOG_CHANNELS
-from crm_cli.store import BOOK_FILE
 
 
 @pytest.fixture
@@ -29,8 +29,13 @@ def history(crm: Crm, client: str = "mario", *args: str) -> list[dict[str, Any]]
 
 def test_log_prints_the_touchpoint_id(mario: Crm) -> None:
     result = mario.ok("log", "mario", "call", "--date", FIXED_DATE)
-    assert (result.stdout, result.stderr) == ("t1\n", "")
-    assert mario.log("mario", "email") == "t2"
+    first = result.stdout.strip()
+    assert (result.stdout, result.stderr) == (f"{first}\n", "")
+    # Random and short enough to type: "t" and 8 lowercase base32 characters.
+    assert re.fullmatch(r"t[a-z2-7]{8}", first) and not first[1:].isdigit()
+    second = mario.log("mario", "email")
+    assert second != first
+    assert [t["id"] for t in history(mario)] == [second, first]
 
 
 @pytest.mark.parametrize("channel", [*LOG_CHANNELS, "CALL", " Coffee "])
@@ -40,15 +45,15 @@ def test_every_channel_can_be_logged(mario: Crm, channel: str) -> None:
 
 
 def test_unknown_channel(mario: Crm, home: Path) -> None:
-    before = (home / BOOK_FILE).read_bytes()
+    before = book_bytes(home)
     assert mario.fail("log", "mario", "fax") == (
         "unknown channel 'fax': use one of email, sms, call, coffee, meeting, visit, note"
     )
-    assert (home / BOOK_FILE).read_bytes() == before
+    assert book_bytes(home) == before
 
 
 def test_log_with_every_option(mario: Crm) -> None:
-    mario.log(
+    logged = mario.log(
         "mario@example",
         "email",
         "--in",
@@ -67,7 +72,7 @@ def test_log_with_every_option(mario: Crm) -> None:
             "date": "2026-11-20",
             "direction": "in",
             "follow_up": "2026-11-27",
-            "id": "t1",
+            "id": logged,
             "incident": True,
             "needs_reply": True,
             "note": "Asked for a quote",
@@ -79,8 +84,8 @@ def test_log_with_every_option(mario: Crm) -> None:
 
 def test_log_defaults(mario: Crm) -> None:
     result = mario.ok("log", "mario", "call")
-    assert result.stdout == "t1\n"
     [tp] = history(mario)
+    assert result.stdout == f"{tp['id']}\n"
     assert tp["date"] == date.today().isoformat()
     assert tp["direction"] == "out"
     assert tp["note"] is tp["follow_up"] is None
@@ -120,7 +125,7 @@ def test_invalid_date(mario: Crm) -> None:
 def test_a_date_more_than_a_day_ahead_warns_but_is_logged(mario: Crm) -> None:
     ahead = (date.today() + timedelta(days=5)).isoformat()
     result = mario.ok("log", "mario", "call", "--date", ahead)
-    assert result.stdout == "t1\n"
+    assert result.stdout == f"{history(mario)[0]['id']}\n"
     assert result.stderr == f"Warning: {ahead} is in the future; logged as given\n"
     assert history(mario)[0]["date"] == ahead
 
@@ -134,7 +139,7 @@ def test_logging_to_a_do_not_contact_client_warns(crm: Crm) -> None:
     crm.add("Mario Rossi", "--do-not-contact")
     result = crm.ok("log", "mario", "call", "--date", FIXED_DATE)
     assert (result.stdout, result.stderr) == (
-        "t1\n",
+        f"{history(crm)[0]['id']}\n",
         "Warning: Mario Rossi asked not to be contacted\n",
     )
     assert crm.ok("log", "mario", "call", "--in", "--date", FIXED_DATE).stderr == ""
@@ -150,7 +155,7 @@ def test_notes_in_any_script_and_template_syntax_stay_literal(mario: Crm) -> Non
     note = "Zoë, Łukasz e 王芳 🎉 {{ 7*7 }} {% for x in y %}{{ x }}{% endfor %}"
     mario.log("mario", "meeting", "--note", note)
     assert history(mario)[0]["note"] == note
-    assert "王芳 🎉 {{ 7*7 }} {% for" in mario.ok("history", "mario").stdout  # clipped at 80
+    assert "王芳 🎉 {{ 7*7 }} {% …" in mario.ok("history", "mario").stdout  # clipped at 80
 
 
 # --------------------------------------------------------------------------- history
@@ -158,26 +163,35 @@ def test_notes_in_any_script_and_template_syntax_stay_literal(mario: Crm) -> Non
 
 @pytest.fixture
 def logged(mario: Crm) -> Crm:
-    mario.log("mario", "call", "--date", "2026-11-10", "--note", "first call")
-    mario.log("mario", "email", "--date", "2026-11-20", "--in", "--needs-reply", "--note", "quote?")
-    mario.log("mario", "note", "--date", "2026-11-10", "--note", "same day, logged later")
-    mario.log("mario", "visit", "--date", "2026-11-01", "--private", "--note", "private matter")
-    mario.log("mario", "coffee", "--date", "2026-11-20", "--follow-up", "2026-12-01")
+    """Five touchpoints; ``T["t1"]``... are their ids, in the order they were logged."""
+    T.clear()
+    T["t1"] = mario.log("mario", "call", "--date", "2026-11-10", "--note", "first call")
+    T["t2"] = mario.log(
+        "mario", "email", "--date", "2026-11-20", "--in", "--needs-reply", "--note", "quote?"
+    )
+    T["t3"] = mario.log("mario", "note", "--date", "2026-11-10", "--note", "same day, logged later")
+    T["t4"] = mario.log(
+        "mario", "visit", "--date", "2026-11-01", "--private", "--note", "private matter"
+    )
+    T["t5"] = mario.log("mario", "coffee", "--date", "2026-11-20", "--follow-up", "2026-12-01")
     return mario
+
+
+T: dict[str, str] = {}
 
 
 def test_history_is_newest_first(logged: Crm) -> None:
     assert [(t["id"], t["date"]) for t in history(logged)] == [
-        ("t5", "2026-11-20"),
-        ("t2", "2026-11-20"),
-        ("t3", "2026-11-10"),
-        ("t1", "2026-11-10"),
-        ("t4", "2026-11-01"),
+        (T["t5"], "2026-11-20"),
+        (T["t2"], "2026-11-20"),
+        (T["t3"], "2026-11-10"),
+        (T["t1"], "2026-11-10"),
+        (T["t4"], "2026-11-01"),
     ]
 
 
 def test_history_limit(logged: Crm) -> None:
-    assert [t["id"] for t in history(logged, "mario", "--limit", "2")] == ["t5", "t2"]
+    assert [t["id"] for t in history(logged, "mario", "--limit", "2")] == [T["t5"], T["t2"]]
     assert len(history(logged, "mario", "--limit", "99")) == 5
 
 
@@ -205,12 +219,12 @@ def test_history_table(logged: Crm) -> None:
     result = logged.ok("history", "mario")
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
-        "ID  DATE        DIR  CHANNEL  NOTE                    FLAGS",
-        "t5  2026-11-20  out  coffee                           follow up 2026-12-01",
-        "t2  2026-11-20  in   email    quote?                  needs reply",
-        "t3  2026-11-10  out  note     same day, logged later",
-        "t1  2026-11-10  out  call     first call",
-        "t4  2026-11-01  out  visit    private matter          private",
+        "ID         DATE        DIR  CHANNEL  NOTE                   FLAGS",
+        f"{T['t5']}  2026-11-20  out  coffee                          follow up 2026-12-01",
+        f"{T['t2']}  2026-11-20  in   email    quote?                 needs reply",
+        f"{T['t3']}  2026-11-10  out  note     same day, logged lat…",
+        f"{T['t1']}  2026-11-10  out  call     first call",
+        f"{T['t4']}  2026-11-01  out  visit    private matter         private",
     ]
 
 
@@ -223,9 +237,9 @@ def test_history_of_a_client_without_touchpoints(mario: Crm) -> None:
 
 def test_history_is_per_client(logged: Crm) -> None:
     logged.add("Anna Neri")
-    logged.log("anna", "call")
-    assert [t["id"] for t in history(logged, "anna")] == ["t6"]
-    assert "t6" not in {t["id"] for t in history(logged)}
+    anna = logged.log("anna", "call")
+    assert [t["id"] for t in history(logged, "anna")] == [anna]
+    assert anna not in {t["id"] for t in history(logged)}
 
 
 def test_history_unknown_client(logged: Crm) -> None:

@@ -123,7 +123,7 @@ def test_a_tab_writes_nothing(book: Crm, run_crm: Run, home: Path) -> None:
 def test_a_missing_or_damaged_book_completes_nothing(
     book: Crm, run_crm: Run, home: Path, damage: str
 ) -> None:
-    path = home / "book.json"
+    path = next((home / "devices").rglob("*.json"))
     path.unlink()
     if damage == "garbage":
         path.write_bytes(b"\x00{not json")

@@ -8,9 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_DATE, Crm
-
-from crm_cli.store import BOOK_FILE
+from conftest import FIXED_DATE, Crm, book_bytes, book_made
 
 
 def test_demo_builds_a_sample_book_in_the_given_dir(
@@ -20,7 +18,7 @@ def test_demo_builds_a_sample_book_in_the_given_dir(
     result = crm.ok("demo", "--home", str(target), "--date", FIXED_DATE)
     lines = result.stdout.splitlines()
     assert lines[0].startswith("A sample book: 15 clients, ")
-    assert lines[0].endswith(f" touchpoints, in {target / BOOK_FILE}")
+    assert lines[0].endswith(f" touchpoints, in {target / 'devices'}")
     assert result.stderr.splitlines() == [
         "Explore it (your own book is untouched):",
         f"  export CRM_HOME={target} CRM_CONFIG={target / 'config'}",
@@ -28,7 +26,7 @@ def test_demo_builds_a_sample_book_in_the_given_dir(
     ]
     assert not home.exists()  # the user's book is untouched
     assert stat.S_IMODE(target.stat().st_mode) == 0o700
-    assert stat.S_IMODE((target / BOOK_FILE).stat().st_mode) == 0o600
+    assert stat.S_IMODE(next((target / "devices").rglob("*.json")).stat().st_mode) == 0o600
     # The sample book is an ordinary book.
     monkeypatch.setenv("CRM_HOME", str(target))
     monkeypatch.setenv("CRM_CONFIG", str(target / "config"))
@@ -48,15 +46,15 @@ def test_demo_defaults_to_a_fresh_temp_dir(
     crm: Crm, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crm.add("Mario Rossi")
-    before = (home / BOOK_FILE).read_bytes()
+    before = book_bytes(home)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     result = crm.ok("demo", "--date", FIXED_DATE)
     [made] = scratch.iterdir()
     assert made.name.startswith("crm-demo-")
-    assert f"in {made / BOOK_FILE}" in result.stdout.splitlines()[0]
-    assert (home / BOOK_FILE).read_bytes() == before
+    assert f"in {made / 'devices'}" in result.stdout.splitlines()[0]
+    assert book_bytes(home) == before
     assert json.loads(crm.ok("list", "--json").stdout)[0]["id"] == "mario-rossi"
 
 
@@ -80,7 +78,7 @@ def test_demo_accepts_an_empty_existing_dir(crm: Crm, tmp_path: Path) -> None:
     target = tmp_path / "empty"
     target.mkdir()
     crm.ok("demo", "--home", str(target), "--date", FIXED_DATE)
-    assert (target / BOOK_FILE).is_file()
+    assert book_made(target)
 
 
 @pytest.mark.parametrize("day", ["2024-02-29", "2026-01-01", "2026-12-31", "2027-03-01"])

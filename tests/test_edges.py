@@ -22,7 +22,7 @@ from conftest import FIXED_DATE, Crm
 
 import crm_cli.safefile as safefile
 from crm_cli.errors import InvalidValue
-from crm_cli.store import BACKUP_DIR, BOOK_FILE
+from crm_cli.store import LOCAL_DIR
 
 
 def snapshot(home: Path) -> dict[str, bytes]:
@@ -157,10 +157,17 @@ def test_write_output_refuses_a_directory(tmp_path: Path) -> None:
 def test_the_books_temp_files_are_not_predictable(anna: Crm, home: Path, tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.write_bytes(b"keep me\n")
-    (home / f".{BOOK_FILE}.{os.getpid()}.tmp").symlink_to(victim)
+    current = device_file(home)
+    (current.parent / f".{current.name}.{os.getpid()}.tmp").symlink_to(victim)
     anna.ok("edit", "anna", "--city", "Roma")
     assert victim.read_bytes() == b"keep me\n"
-    assert b"Roma" in (home / BOOK_FILE).read_bytes()
+    assert b"Roma" in current.read_bytes()
+
+
+def device_file(home: Path) -> Path:
+    """This device's newest file."""
+    [folder] = (home / "devices").iterdir()
+    return sorted(folder.glob("*.json"))[-1]
 
 
 # --------------------------------------------------------------------------- 3. exit 70s
@@ -308,7 +315,7 @@ def mario(crm: Crm) -> Crm:
 
 
 def test_forget_leaves_files_in_backups_it_did_not_write(mario: Crm, home: Path) -> None:
-    backups = home / BACKUP_DIR
+    backups = home / LOCAL_DIR / "backups"
     mine = {
         "notes.json": b"not json at all",
         "book-copy.json": json.dumps({"clients": {"1": {"id": "mario-rossi"}}}).encode(),
@@ -327,11 +334,11 @@ def test_forget_refuses_a_symlinked_backups_folder(mario: Crm, home: Path, tmp_p
     documents.mkdir()
     (documents / "taxes.json").write_bytes(b"my own file")
     (documents / "book-20261123T101010000000Z.json").write_bytes(b'{"x": {}}')
-    shutil.rmtree(home / BACKUP_DIR)
-    (home / BACKUP_DIR).symlink_to(documents)
+    shutil.rmtree(home / LOCAL_DIR / "backups")
+    (home / LOCAL_DIR / "backups").symlink_to(documents)
     before = snapshot(home)
     assert mario.fail("forget", "mario", "--yes") == (
-        f"the backups folder {home / BACKUP_DIR} is a symbolic link: crm keeps backups "
+        f"the backups folder {home / LOCAL_DIR / 'backups'} is a symbolic link: crm keeps backups "
         "only in a folder of its own; nothing was written (replace the link with a folder)"
     )
     assert snapshot(home) == before
@@ -345,28 +352,27 @@ def test_forget_refuses_a_symlinked_backups_folder(mario: Crm, home: Path, tmp_p
 def test_the_restore_hint_names_only_a_sound_backup_of_this_book(
     mario: Crm, home: Path, tmp_path: Path
 ) -> None:
-    backups = home / BACKUP_DIR
-    real = safefile.backup_files(backups, "book")[-1]
+    current = device_file(home)
+    backups = home / LOCAL_DIR / "backups" / current.parent.name
+    stem = current.name.removesuffix(".json")
+    [*_, real] = sorted(backups.glob(f"{stem}~*.json"))
     evil = json.loads(real.read_bytes())
-    evil["clients"]["1"]["name"] = "Planted"
-    stamp = real.name.removeprefix("book-").removesuffix(".json")
+    evil["_meta"]["1"]["book"] = "another-book"  # a device file of another book
+    stamp = real.name.removeprefix(f"{stem}~").removesuffix(".json")
     # Names that sort after the real newest backup (the same instant, numbered on).
     planted = {
-        "book-20991231T235959000000Z.json": json.dumps(evil).encode(),  # from the future
-        f"book-{stamp}-2.json": b"garbage",  # does not parse
-        f"book-{stamp}-3.json": b'{"touchpoints": {}}',  # another kind of file
-        f"book-{stamp}-4.json": b'{"_meta": {"1": {"schema": 99}}, "clients": {}}',
+        f"{stem}~20991231T235959000000Z.json": json.dumps(evil).encode(),
+        f"{stem}~{stamp}-2.json": b"garbage",  # does not parse
+        f"{stem}~{stamp}-3.json": b'{"touchpoints": {}}',  # another kind of file
+        f"{stem}~{stamp}-4.json": b'{"_meta": {"1": {"schema": 99}}, "ops": {}}',
     }
     for name, data in planted.items():
         (backups / name).write_bytes(data)
-    (backups / f"book-{stamp}-5.json").symlink_to(real)
-    assert [p.name for p in safefile.backup_files(backups, "book")[-2:]] == [
-        f"book-{stamp}-5.json",
-        "book-20991231T235959000000Z.json",
-    ]
-    (home / BOOK_FILE).write_bytes(b"{ damaged")
+    (backups / f"{stem}~{stamp}-5.json").symlink_to(real)
+    current.write_bytes(b"{ damaged")
     message = mario.fail("list")
-    assert message.endswith(f"restore the newest backup with: cp '{real}' '{home / BOOK_FILE}'")
+    assert message.endswith(f"restore the newest backup with: cp '{real}' '{current}'")
+    assert current.read_bytes() == b"{ damaged"
 
 
 # --------------------------------------------------------------------------- 6. agenda .ics

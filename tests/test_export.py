@@ -242,8 +242,8 @@ def test_crm_csv_import_strips_the_quote_again(
 
 
 def test_json_export_is_the_whole_book_sorted_and_stable(book: Crm) -> None:
-    book.log("zoe", "email", "--in", "--needs-reply", "--note", "Quote?")
-    book.log("zoe", "call", "--private", "--note", "talked about the debt")
+    quote = book.log("zoe", "email", "--in", "--needs-reply", "--note", "Quote?")
+    debt = book.log("zoe", "call", "--private", "--note", "talked about the debt")
     book.ok("snooze", "mario", "--until", "2026-12-24", "--reason", "holiday", "--date", FIXED_DATE)
     book.ok("playbook", "start", "zoe", "onboarding", "--date", FIXED_DATE)
     first = book.ok("export", "json").stdout
@@ -251,10 +251,11 @@ def test_json_export_is_the_whole_book_sorted_and_stable(book: Crm) -> None:
     data = json.loads(first)
     assert list(data) == sorted(data)
     assert data["format"] == "crm-book"
-    assert data["meta"]["next_touchpoint"] == 3
+    # The counter of the old layout's ids (t1, t2...): kept for exports made before it.
+    assert data["meta"]["next_touchpoint"] == 1
     assert isinstance(data["meta"]["schema"], int)
     assert [c["id"] for c in data["clients"]] == ["anna-neri", "mario-rossi", "zoe-bianchi"]
-    assert [t["id"] for t in data["touchpoints"]] == ["t1", "t2"]
+    assert [t["id"] for t in data["touchpoints"]] == [quote, debt]  # in logging order
     assert data["touchpoints"][1]["note"] == "talked about the debt"  # a backup keeps all
     assert data["snoozes"] == [
         {"client_id": "mario-rossi", "reason": "holiday", "until": "2026-12-24"}

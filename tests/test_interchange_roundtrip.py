@@ -124,8 +124,11 @@ def test_json_export_import_export_is_byte_identical(
     result = full_book.ok("import", "json", str(backup))
     assert result.stderr == f"restored 4 clients and 3 touchpoints from {backup}\n"
     assert full_book.ok("export", "json").stdout_bytes == backup.read_bytes()
-    # The restored book goes on as the old one would: the next touchpoint is t4.
-    assert full_book.log("anna-neri", "note") == "t4"
+    # The restored book goes on: a new touchpoint, with an id none of the old ones has.
+    restored = {t["id"] for t in json.loads(backup.read_text())["touchpoints"]}
+    new = full_book.log("anna-neri", "note")
+    assert new not in restored
+    assert json.loads(full_book.ok("history", "anna-neri", "--json").stdout)[0]["id"] == new
 
 
 def test_json_import_refuses_a_book_that_is_not_empty(full_book: Crm, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -17,8 +18,7 @@ import pytest
 from conftest import FIXED_DATE, crm_command, crm_env
 
 from crm_cli.core.models import Client, Touchpoint
-from crm_cli.core.scheduler import build_index
-from crm_cli.store import HISTORY_DIR, RECENT_DIR, open_book
+from crm_cli.store import open_book
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -30,7 +30,8 @@ def test_the_installed_command_end_to_end(run_crm: Run) -> None:
     added = run_crm(["add-client", "Zoë Ølund", "--email", "zoe@example.com", "--tier", "A"])
     assert (added.returncode, added.stdout, added.stderr) == (0, "zoe-olund\n", "")
     logged = run_crm(["log", "zoe", "coffee", "--date", FIXED_DATE, "--note", "{{ 7*7 }}"])
-    assert (logged.returncode, logged.stdout, logged.stderr) == (0, "t1\n", "")
+    assert (logged.returncode, logged.stderr) == (0, "")
+    assert re.fullmatch(r"t[a-z2-7]{8}\n", logged.stdout)
     listed = run_crm(["list", "--json"])
     assert listed.returncode == 0
     [client] = json.loads(listed.stdout)
@@ -40,7 +41,7 @@ def test_the_installed_command_end_to_end(run_crm: Run) -> None:
         FIXED_DATE,
     )
     history = json.loads(run_crm(["history", "zoe", "--json"]).stdout)
-    assert [(t["id"], t["note"]) for t in history] == [("t1", "{{ 7*7 }}")]
+    assert [(t["id"], t["note"]) for t in history] == [(logged.stdout.strip(), "{{ 7*7 }}")]
 
 
 def test_exit_codes_and_one_line_errors(run_crm: Run) -> None:
@@ -104,7 +105,7 @@ def test_twenty_concurrent_logs_all_land(run_crm: Run, home: Path, config: Path)
     for (_, stderr), code in results:
         assert (code, stderr) == (0, ""), stderr
     ids = [stdout.strip() for (stdout, _), _ in results]
-    assert sorted(ids) == sorted(f"t{i}" for i in range(1, 21))
+    assert len(set(ids)) == 20
     history = json.loads(run_crm(["history", "mario", "--json"]).stdout)
     assert sorted(t["id"] for t in history) == sorted(ids)
     assert sorted(t["note"] for t in history) == sorted(f"n{i}" for i in range(20))
@@ -135,16 +136,14 @@ def test_concurrent_writers_and_readers_leave_a_true_plan_index(
     for proc in procs:
         _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 0 and "Error" not in stderr, stderr
-    with open_book(home) as book:
-        index, hints = book.plan_index(), book.hints()
-    assert index is not None and hints is not None
-    fresh = build_index(hints)
-    assert sorted(map(str, index.groups)) == sorted(map(str, fresh.groups))
-    assert sorted(index.always) == [ids[5]]
     due = json.loads(run_crm(["due", "--date", FIXED_DATE, "--json"]).stdout)
     assert [(i["client_id"], i["reason"]) for i in due] == [(ids[5], "reply")]
-    (home / "index.json").unlink()  # the screen of every client gives the same plan
+    with open_book(home) as book:
+        cached = book.export_data()
+    (home / "local" / "cache.sqlite3").unlink()  # a cache folded afresh is the same
     assert json.loads(run_crm(["due", "--date", FIXED_DATE, "--json"]).stdout) == due
+    with open_book(home) as book:
+        assert book.export_data() == cached
 
 
 # --------------------------------------------------------------------------- killed writers
@@ -183,12 +182,13 @@ def _json_files(home: Path) -> list[Path]:
 
 
 def _history(home: Path) -> dict[str, dict[str, Any]]:
-    """Every touchpoint in the history files, by id, read straight from the files."""
+    """Every touchpoint logged in the device files, by id, read straight from the files."""
     found: dict[str, dict[str, Any]] = {}
-    for path in (home / HISTORY_DIR).glob("*.json"):
-        for doc in json.loads(path.read_bytes()).get("touchpoints", {}).values():
-            assert doc["id"] not in found, doc
-            found[doc["id"]] = doc
+    for path in (home / "devices").glob("*/*.json"):
+        for op in json.loads(path.read_bytes()).get("ops", {}).values():
+            if op["op"] == "log":
+                assert op["t"]["id"] not in found, op
+                found[op["t"]["id"]] = op
     return found
 
 
@@ -204,10 +204,10 @@ def test_a_writer_killed_at_any_moment_loses_nothing_it_reported(
     shutil.copytree(big_book, home)
     env = crm_env(home, config)
     # Fixed delays spread over a run (~0.3 s here); then kills the moment a temp file
-    # of this writer appears in a folder: while it writes the history, the recent
-    # shard, the summaries (each after the files before it were replaced).
+    # of this writer appears in its device's folder (while it writes its one file).
     moments: list[float | Path] = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4]
-    moments += [home / HISTORY_DIR, home / RECENT_DIR, home] * 2
+    [device] = (home / "devices").iterdir()
+    moments += [device] * 4
     outcomes = []
     reported: list[str] = []
     for moment in moments:
@@ -240,12 +240,10 @@ def test_a_writer_killed_at_any_moment_loses_nothing_it_reported(
         added = set(new) - set(old)
         assert set(old) <= set(new), moment
         assert len(added) <= 1, moment
-        assert all(new[t]["client_id"] == "c1" for t in added)
+        assert len({new[t]["c"] for t in added} | {old[t]["c"] for t in old if t in added}) <= 1
         outcomes.append((proc.returncode, bool(added), bool(_temps(home, proc.pid))))
-    # At least one kill really interrupted a write (a temp file was left behind), and
-    # one came between two files (the history written, the digests not yet).
+    # At least one kill really interrupted a write (a temp file was left behind).
     assert any(left_temp for _, _, left_temp in outcomes), outcomes
-    assert any(code == -signal.SIGKILL and added for code, added, _ in outcomes), outcomes
     # The next write command opens the book (repairing it if need be), cleans up and works.
     result = subprocess.run(
         [*crm_command(), "log", "c2", "email", "--date", FIXED_DATE],
@@ -265,9 +263,8 @@ def test_a_writer_killed_at_any_moment_loses_nothing_it_reported(
         check=True,
     )
     assert set(reported) <= {t["id"] for t in json.loads(shown.stdout)}
-    ids = sorted(int(k.removeprefix("t")) for k in _history(home))
-    assert ids == list(range(1, len(ids) + 1))
-    assert result.stdout.strip() == f"t{ids[-1]}"
+    ids = sorted(_history(home))
+    assert result.stdout.strip() in ids
     doctor = subprocess.run(
         [*crm_command(), "doctor", "--json"],
         capture_output=True,
@@ -278,6 +275,5 @@ def test_a_writer_killed_at_any_moment_loses_nothing_it_reported(
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     report = json.loads(doctor.stdout)
     assert (report["orphans"], report["duplicates"]) == ([], [])
-    assert (report["repaired_on_open"], report["summaries_differed"]) == (False, 0)
+    assert report["summaries_differed"] == 0
     assert report["touchpoints"] == len(ids)
-    assert report["next_touchpoint"] == len(ids) + 1

@@ -35,6 +35,8 @@ class Size:
 SIZES: dict[str, Size] = {
     "D1": Size("D1", 500, 25_000),
     "D2": Size("D2", 5_000, 250_000),
+    # Measured on demand (--sizes D3): a minute to generate, slow to time.
+    "D3": Size("D3", 20_000, 1_000_000),
     # For the test suite's smoke run: not a standard size, no targets.
     "tiny": Size("tiny", 20, 500, hidden=True),
 }

@@ -647,6 +647,8 @@ class _People:
         self.lang = _Picker(_LANGS)
         self.taken_ids: set[str] = set()
         self.taken_emails: set[str] = set()
+        self.next_email: dict[str, int] = {}
+        self.next_id: dict[str, int] = {}
         self.cadences = {text: parse_cadence(text).canonical() for text in _CADENCES}
         # Issue 11's fields draw from their own stream: one draw of the main one.
         self.more = random.Random(rng.getrandbits(32))
@@ -686,12 +688,16 @@ class _People:
             local = f"{last}.{first}"
         local = local or "client"
         address = f"{local}@{domain}"
-        n = 1
-        while address in self.taken_emails:
+        # Namesakes are many in a big book: start after the last number handed out for this
+        # address (every lower one is taken), not at 2 each time (quadratic in namesakes).
+        n = self.next_email.get(address, 1)
+        found = address if n == 1 else f"{local}{n}@{domain}"
+        while found in self.taken_emails:
             n += 1
-            address = f"{local}{n}@{domain}"
-        self.taken_emails.add(address)
-        return address
+            found = f"{local}{n}@{domain}"
+        self.next_email[address] = n
+        self.taken_emails.add(found)
+        return found
 
     def phones(self, lang: str) -> tuple[list[str], list[str]]:
         rng = self.rng
@@ -723,11 +729,23 @@ class _People:
         year = rng.choice((1988, 1992)) if (month, day) == (2, 29) else rng.randrange(1938, 2004)
         return f"{year}-{month:02d}-{day:02d}"
 
+    def unique(self, base: str) -> str:
+        """What ``unique_id`` gives, starting after the last number given for ``base``."""
+        n = self.next_id.get(base)
+        if n is None:
+            found = unique_id(base, self.taken_ids)
+        else:
+            while f"{base}-{n}" in self.taken_ids:
+                n += 1
+            found = f"{base}-{n}"
+        self.next_id[base] = int(found.rsplit("-", 1)[1]) + 1 if found != base else 2
+        return found
+
     def client(self) -> Client:
         rng = self.rng
         lang = self.lang(rng)
         first, last, name = self.name(lang)
-        cid = unique_id(slugify(name), self.taken_ids)
+        cid = self.unique(slugify(name))
         if lang == "zh":  # the mailbox is in pinyin
             first_py = dict(_ZH_FIRST).get(first, first)
             last_py = dict(_ZH_LAST).get(last, last)
@@ -1064,8 +1082,7 @@ def write_book(home: Path, data: BookData) -> None:
     from crm_cli.store import open_book
 
     with open_book(home, write=True) as book:
-        for client in data.clients:
-            book.add_client(client)
+        book.add_clients(data.clients)  # one call: each add checks the ids taken so far
         data.touchpoints = book.add_touchpoints(data.touchpoints)  # with their ids
         for snooze in data.snoozes:
             book.set_snooze(snooze)

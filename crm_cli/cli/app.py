@@ -152,6 +152,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Erase a client and all their touchpoints, backups included (right to erasure).",
     ),
     "log": ("touchpoints", "Record a touchpoint; prints its id."),
+    "amend": ("touchpoints", "Correct a touchpoint: only what you give changes."),
+    "unlog": (
+        "touchpoints",
+        "Remove a touchpoint logged by mistake (--last: undo the last 'crm log').",
+    ),
     "history": ("touchpoints", "A client's timeline, newest first."),
     "capture": (
         "capture",
@@ -199,6 +204,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "doctor",
         "Check every file of the book and rebuild the summaries from the history.",
     ),
+    "sync": ("sync_cmd", "Sync the book with the other devices: commit, pull, push."),
 }
 
 

@@ -409,6 +409,11 @@ def show(
         False, "--include-private", help="With --json: include private notes."
     ),
     date_: str | None = common.DateOption,
+    changes: bool = typer.Option(
+        False,
+        "--changes",
+        help="The values each field had before, or that lost to an edit on another device.",
+    ),
 ) -> None:
     """Show a client's profile and recent touchpoints."""
     from crm_cli.core.scheduler import next_items
@@ -416,6 +421,9 @@ def show(
     from crm_cli.services.planning import client_view
 
     today = common.today(date_)
+    if changes:
+        _show_changes(client_ref, as_json)
+        return
     with common.book() as book:
         client = common.find_client(book, client_ref)
         summary = book.summary(client.id)
@@ -439,6 +447,54 @@ def show(
             when = "today" if item.due <= today else item.due.isoformat()
             lines.append(f"    {when:<10} {item.reason} via {item.channel}: {item.detail}")
     out("\n".join(lines))
+
+
+def _show_changes(client_ref: str, as_json: bool) -> None:
+    from datetime import UTC, datetime
+
+    with common.book() as book:
+        client = common.find_client(book, client_ref)
+        found = book.client_changes(client.id)
+
+    def when(stamp: str) -> tuple[str, str]:
+        wall, _, rest = stamp.partition("-")
+        device = rest.partition("-")[2].partition("/")[0]
+        moment = datetime.fromtimestamp(int(wall) / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return moment, device
+
+    if as_json:
+        print_json(
+            [
+                {
+                    "field": name,
+                    "value": value,
+                    "other_values": [
+                        {"value": old, "at": when(stamp)[0], "device": when(stamp)[1]}
+                        for stamp, old in lost
+                    ],
+                }
+                for name, value, lost in found
+            ]
+        )
+        return
+    if not found:
+        err(f"no field of {client.name} has had another value")
+        return
+    lines = [f"{client.name}  ({client.id}): other values, newest first"]
+    for name, value, lost in found:
+        lines.append(f"  {name}: {_plain(value)}")
+        for stamp, old in lost:
+            moment, device = when(stamp)
+            lines.append(f"    was {_plain(old)}  ({moment}, device {device})")
+    out("\n".join(lines))
+
+
+def _plain(value: object) -> str:
+    if value is None or value == []:
+        return "(none)"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def find_clients(

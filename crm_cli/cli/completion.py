@@ -94,11 +94,18 @@ def client_ids(incomplete: str) -> list[tuple[str, str]]:
 
 def _client_refs() -> list[ClientRef]:
     """The book's client refs, read without the lock and without writing anything."""
-    from crm_cli.store import BOOK_FILE, Book
+    from crm_cli.store import Book, book_exists
     from crm_cli.userfiles.config import home_dir
 
     home = home_dir()
-    if not (home / BOOK_FILE).is_file():
+    if not book_exists(home):
         return []
-    # Book(writable=False) never repairs nor migrates: a TAB must not write the book.
-    return Book(home, writable=False).client_refs()
+    # Book(writable=False) never folds into the cache nor migrates: a TAB must not write.
+    try:
+        book = Book(home, writable=False)
+    except Exception:
+        return []
+    try:
+        return book.client_refs()
+    finally:
+        book.close()

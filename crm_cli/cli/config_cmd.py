@@ -10,7 +10,7 @@ import typer
 from crm_cli.cli import common
 from crm_cli.cli.output import out, print_json
 from crm_cli.core.settings import Settings
-from crm_cli.store import BACKUP_DIR, BOOK_FILE
+from crm_cli.store import BACKUP_DIR, DEVICES_DIR, LOCAL_DIR, device_id
 from crm_cli.userfiles.config import config_file, home_dir
 
 
@@ -20,15 +20,23 @@ def show_config(as_json: bool = typer.Option(False, "--json")) -> None:
     defaults = Settings()
     values = {f.name: getattr(settings, f.name) for f in fields(Settings)}
     paths = {
-        "book": str(home_dir() / BOOK_FILE),
-        "backups": str(home_dir() / BACKUP_DIR),
+        "book": str(home_dir() / DEVICES_DIR),
+        "backups": str(home_dir() / LOCAL_DIR / BACKUP_DIR),
         "config": str(config_file()),
     }
+    device = device_id(home_dir(), create=False)
     if as_json:
-        print_json({"paths": paths, "settings": {k: _plain(v) for k, v in values.items()}})
+        print_json(
+            {
+                "device": device,
+                "paths": paths,
+                "settings": {k: _plain(v) for k, v in values.items()},
+            }
+        )
         return
     out(f"book:     {paths['book']}   (CRM_HOME)")
-    out(f"backups:  {paths['backups']}   (the last 10 versions)")
+    out(f"device:   {device or '(none yet: made by the first command that writes)'}")
+    out(f"backups:  {paths['backups']}   (the previous versions of each file)")
     exists = "" if config_file().exists() else "  (not created yet: defaults apply)"
     out(f"settings: {paths['config']}   (CRM_CONFIG){exists}")
     out("")

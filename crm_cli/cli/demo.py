@@ -13,7 +13,7 @@ from crm_cli.cli.output import err, out, table
 from crm_cli.cli.views import render_due
 from crm_cli.errors import UsageError
 from crm_cli.services.demo import build_demo, tour
-from crm_cli.store import BOOK_FILE
+from crm_cli.store import DEVICES_DIR
 
 
 def demo(
@@ -33,7 +33,7 @@ def demo(
     build_demo(home, config, today)
     shown = tour(home, config, today)
     clients, last, count = shown.clients, shown.last_contacts, shown.touchpoints
-    out(f"A sample book: {len(clients)} clients, {count} touchpoints, in {home / BOOK_FILE}")
+    out(f"A sample book: {len(clients)} clients, {count} touchpoints, in {home / DEVICES_DIR}")
     out("")
     rows = [
         [c.id, c.name, c.company or "", c.tier or "", c.channel or "", last[c.id].isoformat()]

@@ -19,6 +19,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
         on_open = book.repaired
         report = book.rebuild_derived()
         clients = len(book.clients())
+        conflicts = [str(p) for p in book.conflicts]
     problems = []
     if report.orphans:
         problems.append(
@@ -38,6 +39,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
                 "orphans": report.orphans,
                 "duplicates": report.duplicates,
                 "next_touchpoint": report.counter,
+                "conflict_copies": conflicts,
             }
         )
     else:
@@ -49,6 +51,9 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
         out(f"summaries:    {report.clients} rebuilt from the history, {differed} had differed")
         out(f"next id:      t{report.counter}")
         out("problems:     " + ("; ".join(problems) if problems else "none"))
+        for path in conflicts:
+            note = "a conflict copy made by a file-sync tool: crm never reads it"
+            out(f"ignored:      {path} ({note})")
     if problems:
         err("the book needs attention: see the problems above")
         raise typer.Exit(1)

@@ -357,11 +357,21 @@ def export_csv(out_: Path | None = OUT) -> None:
 @export_app.command("json")
 def export_json(out_: Path | None = OUT) -> None:
     """Export the whole book (clients, touchpoints, snoozes, playbooks) as JSON."""
-    from crm_cli.interchange.json_book import book_json
+    from crm_cli.interchange.json_book import book_chunks
 
     with common.book() as book:
-        data = book.export_data()
-    _emit(book_json(data), out_, f"{len(data['clients'])} clients")
+        parts = book.export_parts()
+        clients = len(parts["clients"])
+        chunks = book_chunks(parts)
+        if out_ is None:
+            sys.stdout.flush()
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+        else:
+            write_file(out_, chunks)
+    if out_ is not None:
+        err(f"wrote {clients} clients to {out_}")
 
 
 @export_app.command("client")

@@ -1,4 +1,4 @@
-"""Commands about touchpoints: log and history."""
+"""Commands about touchpoints: log, amend, unlog and history."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, table, warn
 from crm_cli.core import terms
+from crm_cli.core.models import Touchpoint
 from crm_cli.core.topics import quoted
 from crm_cli.core.views import touchpoint_flags, touchpoint_record
 from crm_cli.services import touchpoints
@@ -118,6 +119,51 @@ def history(
     out(table(headers, rows, shrink=(4, 5, 6) if with_topics else (4, 5)))
 
 
+def _described(tp: Touchpoint, name: str) -> str:
+    return f"{tp.id} ({tp.date.isoformat()} {tp.channel} with {name})"
+
+
+def amend(
+    tp_id: str = typer.Argument(..., metavar="TOUCHPOINT", help="Its id, as 'crm history' shows."),
+    note: str | None = typer.Option(None, "--note", help="The new note ('' clears it)."),
+    date_: str | None = typer.Option(None, "--date", help="The new date.", metavar="DATE"),
+    channel: str | None = typer.Option(
+        None, "--channel", help=f"One of: {', '.join(terms.LOG_CHANNELS)}."
+    ),
+    inbound: bool | None = typer.Option(None, "--in/--out", help="Who reached whom."),
+    topic: str | None = typer.Option(None, "--topic", help="The new topic ('' clears it)."),
+) -> None:
+    """Correct a touchpoint: only what you give changes."""
+    when = common.parse_day(date_, date.today()) if date_ is not None else None
+    with common.book(write=True) as book:
+        before, after = touchpoints.amend(
+            book, tp_id, note=note, when=when, channel=channel, inbound=inbound, topic=topic
+        )
+        name = book.client(after.client_id).name
+    changed = [k for k, v in after.to_dict().items() if before.to_dict().get(k) != v]
+    if not changed:
+        err(f"{_described(after, name)} already reads so: nothing changed")
+        return
+    err(f"amended {_described(after, name)}: {', '.join(changed)}")
+
+
+def unlog(
+    tp_id: str | None = typer.Argument(
+        None, metavar="[TOUCHPOINT]", help="Its id, as 'crm history' shows."
+    ),
+    last: bool = typer.Option(
+        False, "--last", help="The touchpoint last logged on this device (undo a 'crm log')."
+    ),
+) -> None:
+    """Remove a touchpoint logged by mistake (--last: undo the last 'crm log')."""
+    with common.book(write=True) as book:
+        tp = touchpoints.unlog(book, tp_id, last)
+        name = book.client(tp.client_id).name
+    err(f"removed {_described(tp, name)}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("log")(log)
+    app.command("amend")(amend)
+    app.command("unlog")(unlog)
     app.command("history")(history)

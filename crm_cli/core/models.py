@@ -129,10 +129,15 @@ class Touchpoint:
     purpose: str | None = None  # the draft purpose of a sent crm draft (terms.PURPOSES)
     # `crm handled`: the open requests before it need no answer (a note, not a contact).
     handled: bool = False
+    # Order of logging, given by the store (its clock stamp; an old counter id ``t12``
+    # keeps 12). Not part of the record: exports and equality ignore it.
+    order: int = field(default=0, compare=False, repr=False)
 
     @property
     def seq(self) -> int:
-        """Order of logging (ids are ``t1``, ``t2``...): breaks ties within a day."""
+        """Order of logging: breaks ties within a day (``t1``, ``t2``... by their number)."""
+        if self.order:
+            return self.order
         digits = self.id.lstrip("t")
         return int(digits) if digits.isdigit() else 0
 
@@ -191,6 +196,7 @@ class Touchpoint:
             thread=data.get("thread") or None,
             purpose=data.get("purpose") or None,
             handled=bool(data.get("handled", False)),
+            order=int(data.get("order") or 0),
         )
 
 

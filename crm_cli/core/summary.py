@@ -54,19 +54,27 @@ class OpenTouch:
     private: bool
     follow_up: _dt.date | None = None  # `date` here would be the field above
     awaiting: bool = False  # not a promise: your email, still unanswered
+    order: int = field(default=0, compare=False, repr=False)  # Touchpoint.order
+
+    @property
+    def seq(self) -> int:
+        if self.order:
+            return self.order
+        digits = self.id.lstrip("t")
+        return int(digits) if digits.isdigit() else 0
 
     @classmethod
     def of(cls, tp: Touchpoint) -> OpenTouch:
-        return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, tp.follow_up)
+        return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, tp.follow_up, order=tp.order)
 
     @classmethod
     def waiting(cls, tp: Touchpoint) -> OpenTouch:
-        return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, None, True)
+        return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, None, True, order=tp.order)
 
     @classmethod
     def mark(cls, tp: Touchpoint) -> OpenTouch:
         """Only where a touchpoint stands (id, date, channel): for the last outbound ones."""
-        return cls(tp.id, tp.date, tp.channel, None, False)
+        return cls(tp.id, tp.date, tp.channel, None, False, None, order=tp.order)
 
     def to_dict(self) -> dict[str, Any]:
         # Empty fields are left out: 5,000 digests are read on every `crm due`.
@@ -86,13 +94,17 @@ class OpenTouch:
         return data
 
     def mark_text(self) -> str:
-        """A mark as one short string, "t12 2026-11-23 email": how digests are stored."""
-        return f"{self.id} {self.date.isoformat()} {self.channel}"
+        """A mark as one short string, "t12 2026-11-23 email": how digests are stored
+        (with the order of logging after it when the store gave one)."""
+        mark = f"{self.id} {self.date.isoformat()} {self.channel}"
+        return f"{mark} {self.order}" if self.order else mark
 
     @classmethod
     def from_mark(cls, text: str) -> OpenTouch:
-        touch_id, day, channel = text.rsplit(" ", 2)  # date and channel hold no space
-        return cls(touch_id, date.fromisoformat(day), channel, None, False)
+        parts = text.split(" ")
+        order = int(parts.pop()) if len(parts) == 4 and parts[3].isdigit() else 0
+        touch_id, day, channel = parts  # ids, dates and channels hold no space
+        return cls(touch_id, date.fromisoformat(day), channel, None, False, None, order=order)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpenTouch:
@@ -106,6 +118,7 @@ class OpenTouch:
             private=bool(data.get("private", False)),
             follow_up=_date(data.get("follow_up")),
             awaiting=bool(data.get("awaiting", False)),
+            order=int(data.get("order") or 0),
         )
 
 
@@ -224,8 +237,7 @@ RECENT = 6
 
 
 def _order(tp: Touchpoint | OpenTouch) -> tuple[date, int]:
-    digits = tp.id.lstrip("t")
-    return (tp.date, int(digits) if digits.isdigit() else 0)
+    return (tp.date, tp.seq)
 
 
 def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:

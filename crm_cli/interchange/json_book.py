@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
@@ -43,7 +44,8 @@ def _depth(data: Any) -> int:
 # dashes, never a path ("..", "a/b"), an option ("-x") or empty. Ids name files (drafts,
 # vCards) and are typed on the command line.
 _CLIENT_ID = re.compile(r"[^\W_](?:[^\W_]|-){0,99}")
-_TOUCHPOINT_ID = re.compile(r"t[1-9][0-9]{0,17}", re.ASCII)
+# ``t12`` (a counter, before the device files) or ``tq3x7abk`` (random, or a hash).
+_TOUCHPOINT_ID = re.compile(r"t(?:[1-9][0-9]{0,17}|[a-z2-7]{8})", re.ASCII)
 # The dates of each kind of record: the plan works within dates.FIRST_DAY..LAST_DAY.
 _DATES = {
     "clients": ("since", "birthday"),
@@ -102,6 +104,34 @@ def dumps(data: dict[str, Any]) -> bytes:
 def book_json(data: dict[str, Any]) -> bytes:
     """An export of ``Book.export_data()``."""
     return dumps({"format": BOOK_FORMAT, **data})
+
+
+def book_chunks(parts: dict[str, Any]) -> Iterator[bytes]:
+    """The bytes of ``book_json`` for ``Book.export_parts()``, a thousand records at a
+    time: the lists may be iterators, so that an export never holds the whole book."""
+    from itertools import islice
+
+    import orjson
+
+    # orjson's two-space indent is json.dumps(indent=2, ensure_ascii=False)'s, 20x faster.
+    option = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+    data = {"format": BOOK_FORMAT, **parts}
+    yield b"{\n"
+    for n, key in enumerate(sorted(data)):
+        yield ("" if n == 0 else ",\n").encode() + f"  {json.dumps(key)}: ".encode()
+        value = data[key]
+        if not isinstance(value, list | Iterator):
+            yield orjson.dumps(value, option=option).replace(b"\n", b"\n  ")
+            continue
+        records = iter(value)
+        first = True
+        while batch := list(islice(records, 1000)):
+            # "[\n  {...},\n  {...}\n]": the records, one level deeper.
+            inner = orjson.dumps(batch, option=option)[2:-2].replace(b"\n", b"\n  ")
+            yield (b"[\n  " if first else b",\n  ") + inner
+            first = False
+        yield b"[]" if first else b"\n  ]"
+    yield b"\n}\n"
 
 
 def load_book(raw: bytes, name: str) -> dict[str, Any]:

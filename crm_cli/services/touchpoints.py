@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from crm_cli.core.models import Touchpoint
 from crm_cli.core.terms import LOG_CHANNELS
-from crm_cli.errors import InvalidValue, UsageError
+from crm_cli.errors import InvalidValue, NotFound, UsageError
 
 if TYPE_CHECKING:
     from crm_cli.core.models import Client
@@ -92,6 +92,54 @@ def log_warnings(client: Client, inbound: bool) -> list[str]:
     if client.do_not_contact and not inbound:
         return [f"{client.name} asked not to be contacted"]
     return []
+
+
+def amend(
+    book: Book,
+    tp_id: str,
+    *,
+    note: str | None,
+    when: date | None,
+    channel: str | None,
+    inbound: bool | None,
+    topic: str | None,
+) -> tuple[Touchpoint, Touchpoint]:
+    """Correct a touchpoint (only what is given changes); returns it before and after.
+
+    A blank ``note`` or ``topic`` clears it."""
+    if note is None and when is None and channel is None and inbound is None and topic is None:
+        raise UsageError("nothing to amend: give --note, --date, --channel, --in/--out or --topic")
+    before = book.touchpoint(tp_id)
+    changes: dict[str, object] = {}
+    if note is not None:
+        changes["note"] = note if note.strip() else None
+    if when is not None:
+        check_follow_up(before.follow_up, when)
+        changes["date"] = when
+    if channel is not None:
+        changes["channel"] = log_channel(channel)
+    if inbound is not None:
+        if not inbound and before.needs_reply:
+            raise UsageError(
+                f"{tp_id} is a request awaiting an answer (--needs-reply): it can only be --in"
+            )
+        changes["direction"] = "in" if inbound else "out"
+    if topic is not None:
+        changes["topic"] = " ".join(topic.split()) or None
+    return before, book.amend_touchpoint(tp_id, changes)
+
+
+def unlog(book: Book, tp_id: str | None, last: bool) -> Touchpoint:
+    """Remove a touchpoint: the one named, or (``last``) the last this device logged."""
+    if (tp_id is None) == (not last):
+        raise UsageError("give a touchpoint id, or --last for the last one logged here")
+    if last:
+        found = book.last_logged()
+        if found is None:
+            raise NotFound("nothing to undo: no touchpoint logged on this device is in the book")
+        tp_id = found.id
+    assert tp_id is not None
+    return book.unlog(tp_id)
 
 
 def history(book: Book, client: Client, limit: int | None) -> list[Touchpoint]:

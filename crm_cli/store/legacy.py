@@ -472,7 +472,7 @@ class Book:
         """Every client, archived ones included, in name order (or as stored)."""
         if not ordered:
             return list(self._client_map().values())
-        return sorted(self._client_map().values(), key=_name_order)
+        return sorted(self._client_map().values(), key=name_order)
 
     def client(self, client_id: str) -> Client:
         if self._clients is None:  # one client: parse its record alone
@@ -1031,7 +1031,7 @@ class Book:
                 "would mix two books; use --replace to replace it (the current book is "
                 "kept in the backups)"
             )
-        records = _restorable(data)
+        records = restorable(data)
         self._removed = replace and bool(self._client_map())
         for name in ("clients", "snoozes", "runs"):
             table = self._book.table(name)
@@ -1134,7 +1134,7 @@ def _replace(doc: MutableMapping[str, Any], new: Mapping[str, Any]) -> None:
     doc.update(new)
 
 
-def _name_order(client: Client) -> tuple[str, str]:
+def name_order(client: Client) -> tuple[str, str]:
     name = client.name
     # Most names are ASCII: casefold is then enough, and 20x cheaper than folding accents.
     return (name.casefold() if name.isascii() else fold(name), client.id)
@@ -1159,7 +1159,7 @@ def _first_duplicate(items: list[str]) -> str | None:
     return None
 
 
-def _restorable(data: Any) -> dict[str, Any]:
+def restorable(data: Any) -> dict[str, Any]:
     """The records of an exported book, migrated and validated; raises on anything wrong."""
     if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
         raise InvalidValue("not a crm book export: it has no 'meta' object")

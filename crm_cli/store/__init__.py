@@ -1,0 +1,84 @@
+"""The only package that knows the book's files, TinyDB and the cache.
+
+A book is a directory (``CRM_HOME``)::
+
+    devices/<device-id>/<YYYY-MM>.json   synced; written only by that device
+    local/                               never synced
+        device.json                      this device's id and the book's id
+        cache.sqlite3                    the fold of every device's files
+        backups/<device-id>/...          the previous version of each file written
+        backups/schema-2/                the old layout, after its migration
+        lock                             held by a writing command
+
+Each device file is a TinyDB JSON document of *ops* (a client created, a
+client's fields set, a touchpoint logged, amended or removed, a snooze set or
+cleared, playbook steps added or stopped, a forget, a reset), each stamped by a
+hybrid logical clock (:mod:`crm_cli.store.clock`). A command appends one batch
+of ops to its device's current file in one atomic write (:mod:`devices`); what
+commands read is folded from every device's files into ``local/cache.sqlite3``
+(:mod:`fold`), which can always be rebuilt. A file past 2 MB or of an earlier
+month is closed: the next batch starts ``<YYYY-MM>.2.json`` (and so on).
+
+What ``crm sync`` uses:
+
+* :func:`open_book` — the unit of work of a command (as before);
+* :func:`device_id` — this installation's id (created on first use);
+* :func:`synced_paths` — what sync commits: the ``devices/`` tree;
+* :func:`refresh` — fold new or changed device files (after a pull);
+* :func:`conflict_copies` — file-sync tools' conflict copies under ``devices/``,
+  which the fold ignores;
+* :func:`forgotten` — the keys of forgotten clients (``forget_key`` of their
+  global id): an op whose ``"c"`` has that key and whose stamp is older than the
+  forget is the client's, and ``--purge-history`` removes it from every commit;
+  :func:`crm_cli.store.clock.forget_key` computes the key of a ``"c"``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crm_cli.store.book import (
+    CACHE_FILE,
+    SCHEMA_VERSION,
+    Book,
+    Repair,
+    device_id,
+    forgotten,
+    open_book,
+    refresh,
+)
+from crm_cli.store.devices import (
+    BACKUP_DIR,
+    DEVICES_DIR,
+    KEEP_BACKUPS,
+    LOCAL_DIR,
+    conflict_copies,
+)
+
+__all__ = [
+    "BACKUP_DIR",
+    "CACHE_FILE",
+    "DEVICES_DIR",
+    "KEEP_BACKUPS",
+    "LOCAL_DIR",
+    "SCHEMA_VERSION",
+    "Book",
+    "Repair",
+    "book_exists",
+    "conflict_copies",
+    "device_id",
+    "forgotten",
+    "open_book",
+    "refresh",
+    "synced_paths",
+]
+
+
+def synced_paths(home: Path) -> list[Path]:
+    """What sync commits: the ``devices/`` tree (everything in ``local/`` stays here)."""
+    return [home / DEVICES_DIR]
+
+
+def book_exists(home: Path) -> bool:
+    """Does ``home`` hold a book (device files, or the schema-2 layout to migrate)?"""
+    return (home / DEVICES_DIR).is_dir() or (home / "book.json").is_file()

@@ -1,0 +1,1123 @@
+"""The book of one command: read from the cache, changed by ops written in one batch."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crm_cli.core.book import ClientRef
+from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
+from crm_cli.core.summary import ClientSummary
+from crm_cli.errors import BookLocked, Conflict, CorruptBook, NotFound, StoreError
+from crm_cli.store import devices, fsops
+from crm_cli.store.clock import (
+    Clock,
+    client_gid,
+    forget_key,
+    hashed_id,
+    new_device_id,
+    random_id,
+    touchpoint_id,
+)
+from crm_cli.store.devices import DEVICES_DIR, LEGACY_BACKUP, LOCAL_DIR, dumps, loads, relative
+from crm_cli.store.fold import SET_FIELDS, Fold, compact_client, create, op_key, summary_of
+
+if TYPE_CHECKING:
+    from crm_cli.core.scheduler import Hint, PlanIndex
+
+SCHEMA_VERSION = 2  # of exports (`crm export json`): unchanged by the device files
+CACHE_FILE = "cache.sqlite3"
+LOCK_FILE = "lock"
+LOCK_TIMEOUT = 10.0
+LEGACY_FILES = ("book.json", "summaries.json", "index.json", "history", "recent", "backups")
+
+
+@dataclass
+class Repair:
+    """What rebuilding the cache found (``crm doctor``)."""
+
+    clients: int = 0
+    touchpoints: int = 0
+    differed: int = 0
+    orphans: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    counter: int = 1
+
+
+def name_order(client: Client) -> tuple[str, str]:
+    from crm_cli.core.contacts import fold
+
+    name = client.name
+    # Most names are ASCII: casefold is then enough, and 20x cheaper than folding accents.
+    return (name.casefold() if name.isascii() else fold(name), client.id)
+
+
+# --------------------------------------------------------------------------- device
+
+
+def device_file(home: Path) -> Path:
+    return home / LOCAL_DIR / devices.DEVICE_FILE
+
+
+def read_device(home: Path) -> dict[str, str] | None:
+    try:
+        data = loads(device_file(home).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not devices.DEVICE_NAME.fullmatch(str(data.get("device"))):
+        return None
+    if not isinstance(data.get("book"), str):
+        return None
+    return {"device": data["device"], "book": data["book"]}
+
+
+def book_id_of(home: Path) -> str | None:
+    """The book id the device files carry (a new device joining a synced book)."""
+    for path in reversed(devices.all_files(home)):
+        try:
+            meta = loads(path.read_bytes())["_meta"]["1"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(meta.get("book"), str):
+            return str(meta["book"])
+    return None
+
+
+def ensure_device(home: Path) -> dict[str, str]:
+    """This installation's device id and book id, created on first write."""
+    found = read_device(home)
+    if found is not None:
+        return found
+    state = {"device": new_device_id(), "book": book_id_of(home) or random_id(16)}
+    fsops.write_atomic(device_file(home), dumps(state))
+    return state
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def cache_path(home: Path) -> Path:
+    return home / LOCAL_DIR / CACHE_FILE
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), isolation_level=None, timeout=LOCK_TIMEOUT)
+    # Deleted rows are overwritten: a forgotten client leaves nothing in free pages.
+    db.execute("PRAGMA secure_delete=ON")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
+    """The cache, and whether it is new (to be built); a damaged one is replaced."""
+    path = cache_path(home)
+    if not writable:
+        if not path.is_file():
+            return memory(), True
+        try:
+            db = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=LOCK_TIMEOUT
+            )
+            row = db.execute("SELECT v FROM meta WHERE k='version'").fetchone()
+            if row and row[0] == "3":
+                return db, False
+        except sqlite3.DatabaseError:
+            pass
+        return memory(), True
+    try:
+        db = connect(path)
+        row = db.execute("SELECT v FROM meta WHERE k='version'").fetchone()
+        if row and row[0] == "3":
+            db.execute("PRAGMA quick_check(1)")
+            return db, False
+        db.close()
+    except sqlite3.DatabaseError:
+        with contextlib.suppress(Exception):
+            db.close()
+    for stale in (path, path.with_name(CACHE_FILE + "-journal")):
+        if stale.exists():
+            fsops.unlink(stale)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # private, whatever the umask
+    db = connect(path)
+    create(db)
+    return db, True
+
+
+def memory() -> sqlite3.Connection:
+    """A cache for one read of a book whose cache cannot be written."""
+    db = connect(":memory:")
+    create(db)
+    return db
+
+
+class NeedsWrite(Exception):
+    """A read-only open found work to do under the lock (new files, a migration)."""
+
+
+# --------------------------------------------------------------------------- the book
+
+
+class Book:
+    """The client book of one command."""
+
+    def __init__(self, home: Path, writable: bool) -> None:
+        self.home = home
+        self.writable = writable
+        self.repaired: Repair | None = None
+        self.batch: list[dict[str, Any]] = []
+        self.batch_gids: set[str] = set()  # clients created in this batch
+        self.stamp: str | None = None
+        self.erase: set[str] = set()  # global ids forgotten by this command
+        self._clients: dict[str, Client] | None = None
+        self.conflicts = devices.conflict_copies(home)
+        state = read_device(home)
+        if writable:
+            if (home / "book.json").exists() or (home / "history").is_dir():
+                state = self._migrate()
+            state = state or ensure_device(home)
+        elif (home / "book.json").exists():
+            raise NeedsWrite
+        self.device = state["device"] if state else ""
+        self.book_id = state["book"] if state else book_id_of(home)
+        self.clock = Clock(self.device or "00000000")
+        self.db, fresh = open_cache(home, writable)
+        if writable:  # a reader holds no transaction: it never keeps a writer waiting
+            self.db.execute("BEGIN")
+        self.fold = Fold(self.db, fresh)
+        try:
+            self._refresh(rebuild=fresh)
+            if self.max_key():
+                self.clock.observe(self.max_key().split("/")[0])
+            if writable:
+                self.scrub()
+            elif self.device and self.db_is_file() and self.pending_scrubs():
+                raise NeedsWrite  # a forget folded, not yet erased from this device's files
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening: folding what changed -----------------------------------------
+    def max_key(self) -> str:
+        row = self.db.execute("SELECT v FROM meta WHERE k='max_key'").fetchone()
+        return str(row[0]) if row else ""
+
+    def _recorded(self) -> dict[str, tuple[int, int, int, str]]:
+        return {
+            r[0]: (r[1], r[2], r[3], r[4])
+            for r in self.db.execute("SELECT path, size, mtime, ops, last FROM files")
+        }
+
+    def _refresh(self, rebuild: bool) -> None:
+        """Fold new or changed device files; rebuild when an op would land in the past."""
+        recorded = {} if rebuild else self._recorded()
+        found = devices.all_files(self.home)
+        names = {relative(self.home, p) for p in found}
+        self._check_missing(found, recorded)
+        changed: list[devices.DeviceFile] = []
+        stats: dict[str, tuple[int, int]] = {}
+        for path in found:
+            rel = relative(self.home, path)
+            info = path.stat()
+            stats[rel] = (info.st_size, info.st_mtime_ns)
+            known = recorded.get(rel)
+            if known is not None and (known[0], known[1]) == stats[rel]:
+                continue
+            changed.append(devices.read(self.home, path, self.book_id))
+        if not changed and not rebuild and set(recorded) <= names:
+            return
+        if not self.writable and self.db_is_file():
+            raise NeedsWrite
+        new_ops: list[dict[str, Any]] = []
+        for df in changed:
+            rel = relative(self.home, df.path)
+            known = recorded.get(rel)
+            done = known[2] if known else 0
+            if known and (len(df.ops) < done or (done and op_key(df.ops[done - 1]) != known[3])):
+                rebuild = True  # rewritten (a forget's scrub): fold everything again
+                break
+            new_ops.extend(df.ops[done:])
+        oldest = min((op_key(op) for op in new_ops), default=None)
+        if rebuild or (oldest is not None and oldest <= self.max_key()):
+            self._rebuild(found)
+            return
+        for op in sorted(new_ops, key=op_key):
+            self.fold.apply(op)
+        self.fold.flush()
+        for df in changed:
+            self.record_file(df.path, len(df.ops), df.ops, stats[relative(self.home, df.path)])
+        for gone in set(recorded) - names:
+            self.db.execute("DELETE FROM files WHERE path=?", (gone,))
+        self._commit_cache()
+
+    def db_is_file(self) -> bool:
+        return any(row[2] for row in self.db.execute("PRAGMA database_list"))
+
+    def _check_missing(self, found: list[Path], recorded: dict[str, Any]) -> None:
+        """A file listed in its device's manifest, or folded before, that is gone."""
+        present = {relative(self.home, p) for p in found}
+        by_device: dict[str, list[Path]] = {}
+        for path in found:
+            by_device.setdefault(path.parent.name, []).append(path)
+        expected: list[tuple[str, str]] = []
+        for device, paths in by_device.items():
+            latest = paths[-1]
+            known = recorded.get(relative(self.home, latest))
+            info = latest.stat()
+            if known is not None and (known[0], known[1]) == (info.st_size, info.st_mtime_ns):
+                continue  # its manifest was checked when it was folded
+            try:
+                manifest = loads(latest.read_bytes())["_meta"]["1"].get("manifest") or {}
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                continue  # read() names the damage
+            for name in manifest:
+                expected.append((f"{DEVICES_DIR}/{device}/{name}", relative(self.home, latest)))
+        for rel in recorded:
+            expected.append((rel, "the cache"))
+        for rel, listed_in in expected:
+            if rel not in present:
+                path = self.home / rel
+                raise devices.damaged(
+                    self.home, path, f"missing (listed in {listed_in})", self.book_id
+                )
+
+    def record_file(
+        self, path: Path, count: int, ops: list[dict[str, Any]], stat: tuple[int, int]
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)",
+            (
+                relative(self.home, path),
+                stat[0],
+                stat[1],
+                count,
+                op_key(ops[count - 1]) if count else "",
+            ),
+        )
+
+    def _rebuild(self, found: list[Path]) -> Repair:
+        """The cache afresh from every device file."""
+        files = [devices.read(self.home, p, self.book_id) for p in found]
+        for table in ("files", "clients", "tps", "summaries", "snoozes", "steps", "meta"):
+            self.db.execute(f"DELETE FROM {table}")
+        scrubbed = {r[0]: r for r in self.db.execute("SELECT k, h, scrubbed, sk FROM forgotten")}
+        self.db.execute("DELETE FROM forgotten")
+        self.db.execute("INSERT INTO meta VALUES ('version', '3')")
+        self.fold = Fold(self.db, fresh=True)
+        ops = sorted((op for df in files for op in df.ops), key=op_key)
+        for op in ops:
+            self.fold.apply(op)
+        for fkey, (h, _, sk) in list(self.fold.forgotten.items()):
+            if fkey in scrubbed and scrubbed[fkey][2]:
+                self.fold.forgotten[fkey] = (h, 1, sk)
+        self.fold.flush()
+        for df in files:
+            info = df.path.stat()
+            self.record_file(df.path, len(df.ops), df.ops, (info.st_size, info.st_mtime_ns))
+        self._commit_cache()
+        self._clients = None
+        return Repair(clients=self._count("clients"), touchpoints=self._count("tps"))
+
+    def _count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def _commit_cache(self) -> None:
+        if not self.db_is_file():
+            return
+        fsops.step("cache commit")
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        if self.writable:
+            self.db.execute("BEGIN")
+
+    # -- migration from the schema-2 layout ------------------------------------------
+    def _migrate(self) -> dict[str, str]:
+        """book.json, history/... into one batch of this device's file; the old files
+        are moved to local/backups/schema-2/ (after the batch is written)."""
+        from crm_cli.store import legacy
+
+        state = ensure_device(self.home)
+        mine = self.home / DEVICES_DIR / state["device"]
+        if not devices.files_of(mine) and (self.home / "book.json").exists():
+            with legacy.open_book(self.home, write=True) as old:
+                data = old.export_data()
+            self.device, self.book_id = state["device"], state["book"]
+            self.clock = Clock(self.device)
+            self.db, fresh = open_cache(self.home, True)
+            self.db.execute("BEGIN")
+            self.fold = Fold(self.db, fresh)
+            self._refresh(rebuild=True)
+            self.restore(data, replace=True, migrated=True)
+            self._write_batch()
+            self.batch, self.stamp = [], None
+            self.db.close()
+        target = devices.backups_dir(self.home) / LEGACY_BACKUP
+        for name in LEGACY_FILES:
+            source = self.home / name
+            if source.exists():
+                fsops.move(source, target / name)
+        (self.home / "book.lock").unlink(missing_ok=True)
+        return state
+
+    # -- ops -------------------------------------------------------------------------
+    def _op(self, kind: str, **payload: Any) -> dict[str, Any]:
+        if not self.writable:
+            raise StoreError("the book was opened for reading")
+        if self.stamp is None or len(self.batch) % 1024 == 1023:
+            self.stamp = self.clock.tick()
+        op = {"op": kind, "h": self.stamp, "n": len(self.batch) + 1, **payload}
+        self.batch.append(op)
+        if kind == "client":
+            self.batch_gids.add(op["c"])
+        self.fold.apply(op)
+        self._clients = None
+        return op
+
+    def _flush(self) -> None:
+        self.fold.flush()
+
+    def gid(self, short: str) -> str:
+        row = self.db.execute("SELECT gid FROM clients WHERE id=?", (short,)).fetchone()
+        if row is None:
+            raise NotFound(f"no client has the id '{short}'")
+        return str(row[0])
+
+    # -- clients -----------------------------------------------------------------------
+    def _client_rows(self) -> Iterator[Client]:
+        for (doc,) in self.db.execute("SELECT doc FROM clients"):
+            yield self._parse(Client.from_dict, loads(doc), "client")
+
+    def _parse(self, kind: Callable[[Any], Any], doc: Any, what: str) -> Any:
+        try:
+            return kind(doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CorruptBook(
+                f"a {what} record of the cache {cache_path(self.home)} is invalid "
+                f"({type(exc).__name__}: {exc}): run 'crm doctor' to rebuild it"
+            ) from None
+
+    def _client_map(self) -> dict[str, Client]:
+        self._flush()
+        if self._clients is None:
+            self._clients = {c.id: c for c in self._client_rows()}
+        return self._clients
+
+    def clients(self, ordered: bool = True) -> list[Client]:
+        """Every client, archived ones included, in name order (or as stored)."""
+        found = list(self._client_map().values())
+        return sorted(found, key=name_order) if ordered else found
+
+    def client(self, client_id: str) -> Client:
+        self._flush()
+        row = self.db.execute("SELECT doc FROM clients WHERE id=?", (client_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no client has the id '{client_id}'")
+        found: Client = self._parse(Client.from_dict, loads(row[0]), "client")
+        return found
+
+    def client_refs(self) -> list[ClientRef]:
+        self._flush()
+        return [
+            ClientRef(cid, name, tuple(loads(emails)), bool(archived))
+            for cid, name, emails, archived in self.db.execute(
+                "SELECT id, name, emails, archived FROM clients"
+            )
+        ]
+
+    def clients_of(self, ids: set[str]) -> list[Client]:
+        if len(ids) > 500:
+            return [c for c in self._client_map().values() if c.id in ids]
+        self._flush()
+        found = []
+        for cid in ids:
+            row = self.db.execute("SELECT doc FROM clients WHERE id=?", (cid,)).fetchone()
+            if row is not None:
+                found.append(self._parse(Client.from_dict, loads(row[0]), "client"))
+        return found
+
+    def add_client(self, client: Client) -> None:
+        self.add_clients([client])
+
+    def add_clients(self, clients: list[Client]) -> None:
+        if not clients:
+            return
+        self._flush()
+        seen: set[str] = set()
+        for client in clients:
+            taken = self.db.execute("SELECT 1 FROM clients WHERE id=?", (client.id,)).fetchone()
+            if taken or client.id in seen:
+                raise StoreError(f"a client with the id '{client.id}' exists already")
+            seen.add(client.id)
+        for client in clients:
+            doc = compact_client(client.to_dict())
+            short = doc.pop("id")
+            self._op("client", c=self._new_gid(client), id=short, f=doc)
+        self._flush()
+
+    def _new_gid(self, client: Client) -> str:
+        """From the first email when there is one (the same person added on two devices
+        is one client), else random."""
+        if client.emails and self.book_id:
+            gid = "c" + hashed_id(self.book_id, client.emails[0].strip().casefold(), length=12)
+            taken = self.db.execute("SELECT 1 FROM clients WHERE gid=?", (gid,)).fetchone()
+            if not taken and gid not in self.batch_gids:
+                return gid
+        return client_gid()
+
+    def update_client(self, client: Client) -> None:
+        self.update_clients([client])
+
+    def update_clients(self, clients: list[Client]) -> None:
+        if not clients:
+            return
+        self._flush()
+        for client in clients:
+            gid = self.gid(client.id)
+            before = self.client(client.id).to_dict()
+            after = client.to_dict()
+            values: dict[str, Any] = {}
+            add: dict[str, list[Any]] = {}
+            remove: dict[str, list[Any]] = {}
+            for name, value in after.items():
+                old = before.get(name)
+                if name == "id" or old == value:
+                    continue
+                if name in SET_FIELDS:
+                    old = old or []
+                    added = [v for v in value if v not in old]
+                    gone = [v for v in old if v not in value]
+                    if added:
+                        add[name] = added
+                    if gone:
+                        remove[name] = gone
+                    if not added and not gone:  # only the order changed
+                        remove[name] = list(old)
+                        add[name] = list(value)
+                else:
+                    values[name] = value
+            if values or add or remove:
+                payload: dict[str, Any] = {"c": gid}
+                if values:
+                    payload["f"] = values
+                if add:
+                    payload["add"] = add
+                if remove:
+                    payload["del"] = remove
+                self._op("set", **payload)
+        self._flush()
+
+    def client_changes(self, client_id: str) -> list[tuple[str, Any, list[tuple[str, Any]]]]:
+        """Per field: its value and the values it replaced or that lost to it, with their
+        stamps (newest first); only fields that changed after the client was added."""
+        self._flush()
+        gid = self.gid(client_id)
+        row = self.db.execute("SELECT doc, st FROM clients WHERE gid=?", (gid,)).fetchone()
+        doc, st = loads(row[0]), loads(row[1]) if row[1] else {}
+        current = Client.from_dict(doc).to_dict()
+        found = []
+        for name in sorted(st):
+            if name.endswith("[]") or not st[name].get("lost"):
+                continue
+            lost = [(str(h), value) for h, value in reversed(st[name]["lost"])]
+            found.append((name, current.get(name), lost))
+        return found
+
+    def forget_client(self, client_id: str) -> int:
+        """Erase a client and everything about them; returns the touchpoints erased."""
+        gid = self.gid(client_id)
+        self._flush()
+        count = self._count_where("tps", gid)
+        import hashlib
+
+        self._op(
+            "forget", k=forget_key(gid), sk=hashlib.sha256(client_id.encode()).hexdigest()[:24]
+        )
+        self.erase.add(gid)
+        self._flush()
+        return count
+
+    def _count_where(self, table: str, gid: str) -> int:
+        sql = f"SELECT count(*) FROM {table} WHERE gid=?"
+        return int(self.db.execute(sql, (gid,)).fetchone()[0])
+
+    # -- touchpoints ---------------------------------------------------------------------
+    def _tp(self, doc: str, order: str) -> Touchpoint:
+        tp: Touchpoint = self._parse(Touchpoint.from_dict, loads(doc), "touchpoint")
+        tp.order = int(order)
+        return tp
+
+    def touchpoints(self, client_id: str | None = None) -> list[Touchpoint]:
+        """Touchpoints, oldest first (by date, then logging order)."""
+        self._flush()
+        if client_id is None:
+            rows = self.db.execute("SELECT doc, ord FROM tps")
+        else:
+            rows = self.db.execute(
+                "SELECT doc, ord FROM tps WHERE gid=?", (self.gid_or_none(client_id),)
+            )
+        tps = [self._tp(doc, order) for doc, order in rows]
+        return sorted(tps, key=lambda t: (t.date, t.seq))
+
+    def gid_or_none(self, short: str) -> str | None:
+        row = self.db.execute("SELECT gid FROM clients WHERE id=?", (short,)).fetchone()
+        return str(row[0]) if row else None
+
+    def touchpoint(self, tp_id: str) -> Touchpoint:
+        self._flush()
+        row = self.db.execute("SELECT doc, ord FROM tps WHERE id=?", (tp_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no touchpoint has the id '{tp_id}'")
+        return self._tp(row[0], row[1])
+
+    def add_touchpoint(self, tp: Touchpoint) -> Touchpoint:
+        return self.add_touchpoints([tp])[0]
+
+    def add_touchpoints(self, tps: list[Touchpoint]) -> list[Touchpoint]:
+        """Store touchpoints in order, each with a new id unless it has one."""
+        self._flush()
+        gids: dict[str, str] = {}
+        for tp in tps:
+            if tp.client_id not in gids:
+                gid = self.gid_or_none(tp.client_id)
+                if gid is None:
+                    raise NotFound(f"no client has the id '{tp.client_id}'")
+                gids[tp.client_id] = gid
+        from crm_cli.store.fold import tp_order
+
+        stored = []
+        for tp in tps:
+            kept = replace(tp, id=tp.id or self._new_tp_id())
+            doc = kept.to_dict()
+            del doc["client_id"]
+            kept.order = tp_order(self._op("log", c=gids[tp.client_id], t=doc))
+            stored.append(kept)
+        self._flush()
+        return stored
+
+    def _new_tp_id(self) -> str:
+        while True:
+            tp_id = touchpoint_id()
+            if self.db.execute("SELECT 1 FROM tps WHERE id=?", (tp_id,)).fetchone() is None:
+                return tp_id
+
+    def amend_touchpoint(self, tp_id: str, changes: dict[str, Any]) -> Touchpoint:
+        """Correct a touchpoint: ``changes`` maps Touchpoint fields to new values."""
+        before = self.touchpoint(tp_id)
+        after = replace(before, **changes)
+        old, new = before.to_dict(), after.to_dict()
+        values = {k: v for k, v in new.items() if old.get(k) != v}
+        if "topic" in old and "topic" not in new:
+            values["topic"] = None
+        if values:
+            gid = self._gid_of_tp(tp_id)
+            self._op("amend", c=gid, id=tp_id, f=values)
+            self._flush()
+        return self.touchpoint(tp_id)
+
+    def _gid_of_tp(self, tp_id: str) -> str:
+        row = self.db.execute("SELECT gid FROM tps WHERE id=?", (tp_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no touchpoint has the id '{tp_id}'")
+        return str(row[0])
+
+    def unlog(self, tp_id: str) -> Touchpoint:
+        tp = self.touchpoint(tp_id)
+        self._op("unlog", c=self._gid_of_tp(tp_id), id=tp_id)
+        self._flush()
+        return tp
+
+    def last_logged(self) -> Touchpoint | None:
+        """The touchpoint this device logged last (still in the book), for ``crm undo``."""
+        self._flush()
+        row = self.db.execute(
+            "SELECT doc, ord FROM tps WHERE h LIKE ? ORDER BY h DESC, ord DESC LIMIT 1",
+            (f"%-{self.device}/%",),
+        ).fetchone()
+        return self._tp(row[0], row[1]) if row else None
+
+    # -- digests ----------------------------------------------------------------------
+    def summaries(self) -> dict[str, ClientSummary]:
+        self._flush()
+        found = {}
+        for (doc,) in self.db.execute("SELECT doc FROM summaries"):
+            summary = self._parse(ClientSummary.from_dict, loads(doc), "digest")
+            found[summary.client_id] = summary
+        return found
+
+    def summaries_of(self, ids: set[str]) -> dict[str, ClientSummary]:
+        if len(ids) > 500:
+            return {cid: s for cid, s in self.summaries().items() if cid in ids}
+        self._flush()
+        found = {}
+        for cid in ids:
+            row = self.db.execute(
+                "SELECT s.doc FROM summaries s JOIN clients c USING (gid) WHERE c.id=?", (cid,)
+            ).fetchone()
+            if row is not None:
+                found[cid] = self._parse(ClientSummary.from_dict, loads(row[0]), "digest")
+        return found
+
+    def summary(self, client_id: str) -> ClientSummary:
+        """One client's digest, recent touchpoints and private notes included."""
+        self._flush()
+        row = self.db.execute(
+            "SELECT s.doc, s.recent FROM summaries s JOIN clients c USING (gid) WHERE c.id=?",
+            (client_id,),
+        ).fetchone()
+        if row is None:
+            return ClientSummary(client_id)
+        found: ClientSummary = self._parse(
+            lambda d: summary_of(d, loads(row[1])), loads(row[0]), "digest"
+        )
+        return found
+
+    def last_contacts(self) -> dict[str, date]:
+        return {
+            cid: s.last_contact for cid, s in self.summaries().items() if s.last_contact is not None
+        }
+
+    def hints(self, only: set[str] | None = None) -> list[Hint] | None:
+        from crm_cli.core.scheduler import Hint
+
+        self._flush()
+        fromiso = date.fromisoformat
+        hints = []
+        try:
+            for cdoc, sdoc in self.db.execute(
+                "SELECT c.doc, s.doc FROM clients c LEFT JOIN summaries s USING (gid)"
+            ):
+                doc = loads(cdoc)
+                if only is not None and doc["id"] not in only:
+                    continue
+                last, is_open = None, False
+                if sdoc is not None:
+                    digest = loads(sdoc)
+                    contact = digest.get("last_contact")
+                    last = fromiso(contact) if contact else None
+                    is_open = (
+                        "open_requests" in digest
+                        or "open_incidents" in digest
+                        or "open_promises" in digest
+                    )
+                get = doc.get
+                hints.append(
+                    Hint(
+                        doc["id"],
+                        fromiso(doc["since"]),
+                        last,
+                        get("cadence"),
+                        get("tier"),
+                        get("birthday"),
+                        is_open,
+                        bool(get("archived") or get("do_not_contact")),
+                    )
+                )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return hints
+
+    def plan_index(self) -> PlanIndex | None:
+        """No plan index: the screen over the hints is as quick from the cache."""
+        return None
+
+    def recent_touchpoints(self, client_id: str) -> list[Touchpoint]:
+        """The latest few touchpoints, the still-open ones, and every private note."""
+        summary = self.summary(client_id)
+        found = {tp.id: tp for tp in summary.recent}
+        found.update((tp.id, tp) for tp in summary.topics if tp.id not in found)
+        for touch, direction in (
+            *((o, "in") for o in summary.open_requests),
+            *((o, "out") for o in summary.open_incidents),
+            *((o, "out") for o in summary.open_promises),
+        ):
+            if touch.id not in found:
+                found[touch.id] = Touchpoint(
+                    id=touch.id,
+                    client_id=client_id,
+                    date=touch.date,
+                    channel=touch.channel,
+                    direction=direction,
+                    note=touch.note,
+                    needs_reply=touch in summary.open_requests,
+                    incident=touch in summary.open_incidents,
+                    private=touch.private,
+                    follow_up=touch.follow_up,
+                    order=touch.order,
+                )
+        shown = {tp.note for tp in found.values() if tp.private}
+        try:
+            since = self.client(client_id).since
+        except NotFound:
+            since = date.min
+        for n, note in enumerate(summary.private_notes):
+            if note not in shown:
+                found[f"private-{n}"] = Touchpoint(
+                    id=f"private-{n}",
+                    client_id=client_id,
+                    date=since,
+                    channel="note",
+                    note=note,
+                    private=True,
+                )
+        return sorted(found.values(), key=lambda t: (t.date, t.seq))
+
+    def rebuild_derived(self) -> Repair:
+        """The cache afresh from every device file (``crm doctor``)."""
+        self._flush()
+        before = {gid: doc for gid, doc in self.db.execute("SELECT gid, doc FROM summaries")}
+        report = self._rebuild(devices.all_files(self.home))
+        after = {gid: doc for gid, doc in self.db.execute("SELECT gid, doc FROM summaries")}
+        report.differed = sum(1 for gid in {*before, *after} if before.get(gid) != after.get(gid))
+        report.clients = len(after)
+        report.counter = self.counter()
+        return report
+
+    def counter(self) -> int:
+        row = self.db.execute("SELECT v FROM meta WHERE k='next_touchpoint'").fetchone()
+        return int(row[0]) if row else 1
+
+    # -- snoozes, steps -----------------------------------------------------------------
+    def snoozes(self) -> dict[str, Snooze]:
+        self._flush()
+        found = {}
+        for (doc,) in self.db.execute("SELECT doc FROM snoozes"):
+            snooze = self._parse(Snooze.from_dict, loads(doc), "snooze")
+            found[snooze.client_id] = snooze
+        return found
+
+    def set_snooze(self, snooze: Snooze) -> None:
+        self._op(
+            "snooze",
+            c=self.gid(snooze.client_id),
+            until=snooze.until.isoformat(),
+            reason=snooze.reason,
+        )
+
+    def clear_snooze(self, client_id: str) -> bool:
+        if client_id not in self.snoozes():
+            return False
+        self._op("unsnooze", c=self.gid(client_id))
+        return True
+
+    def steps(self, client_id: str | None = None) -> list[PlannedStep]:
+        self._flush()
+        if client_id is None:
+            rows = self.db.execute("SELECT doc FROM steps")
+        else:
+            rows = self.db.execute(
+                "SELECT doc FROM steps WHERE gid=?", (self.gid_or_none(client_id),)
+            )
+        found = [self._parse(PlannedStep.from_dict, loads(doc), "step") for (doc,) in rows]
+        return sorted(found, key=lambda s: (s.due, s.key))
+
+    def add_steps(self, steps: list[PlannedStep]) -> None:
+        by_client: dict[str, list[dict[str, Any]]] = {}
+        for step in steps:
+            doc = step.to_dict()
+            del doc["client_id"]
+            by_client.setdefault(step.client_id, []).append(doc)
+        for client_id, docs in by_client.items():
+            self._op("steps", c=self.gid(client_id), s=docs)
+
+    def stop_steps(self, keys: set[str]) -> int:
+        chosen = [s for s in self.steps() if s.key in keys and not s.stopped]
+        by_client: dict[str, list[list[Any]]] = {}
+        for step in chosen:
+            by_client.setdefault(step.client_id, []).append(
+                [step.playbook, step.started.isoformat(), step.index]
+            )
+        for client_id, found in by_client.items():
+            self._op("stop", c=self.gid(client_id), k=found)
+        return len(chosen)
+
+    # -- the whole book (export json / import json) --------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.home / DEVICES_DIR
+
+    def is_empty(self) -> bool:
+        self._flush()
+        return not any(self._count(t) for t in ("clients", "tps", "snoozes", "steps"))
+
+    def export_parts(self) -> dict[str, Any]:
+        """The export as parts to stream: ``meta`` and, per table, an iterator of
+        records in a stable order (``export_data`` gathers them)."""
+        self._flush()
+
+        def ordered(rows: Iterable[dict[str, Any]], *key: str) -> list[dict[str, Any]]:
+            return sorted(rows, key=lambda r: (*(str(r[k]) for k in key), dumps(r)))
+
+        def touchpoints() -> Iterator[dict[str, Any]]:
+            import orjson
+
+            # The cache keeps each touchpoint as Touchpoint.to_dict() made it (a log op's
+            # record, amended field by field): no model round trip for 250,000 of them.
+            cursor = self.db.cursor()
+            cursor.execute("SELECT doc FROM tps ORDER BY ord, id")
+            while rows := cursor.fetchmany(2000):
+                for (doc,) in rows:
+                    record = orjson.loads(doc)
+                    record.pop("_st", None)
+                    yield record
+
+        return {
+            "meta": {"schema": SCHEMA_VERSION, "next_touchpoint": self.counter()},
+            "clients": ordered((c.to_dict() for c in self._client_map().values()), "id"),
+            "touchpoints": touchpoints(),
+            "snoozes": ordered((s.to_dict() for s in self.snoozes().values()), "client_id"),
+            "runs": ordered((s.to_dict() for s in self.steps()), "client_id", "started"),
+        }
+
+    def export_data(self) -> dict[str, Any]:
+        parts = self.export_parts()
+        parts["touchpoints"] = list(parts["touchpoints"])
+        return parts
+
+    def restore(self, data: dict[str, Any], replace: bool = False, migrated: bool = False) -> None:
+        """Load what :meth:`export_data` returned, as one batch: a reset, then the book."""
+        if not replace and not self.is_empty():
+            count = len(self._client_map())
+            raise Conflict(
+                f"the book in {self.home} is not empty ({count} clients): restoring into it "
+                "would mix two books; use --replace to replace it (the current book is "
+                "kept in the backups)"
+            )
+        from crm_cli.store.legacy import restorable
+
+        records = restorable(data)
+        reset: dict[str, Any] = {"next_touchpoint": records["next_touchpoint"]}
+        if migrated:
+            reset["migrated"] = 2
+        self._op("reset", **reset)
+        self._flush()
+        gids: dict[str, str] = {}
+        for doc in records["clients"]:
+            client = Client.from_dict(doc)
+            gids[client.id] = self._new_gid(client)
+            fields_ = compact_client(client.to_dict())
+            short = fields_.pop("id")
+            self._op("client", c=gids[client.id], id=short, f=fields_)
+        for n, doc in enumerate(records["touchpoints"], 1):
+            tp = dict(doc)
+            gid = gids[tp.pop("client_id")]
+            self._op("log", c=gid, t=tp, o=n)
+        for doc in records["snoozes"]:
+            self._op(
+                "snooze", c=gids[doc["client_id"]], until=doc["until"], reason=doc.get("reason")
+            )
+        steps: dict[str, list[dict[str, Any]]] = {}
+        for doc in records["runs"]:
+            step = dict(doc)
+            steps.setdefault(gids[step.pop("client_id")], []).append(step)
+        for gid, docs in steps.items():
+            self._op("steps", c=gid, s=docs)
+        self._flush()
+
+    # -- writing -----------------------------------------------------------------------
+    def current_file(self) -> tuple[Path, devices.DeviceFile | None, devices.DeviceFile | None]:
+        """Where the next batch goes, the file there now, and the file it follows."""
+        folder = self.home / DEVICES_DIR / self.device
+        mine = devices.files_of(folder)
+        latest = devices.read(self.home, mine[-1], self.book_id) if mine else None
+        month = devices.month_now()
+        if latest is not None:
+            same_month = devices.file_key(latest.name)[0] == month
+            if same_month and len(latest.raw) < devices.ROLL_BYTES:
+                return latest.path, latest, None
+        n = max((devices.file_key(p.name)[1] for p in mine if p.name.startswith(month)), default=0)
+        name = f"{month}.json" if n == 0 else f"{month}.{n + 1}.json"
+        return folder / name, None, latest
+
+    def _write_batch(self) -> None:
+        path, current, previous = self.current_file()
+        if current is not None:
+            meta = dict(current.meta)
+            old_ops = current.ops
+        else:
+            meta = {"schema": devices.FILE_SCHEMA, "book": self.book_id, "device": self.device}
+            manifest = dict(previous.manifest) if previous else {}
+            if previous is not None:
+                manifest[previous.name] = {
+                    "ops": len(previous.ops),
+                    "sha256": devices.sha(previous.raw),
+                }
+            meta["manifest"] = manifest
+            meta["file"] = path.name
+            old_ops = []
+        if self.erase:
+            old_ops = [op for op in old_ops if op.get("c") not in self.erase]
+        ops = [*old_ops, *self.batch]
+        written = devices.write(self.home, path, meta, ops)
+        self.record_file(path, len(ops), ops, written.stat)
+
+    def commit(self) -> None:
+        """One atomic write of this device's current file, then the cache."""
+        if not self.batch:
+            self._commit_cache()
+            return
+        self._flush()
+        try:
+            self._write_batch()
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise
+        self._commit_cache()
+        self.batch = []
+        self.stamp = None
+        if self.erase:
+            self.scrub()
+            self.erase.clear()
+
+    # -- erasure -----------------------------------------------------------------------
+    def scrub(self) -> None:
+        """Erase forgotten clients from this device's older files and from the backups:
+        what a forget leaves to do after its op is written (resumed if killed)."""
+        pending = self.pending_scrubs()
+        if not pending or not self.device:
+            return
+        from crm_cli.store.erase import scrub_files
+
+        scrub_files(self, {k: h for k, h, _ in pending}, {sk for _, _, sk in pending if sk})
+        for k, _, _ in pending:
+            self.db.execute("UPDATE forgotten SET scrubbed=1 WHERE k=?", (k,))
+        self._commit_cache()
+
+    def pending_scrubs(self) -> list[tuple[str, str, str]]:
+        return [
+            (str(k), str(h), str(sk or ""))
+            for k, h, sk in self.db.execute("SELECT k, h, sk FROM forgotten WHERE scrubbed=0")
+        ]
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            self.db.close()
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def prepare_home(home: Path, write: bool) -> None:
+    if home.exists() and not home.is_dir():
+        raise StoreError(f"CRM_HOME {home} is a file, not a directory")
+    if (home / DEVICES_DIR).exists() and not (home / DEVICES_DIR).is_dir():
+        raise StoreError(
+            f"{home / DEVICES_DIR} is a file, not the folder of the book's device files"
+        )
+    if not write:
+        return
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (home / LOCAL_DIR).mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the book directory {home}: {exc.strerror}") from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise StoreError(f"the book directory {home} is not writable")
+
+
+@contextmanager
+def locked(home: Path) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    try:
+        lock = FileLock(str(home / LOCAL_DIR / LOCK_FILE), timeout=LOCK_TIMEOUT, mode=0o600)
+        lock.acquire()
+    except Timeout:
+        raise BookLocked(
+            f"the book in {home} is locked by another crm process "
+            f"(waited {LOCK_TIMEOUT:g} s); try again"
+        ) from None
+    except OSError as exc:
+        raise StoreError(f"cannot lock the book in {home}: {exc.strerror}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def remove_stale_temps(home: Path) -> None:
+    for folder in [home / LOCAL_DIR, *devices.device_dirs(home)]:
+        if folder.is_dir():
+            for stale in folder.glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def open_book(home: Path, *, write: bool = False) -> Iterator[Book]:
+    """One unit of work on the book in ``home``.
+
+    With ``write=True`` the book is locked for the whole block and its ops are
+    written at the end as one batch; an exception leaves every file untouched.
+    """
+    prepare_home(home, write)
+    if not write:
+        try:
+            book = Book(home, writable=False)
+        except NeedsWrite:
+            if not os.access(home, os.W_OK):
+                raise StoreError(
+                    f"the book in {home} needs an update, but is not writable"
+                ) from None
+            with open_book(home, write=True):
+                pass
+            book = Book(home, writable=False)
+        try:
+            yield book
+        finally:
+            book.close()
+        return
+    with locked(home):
+        remove_stale_temps(home)
+        book = Book(home, writable=True)
+        try:
+            yield book
+            try:
+                book.commit()
+            except OSError as exc:
+                raise StoreError(f"cannot write the book in {home}: {exc.strerror}") from None
+        finally:
+            book.close()
+
+
+def refresh(home: Path) -> None:
+    """Fold new or changed device files into the cache (after a sync's pull)."""
+    with open_book(home, write=True):
+        pass
+
+
+def device_id(home: Path, create: bool = True) -> str | None:
+    """This installation's device id (created on first use unless ``create`` is False)."""
+    if not create:
+        found = read_device(home)
+        return found["device"] if found else None
+    prepare_home(home, True)
+    with locked(home):
+        return ensure_device(home)["device"]
+
+
+def ensure_device_file(home: Path) -> bool:
+    """Write this device's first file, with no ops, if it has none yet (glue for
+    ``crm sync --init``): the book's id then travels with the first push even from an
+    empty book, and a device cloning it adopts that id. Whether a file was written."""
+    device_id(home)
+    with open_book(home, write=True) as book:
+        if devices.files_of(home / DEVICES_DIR / book.device):
+            return False
+        book._write_batch()
+        return True
+
+
+def forgotten(home: Path) -> list[str]:
+    """The forget keys folded so far (hashes of global ids, never names): what sync
+    needs to purge from the git history (``crm sync --purge-history``)."""
+    with open_book(home) as book:
+        return sorted(str(r[0]) for r in book.db.execute("SELECT k FROM forgotten"))

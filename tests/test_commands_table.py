@@ -1,0 +1,95 @@
+"""The command table and what the quick commands import (no store internals here)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXED_DATE, Crm, crm_env
+
+from crm_cli.cli.app import COMMANDS, load_commands
+
+
+def test_the_command_table_matches_the_commands() -> None:
+    groups = {module: load_commands(module) for module, _ in COMMANDS.values()}
+    for name, (module, help_line) in COMMANDS.items():
+        command = groups[module].commands.get(name)
+        assert command is not None, f"{module} does not define '{name}'"
+        first_line = (command.help or "").strip().splitlines()[0]
+        assert help_line == first_line, name
+    for module, group in groups.items():  # no command is left out of the table
+        for name in group.commands:
+            assert COMMANDS.get(name, ("",))[0] == module, f"'{name}' of {module} is not listed"
+
+
+def _run_python(home: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env=crm_env(home, config),
+        timeout=60,
+        check=False,
+    )
+
+
+def _imported(importtime: str) -> set[str]:
+    """Module names in ``-X importtime`` output."""
+    return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", importtime, re.M))
+
+
+# importlib.import_module (how commands are loaded) does not show in -X importtime:
+# this wrapper lists every module in sys.modules when the command ends.
+MODULES_AT_EXIT = """
+import atexit, json, runpy, sys
+out, sys.argv = sys.argv[1], ["crm", *sys.argv[2:]]
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+runpy.run_module("crm_cli", run_name="__main__")
+"""
+
+
+def _modules_at_exit(home: Path, config: Path, tmp_path: Path, *args: str) -> set[str]:
+    out = tmp_path / "modules.json"
+    result = _run_python(home, config, "-c", MODULES_AT_EXIT, str(out), *args)
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(out.read_text()))
+
+
+def _loaded(modules: set[str], package: str) -> bool:
+    return any(m == package or m.startswith(package + ".") for m in modules)
+
+
+HEAVY = ["jinja2", "vobject", "babel", "icalendar"]
+
+
+def test_crm_help_imports_no_command_module(home: Path, config: Path, tmp_path: Path) -> None:
+    result = _run_python(home, config, "-X", "importtime", "-m", "crm_cli", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "doctor" in result.stdout
+    timed = _imported(result.stderr)
+    assert "crm_cli.cli.app" in timed
+    at_exit = _modules_at_exit(home, config, tmp_path, "--help")
+    for modules in (timed, at_exit):
+        for module in {m for m, _ in COMMANDS.values()}:
+            assert f"crm_cli.cli.{module}" not in modules
+        for package in HEAVY:
+            assert not _loaded(modules, package), package
+
+
+def test_crm_due_imports_no_template_contact_or_calendar_library(
+    crm: Crm, home: Path, config: Path, tmp_path: Path
+) -> None:
+    crm.add("Mario Rossi", "--email", "mario@example.com")
+    crm.log("mario", "email", "--in", "--needs-reply", "--date", "2026-11-20")
+    due = ("due", "--date", FIXED_DATE)
+    result = _run_python(home, config, "-X", "importtime", "-m", "crm_cli", *due)
+    assert result.returncode == 0, result.stderr
+    assert "Mario Rossi" in result.stdout
+    at_exit = _modules_at_exit(home, config, tmp_path, *due)
+    assert "crm_cli.cli.plan" in at_exit
+    for modules in (_imported(result.stderr), at_exit):
+        for package in [*HEAVY, "pydantic"]:
+            assert not _loaded(modules, package), package
