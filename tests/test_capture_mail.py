@@ -274,7 +274,7 @@ def test_a_sent_draft_carries_its_purpose(crm: Crm, config: Path, tmp_path: Path
     [eml] = drafts.glob("*.eml")
     draft = message_from_bytes(eml.read_bytes())
     assert "tavolo di rovere" in draft.get_payload(decode=True).decode()
-    assert draft["Message-ID"].startswith("<crm.check-in.")
+    assert draft["Message-ID"].strip().startswith("<crm.check-in.")
     assert draft["Message-ID"].endswith(f".{topic}@bottega.example>")
     # The mail client sends it: the same Message-ID lands in Sent.
     del draft["X-Unsent"]

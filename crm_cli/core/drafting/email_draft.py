@@ -38,7 +38,7 @@ def _message_id(
 ) -> str:
     # Derived from the content, not random: writing the same draft twice gives the same file.
     seed = "\x1f".join([to_addr, draft.subject or "", draft.body, when.isoformat()])
-    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:20]
     # The purpose rides along ("crm.check-in.<hash>"): when the sent message is captured
     # from the Sent folder, its touchpoint says what the draft was for (draft_purpose).
     # So does the id of the topic it brings back (".t5"), which the sent message closes.
@@ -49,7 +49,7 @@ def _message_id(
     return f"<crm.{purpose}.{digest}{topic}@{domain}>"
 
 
-_DRAFT_ID = re.compile(r"<?crm\.([a-z0-9-]+)\.[0-9a-f]{32}(?:\.([A-Za-z0-9-]+))?@[^>]+>?")
+_DRAFT_ID = re.compile(r"<?crm\.([a-z0-9-]+)\.[0-9a-f]{20,32}(?:\.([A-Za-z0-9-]+))?@[^>]+>?")
 
 
 def draft_purpose(message_id: str | None) -> str | None:
