@@ -376,3 +376,37 @@ def test_without_a_password_command_the_keyring_is_asked(
         "no password: give --password-command, or install 'keyring' "
         "(pip install keyring) to read it from the system keyring"
     )
+
+
+def test_the_same_mailbox_captured_on_two_synced_devices_is_one_book(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A laptop and a desktop both read the same account: each message is one touchpoint
+    # once their files are folded together, whatever order they capture and sync in.
+    from test_sync import Device
+
+    empty = tmp_path / "no-home"
+    empty.mkdir()
+    for name, value in (("HOME", str(empty)), ("XDG_CONFIG_HOME", str(empty))):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text(
+        f'my_name = "Chiara"\nmy_emails = ["{ME}"]\n', encoding="utf-8"
+    )
+    remote = tmp_path / "remote.git"
+    a, b = Device(tmp_path / "a", config), Device(tmp_path / "b", config)
+    a.ok("add-client", "Anna Bianchi", "--email", "anna.bianchi@example.it")
+    a.ok("add-client", "Marco Verdi", "--email", "marco@studio.example")
+    a.ok("sync", "--init", str(remote))
+    a.ok("sync", "--clone", str(remote), "--home", str(b.home))
+    box = maildir(tmp_path / "Mail", week_of_mail())
+    for device in (a, b):
+        device.ok("capture", "mail", "--maildir", str(box), "--date", FIXED_DATE)
+    for device in (a, b, a):
+        device.ok("sync")
+    assert a.book() == b.book()
+    history = json.loads(a.ok("history", "marco", "--json").stdout)
+    assert len(history) == 4  # as on one device: nothing doubled
+    assert len({t["id"] for t in history}) == 4

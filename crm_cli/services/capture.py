@@ -30,6 +30,7 @@ from crm_cli.core.capture import (
 )
 from crm_cli.core.models import Touchpoint
 from crm_cli.errors import ConfigError, InvalidValue
+from crm_cli.store import derived_touchpoint_id
 
 if TYPE_CHECKING:
     from crm_cli.capture.sources import Found
@@ -256,7 +257,7 @@ def capture_mail(
         last = last_of[thread] == n and (earlier_in_book is None or earlier_in_book <= day)
         mid = f"<{meta.message_id}>"
         tp = Touchpoint(
-            id="",
+            id=derived_touchpoint_id(source, client_id),
             client_id=client_id,
             date=day,
             channel="email",
@@ -381,7 +382,7 @@ def capture_events(
         known.logged.add((source, client_id))
         new.append(
             Touchpoint(
-                id="",
+                id=derived_touchpoint_id(source, client_id),
                 client_id=client_id,
                 date=event.day,
                 channel="meeting",

@@ -47,6 +47,7 @@ from crm_cli.store.book import (
     open_book,
     refresh,
 )
+from crm_cli.store.clock import derived_touchpoint_id
 from crm_cli.store.devices import (
     BACKUP_DIR,
     DEVICES_DIR,
@@ -66,6 +67,7 @@ __all__ = [
     "Repair",
     "book_exists",
     "conflict_copies",
+    "derived_touchpoint_id",
     "device_id",
     "forgotten",
     "open_book",

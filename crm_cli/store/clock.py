@@ -47,6 +47,12 @@ def touchpoint_id() -> str:
     return "t" + _lettered(random_id(8))
 
 
+def derived_touchpoint_id(*parts: str) -> str:
+    """The id of an imported or captured touchpoint, from its source: the same message
+    captured on two devices is one touchpoint once their files are folded together."""
+    return "t" + _lettered(hashed_id(*parts))
+
+
 def client_gid() -> str:
     return "c" + random_id(12)
 
