@@ -165,7 +165,7 @@ def sync(a: Path, b: Path) -> None:
     """What a sync does to the files: each device's own folder copied to the other home."""
     for one, other in ((a, b), (b, a)):
         own = device_id(one, create=False)
-        if own is not None:
+        if own is not None and (one / "devices" / own).is_dir():  # it has written
             target = other / "devices" / own
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(one / "devices" / own, target)

@@ -259,3 +259,12 @@ def test_an_interrupted_clone_is_named_as_such(pair: tuple[Path, Path, Path]) ->
     assert str(caught.value) == (
         f"{b} holds an interrupted clone: remove that folder and run the clone again"
     )
+
+
+def test_without_git_the_error_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "a"
+    home.mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    with pytest.raises(SyncError) as caught:
+        store_sync.init(home, str(tmp_path / "remote.git"))
+    assert str(caught.value) == "git is not installed (crm sync runs the git command)"

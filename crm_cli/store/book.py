@@ -27,7 +27,15 @@ from crm_cli.store.clock import (
     touchpoint_id,
 )
 from crm_cli.store.devices import DEVICES_DIR, LEGACY_BACKUP, LOCAL_DIR, dumps, loads, relative
-from crm_cli.store.fold import SET_FIELDS, Fold, compact_client, create, op_key, summary_of
+from crm_cli.store.fold import (
+    CACHE_VERSION,
+    SET_FIELDS,
+    Fold,
+    compact_client,
+    create,
+    op_key,
+    summary_of,
+)
 
 if TYPE_CHECKING:
     from crm_cli.core.scheduler import Hint, PlanIndex
@@ -49,6 +57,12 @@ class Repair:
     orphans: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     counter: int = 1
+
+
+def orjson_loads(raw: str | bytes) -> Any:
+    import orjson
+
+    return orjson.loads(raw)
 
 
 def name_order(client: Client) -> tuple[str, str]:
@@ -126,7 +140,7 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
                 f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=LOCK_TIMEOUT
             )
             row = db.execute("SELECT v FROM meta WHERE k='version'").fetchone()
-            if row and row[0] == "3":
+            if row and row[0] == CACHE_VERSION:
                 return db, False
         except sqlite3.DatabaseError:
             pass
@@ -134,8 +148,10 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
     try:
         db = connect(path)
         row = db.execute("SELECT v FROM meta WHERE k='version'").fetchone()
-        if row and row[0] == "3":
-            db.execute("PRAGMA quick_check(1)")
+        if row and row[0] == CACHE_VERSION:
+            # A cheap look at every table (quick_check reads the whole file: 1 s on D3).
+            for table in ("files", "clients", "tps", "summaries", "snoozes", "steps"):
+                db.execute(f"SELECT * FROM {table} ORDER BY rowid DESC LIMIT 1").fetchall()
             return db, False
         db.close()
     except sqlite3.DatabaseError:
@@ -189,6 +205,9 @@ class Book:
         self.book_id = state["book"] if state else book_id_of(home)
         self.clock = Clock(self.device or "00000000")
         self.db, fresh = open_cache(home, writable)
+        if fresh and not writable and devices.device_dirs(home) and os.access(home, os.W_OK):
+            self.db.close()
+            raise NeedsWrite  # build the cache file once, under the lock, for every reader
         if writable:  # a reader holds no transaction: it never keeps a writer waiting
             self.db.execute("BEGIN")
         self.fold = Fold(self.db, fresh)
@@ -309,7 +328,7 @@ class Book:
             self.db.execute(f"DELETE FROM {table}")
         scrubbed = {r[0]: r for r in self.db.execute("SELECT k, h, scrubbed, sk FROM forgotten")}
         self.db.execute("DELETE FROM forgotten")
-        self.db.execute("INSERT INTO meta VALUES ('version', '3')")
+        self.db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
         self.fold = Fold(self.db, fresh=True)
         ops = sorted((op for df in files for op in df.ops), key=op_key)
         for op in ops:
@@ -392,7 +411,7 @@ class Book:
     # -- clients -----------------------------------------------------------------------
     def _client_rows(self) -> Iterator[Client]:
         for (doc,) in self.db.execute("SELECT doc FROM clients"):
-            yield self._parse(Client.from_dict, loads(doc), "client")
+            yield self._parse(Client.from_dict, orjson_loads(doc), "client")
 
     def _parse(self, kind: Callable[[Any], Any], doc: Any, what: str) -> Any:
         try:
@@ -431,16 +450,22 @@ class Book:
             )
         ]
 
-    def clients_of(self, ids: set[str]) -> list[Client]:
-        if len(ids) > 500:
-            return [c for c in self._client_map().values() if c.id in ids]
+    def _rows_of(self, sql: str, ids: set[str]) -> Iterator[Any]:
+        """``sql`` (ending in ``IN``) for these client ids, 500 at a time."""
         self._flush()
-        found = []
-        for cid in ids:
-            row = self.db.execute("SELECT doc FROM clients WHERE id=?", (cid,)).fetchone()
-            if row is not None:
-                found.append(self._parse(Client.from_dict, loads(row[0]), "client"))
-        return found
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            yield from self.db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
+
+    def clients_of(self, ids: set[str]) -> list[Client]:
+        """The clients with these ids, parsing no other record."""
+        if self._clients is not None:
+            return [c for c in self._clients.values() if c.id in ids]
+        return [
+            self._parse(Client.from_dict, orjson_loads(doc), "client")
+            for (doc,) in self._rows_of("SELECT doc FROM clients WHERE id IN", ids)
+        ]
 
     def add_client(self, client: Client) -> None:
         self.add_clients([client])
@@ -647,22 +672,17 @@ class Book:
         self._flush()
         found = {}
         for (doc,) in self.db.execute("SELECT doc FROM summaries"):
-            summary = self._parse(ClientSummary.from_dict, loads(doc), "digest")
+            summary = self._parse(ClientSummary.from_dict, orjson_loads(doc), "digest")
             found[summary.client_id] = summary
         return found
 
     def summaries_of(self, ids: set[str]) -> dict[str, ClientSummary]:
-        if len(ids) > 500:
-            return {cid: s for cid, s in self.summaries().items() if cid in ids}
-        self._flush()
-        found = {}
-        for cid in ids:
-            row = self.db.execute(
-                "SELECT s.doc FROM summaries s JOIN clients c USING (gid) WHERE c.id=?", (cid,)
-            ).fetchone()
-            if row is not None:
-                found[cid] = self._parse(ClientSummary.from_dict, loads(row[0]), "digest")
-        return found
+        """The digests of these clients (without recent touchpoints), parsing no other."""
+        sql = "SELECT c.id, s.doc FROM summaries s JOIN clients c USING (gid) WHERE c.id IN"
+        return {
+            cid: self._parse(ClientSummary.from_dict, orjson_loads(doc), "digest")
+            for cid, doc in self._rows_of(sql, ids)
+        }
 
     def summary(self, client_id: str) -> ClientSummary:
         """One client's digest, recent touchpoints and private notes included."""
@@ -684,39 +704,30 @@ class Book:
         }
 
     def hints(self, only: set[str] | None = None) -> list[Hint] | None:
+        """What the plan's screen needs of every client (or of ``only``), read from the
+        cache's columns: no record is parsed. None if a value is malformed."""
         from crm_cli.core.scheduler import Hint
 
         self._flush()
         fromiso = date.fromisoformat
         hints = []
         try:
-            for cdoc, sdoc in self.db.execute(
-                "SELECT c.doc, s.doc FROM clients c LEFT JOIN summaries s USING (gid)"
+            for cid, since, cadence, tier, birthday, excluded, last, is_open in self.db.execute(
+                "SELECT c.id, c.since, c.cadence, c.tier, c.birthday, c.excluded, s.last, s.open"
+                " FROM clients c LEFT JOIN summaries s USING (gid)"
             ):
-                doc = loads(cdoc)
-                if only is not None and doc["id"] not in only:
+                if only is not None and cid not in only:
                     continue
-                last, is_open = None, False
-                if sdoc is not None:
-                    digest = loads(sdoc)
-                    contact = digest.get("last_contact")
-                    last = fromiso(contact) if contact else None
-                    is_open = (
-                        "open_requests" in digest
-                        or "open_incidents" in digest
-                        or "open_promises" in digest
-                    )
-                get = doc.get
                 hints.append(
                     Hint(
-                        doc["id"],
-                        fromiso(doc["since"]),
-                        last,
-                        get("cadence"),
-                        get("tier"),
-                        get("birthday"),
-                        is_open,
-                        bool(get("archived") or get("do_not_contact")),
+                        cid,
+                        fromiso(since),
+                        fromiso(last) if last else None,
+                        cadence,
+                        tier,
+                        birthday,
+                        bool(is_open),
+                        bool(excluded),
                     )
                 )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -1071,7 +1082,8 @@ def open_book(home: Path, *, write: bool = False) -> Iterator[Book]:
                 pass
             book = Book(home, writable=False)
         try:
-            yield book
+            with damaged_cache(home):
+                yield book
         finally:
             book.close()
         return
@@ -1079,13 +1091,29 @@ def open_book(home: Path, *, write: bool = False) -> Iterator[Book]:
         remove_stale_temps(home)
         book = Book(home, writable=True)
         try:
-            yield book
-            try:
-                book.commit()
-            except OSError as exc:
-                raise StoreError(f"cannot write the book in {home}: {exc.strerror}") from None
+            with damaged_cache(home):
+                yield book
+                try:
+                    book.commit()
+                except OSError as exc:
+                    raise StoreError(f"cannot write the book in {home}: {exc.strerror}") from None
         finally:
             book.close()
+
+
+@contextmanager
+def damaged_cache(home: Path) -> Iterator[None]:
+    """A cache found damaged in the middle of a command: removed, refolded next time."""
+    try:
+        yield
+    except sqlite3.DatabaseError:
+        path = cache_path(home)
+        with contextlib.suppress(OSError):
+            path.unlink()  # never kept: it may hold a client forgotten since
+        raise StoreError(
+            f"the cache {path} was damaged: it is rebuilt from the device files by the "
+            "next command (nothing in the book was changed); run the command again"
+        ) from None
 
 
 def refresh(home: Path) -> None:

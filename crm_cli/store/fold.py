@@ -31,7 +31,7 @@ from crm_cli.core.summary import ClientSummary, add_touchpoint, summarise
 from crm_cli.store.clock import forget_key, order_of
 from crm_cli.store.devices import dumps, loads
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 SET_FIELDS = ("emails", "phones", "mobiles", "tags", "closed_topics")
 KEEP_LOST = 10
 
@@ -39,12 +39,13 @@ SCHEMA = """
 CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);
 CREATE TABLE files(path TEXT PRIMARY KEY, size INT, mtime INT, ops INT, last TEXT);
 CREATE TABLE clients(gid TEXT PRIMARY KEY, id TEXT UNIQUE, fkey TEXT, h TEXT, name TEXT,
-                     emails TEXT, archived INT, doc TEXT, st TEXT);
+                     emails TEXT, archived INT, doc TEXT, st TEXT,
+                     since TEXT, cadence TEXT, tier TEXT, birthday TEXT, excluded INT);
 CREATE INDEX clients_fkey ON clients(fkey);
 CREATE TABLE tps(id TEXT PRIMARY KEY, gid TEXT, ord TEXT, h TEXT, doc TEXT);
 CREATE INDEX tps_gid ON tps(gid, ord);
 CREATE INDEX tps_ord ON tps(ord, id);
-CREATE TABLE summaries(gid TEXT PRIMARY KEY, doc TEXT, recent TEXT);
+CREATE TABLE summaries(gid TEXT PRIMARY KEY, doc TEXT, recent TEXT, last TEXT, open INT);
 CREATE TABLE snoozes(gid TEXT PRIMARY KEY, h TEXT, doc TEXT);
 CREATE TABLE steps(k TEXT PRIMARY KEY, gid TEXT, doc TEXT);
 CREATE TABLE forgotten(k TEXT PRIMARY KEY, h TEXT, scrubbed INT, sk TEXT);
@@ -456,13 +457,21 @@ class Fold:
                     int(bool(doc.get("archived"))),
                     dumps(doc).decode(),
                     dumps(rec["st"]).decode() if rec["st"] else None,
+                    # What the plan's screen reads of every client, without parsing it.
+                    doc.get("since"),
+                    doc.get("cadence"),
+                    doc.get("tier"),
+                    doc.get("birthday"),
+                    int(bool(doc.get("archived") or doc.get("do_not_contact"))),
                 )
             )
         if not fresh:
             # A short id freed (forget) and taken again in one fold: the old row first.
             gone = [(g,) for g in self.dirty_clients if self.clients.get(g) is None]
             db.executemany("DELETE FROM clients WHERE gid=?", gone)
-        db.executemany("INSERT OR REPLACE INTO clients VALUES (?,?,?,?,?,?,?,?,?)", client_rows)
+        db.executemany(
+            "INSERT OR REPLACE INTO clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", client_rows
+        )
         tp_rows = []
         for tp_id, trec in self.tps.items():
             if trec is None:
@@ -536,8 +545,11 @@ class Fold:
                     continue
                 current = summarise(rec["id"], tps)
             doc, recent = digest_docs(current)
-            rows.append((gid, dumps(doc).decode(), dumps(recent).decode()))
-        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?,?,?)", rows)
+            is_open = "open_requests" in doc or "open_incidents" in doc or "open_promises" in doc
+            rows.append(
+                (gid, dumps(doc).decode(), dumps(recent).decode(), doc.get("last_contact"), is_open)
+            )
+        self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)", rows)
 
     def touchpoint(self, tp_id: str) -> Touchpoint:
         rec = self.tp(tp_id)

@@ -632,6 +632,19 @@ class Repo:
             raise SyncError(
                 f"the remote kept moving: {PUSH_ATTEMPTS} pushes were rejected; try again"
             )
+        # Auto gc is off for every other call (a detached gc would hold locks the next
+        # sync takes as stale); here, in the foreground, it keeps loose objects in check.
+        self.git.run(
+            "-c",
+            "gc.auto=6700",
+            "-c",
+            "gc.autoDetach=false",
+            "gc",
+            "--auto",
+            "--quiet",
+            timeout=NETWORK_TIMEOUT,
+            check=False,
+        )
         self._after_sync()
         report.conflict_copies = [
             str(p.relative_to(self.home)) for p in self.store.conflict_copies(self.home)
