@@ -701,7 +701,13 @@ def jobs_for_book(
         crm_job("list", ["list"]),
         crm_job("show", ["show", who, "--date", day]),
         crm_job("history", ["history", who]),
-        crm_job("export", ["export", "json", "--out", str(scratch / f"export-{size}.json")]),
+        Job(
+            "export",
+            size,
+            _label(["export", "json", "--out", "TMP"]),
+            _fixed([*crm, "export", "json", "--out", str(scratch / f"export-{size}.json")]),
+            env,
+        ),
         Job(
             "log",
             size,

@@ -202,7 +202,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config_cmd", "Show where the book and settings live, and every setting in force."),
     "doctor": (
         "doctor",
-        "Check every file of the book and rebuild the summaries from the history.",
+        "Check every file of the book and rebuild the cache from the device files.",
     ),
     "sync": ("sync_cmd", "Sync the book with the other devices: commit, pull, push."),
 }

@@ -9,7 +9,7 @@ from crm_cli.cli.output import err, out, print_json
 
 
 def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSON.")) -> None:
-    """Check every file of the book and rebuild the summaries from the history.
+    """Check every file of the book and rebuild the cache from the device files.
 
     Summaries and recent touchpoints are derived data: rebuilding them loses
     nothing. Touchpoints of unknown clients or ids used twice are reported
@@ -20,6 +20,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
         report = book.rebuild_derived()
         clients = len(book.clients())
         conflicts = [str(p) for p in book.conflicts]
+        device = book.device
     problems = []
     if report.orphans:
         problems.append(
@@ -49,7 +50,7 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
         out(f"touchpoints:  {report.touchpoints}")
         differed = report.differed + (on_open.differed if on_open else 0)
         out(f"summaries:    {report.clients} rebuilt from the history, {differed} had differed")
-        out(f"next id:      t{report.counter}")
+        out(f"device:       {device}")
         out("problems:     " + ("; ".join(problems) if problems else "none"))
         for path in conflicts:
             note = "a conflict copy made by a file-sync tool: crm never reads it"

@@ -699,8 +699,13 @@ class Book:
         return found
 
     def last_contacts(self) -> dict[str, date]:
+        """Each client's last contact, from the cache's column (no digest parsed)."""
+        self._flush()
         return {
-            cid: s.last_contact for cid, s in self.summaries().items() if s.last_contact is not None
+            cid: date.fromisoformat(last)
+            for cid, last in self.db.execute(
+                "SELECT c.id, s.last FROM clients c JOIN summaries s USING (gid) WHERE s.last"
+            )
         }
 
     def hints(self, only: set[str] | None = None) -> list[Hint] | None:

@@ -8,9 +8,6 @@ so a laptop whose clock runs two days slow still writes after what it read.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,10 +18,14 @@ EPOCH_MS = 1_577_836_800_000  # 2020-01-01
 
 
 def b32(raw: bytes, length: int) -> str:
+    import base64  # here: `crm due` hands out no id
+
     return base64.b32encode(raw).decode("ascii").lower().rstrip("=")[:length]
 
 
 def random_id(length: int) -> str:
+    import secrets
+
     return b32(secrets.token_bytes(length), length)
 
 
@@ -34,6 +35,8 @@ def new_device_id() -> str:
 
 def hashed_id(*parts: str, length: int = 8) -> str:
     """A deterministic id: the same source gives the same id on every device."""
+    import hashlib
+
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
     return b32(digest, length)
 
@@ -59,6 +62,8 @@ def client_gid() -> str:
 
 def forget_key(gid: str) -> str:
     """What a forget op names: a hash of the client's global id, never a name or email."""
+    import hashlib
+
     return hashlib.sha256(("forget\x1f" + gid).encode()).hexdigest()[:24]
 
 

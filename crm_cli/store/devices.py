@@ -16,7 +16,6 @@ by every device that has the latest file.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -76,6 +75,8 @@ def dumps(data: Any) -> bytes:
 
 
 def sha(raw: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(raw).hexdigest()
 
 
