@@ -21,7 +21,7 @@ from crm_cli.core.capture import (
     parse_headers,
 )
 from crm_cli.core.models import Touchpoint
-from crm_cli.core.summary import ClientSummary, add_touchpoint, summarise
+from crm_cli.core.summary import ClientSummary, add_touchpoint, needs_whole_history, summarise
 from crm_cli.core.terms import LOG_CHANNELS
 
 FAST = settings(max_examples=200, deadline=None)
@@ -199,15 +199,37 @@ def test_handled_and_awaiting_fold_exactly(raw: list[tuple]) -> None:
                 direction=direction,
                 needs_reply=needs and direction == "in",
                 source=f"mail:{seq}" if captured else None,
+                thread=f"th{seq % 3}" if captured else None,
                 handled=handled,
                 follow_up=None if fu is None else D0 + timedelta(days=day + fu),
             )
         )
     running = ClientSummary("c")
     for n, touch in enumerate(history, 1):
-        running = add_touchpoint(running, touch)
+        # What the store does: a threaded request back-dated before an answer is summarised
+        # from the whole history; everything else folds one touchpoint at a time.
+        if needs_whole_history(running, touch):
+            running = summarise("c", history[:n])
+        else:
+            running = add_touchpoint(running, touch)
         assert running == summarise("c", history[:n])
     assert ClientSummary.from_dict(json.loads(json.dumps(running.to_dict()))) == running
+
+
+def test_a_question_stays_open_until_answered_in_its_own_thread() -> None:
+    # Writing to the client about something else answers nothing; an answer in the thread,
+    # or a contact logged by hand, does.
+    ask = _mail(1, 0, "in", needs_reply=True, thread="A")
+    elsewhere = _mail(2, 1, "out", thread="B")
+    assert [o.id for o in summarise("c", [ask, elsewhere]).open_requests] == ["t1"]
+    running = add_touchpoint(add_touchpoint(ClientSummary("c"), ask), elsewhere)
+    assert [o.id for o in running.open_requests] == ["t1"]
+    answer = _mail(3, 2, "out", thread="A")
+    assert summarise("c", [ask, elsewhere, answer]).open_requests == []
+    assert add_touchpoint(running, answer).open_requests == []
+    by_hand = Touchpoint("t4", "c", D0 + timedelta(days=2), "call", "out")
+    assert summarise("c", [ask, elsewhere, by_hand]).open_requests == []
+    assert add_touchpoint(running, by_hand).open_requests == []
 
 
 def _mail(seq: int, day: int, direction: str, **kw: object) -> Touchpoint:

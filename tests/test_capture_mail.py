@@ -410,3 +410,20 @@ def test_the_same_mailbox_captured_on_two_synced_devices_is_one_book(
     history = json.loads(a.ok("history", "marco", "--json").stdout)
     assert len(history) == 4  # as on one device: nothing doubled
     assert len({t["id"] for t in history}) == 4
+
+
+def test_a_question_is_answered_only_in_its_own_thread(
+    crm: Crm, config: Path, tmp_path: Path
+) -> None:
+    anna, _ = _setup(crm, config)
+    ask = message("anna.bianchi@example.it", ME, "Preventivo", "2026-11-19 09:00", "a1@x.it")
+    other = message(ME, "anna.bianchi@example.it", "Orari di Natale", "2026-11-20 10:00", "m1@x.it")
+    box = maildir(tmp_path / "Mail", {"": [ask], "Sent": [other]})
+    _capture(crm, "--maildir", str(box))
+    # Writing about the Christmas hours answers nothing: the quote is still owed.
+    assert [i["reason"] for i in due_json(crm) if i["client_id"] == anna] == ["reply"]
+    answer = message(ME, "anna.bianchi@example.it", "Re: Preventivo", "2026-11-21 11:00",
+                     "m2@x.it", refs=["a1@x.it"], reply_to="a1@x.it")  # fmt: skip
+    box = maildir(tmp_path / "Mail2", {"Sent": [answer]})
+    _capture(crm, "--maildir", str(box))
+    assert [i["reason"] for i in due_json(crm) if i["client_id"] == anna] == []

@@ -10,7 +10,9 @@ What closes what:
 
 * an outbound *contact* (any channel but ``note``) closes every request,
   incident and promise logged before it; a note is not a contact, so it
-  closes nothing even when its direction is ``out``;
+  closes nothing even when its direction is ``out``; an email captured from mail
+  (it has a ``thread``) closes only the requests of its own thread, and those
+  logged by hand: writing about something else answers no question;
 * a touchpoint never closes itself: an outbound email that promises a
   follow-up keeps that promise open;
 * a ``handled`` note (``crm handled``) closes the requests before it, and only them;
@@ -55,6 +57,9 @@ class OpenTouch:
     follow_up: _dt.date | None = None  # `date` here would be the field above
     awaiting: bool = False  # not a promise: your email, still unanswered
     order: int = field(default=0, compare=False, repr=False)  # Touchpoint.order
+    # A captured email's thread: only your answer in that thread (or a contact logged by
+    # hand, which has none) closes the request it opened.
+    thread: str | None = None
 
     @property
     def seq(self) -> int:
@@ -65,7 +70,16 @@ class OpenTouch:
 
     @classmethod
     def of(cls, tp: Touchpoint) -> OpenTouch:
-        return cls(tp.id, tp.date, tp.channel, tp.note, tp.private, tp.follow_up, order=tp.order)
+        return cls(
+            tp.id,
+            tp.date,
+            tp.channel,
+            tp.note,
+            tp.private,
+            tp.follow_up,
+            order=tp.order,
+            thread=tp.thread,
+        )
 
     @classmethod
     def waiting(cls, tp: Touchpoint) -> OpenTouch:
@@ -91,6 +105,8 @@ class OpenTouch:
             data["follow_up"] = self.follow_up.isoformat()
         if self.awaiting:
             data["awaiting"] = True
+        if self.thread is not None:
+            data["thread"] = self.thread
         return data
 
     def mark_text(self) -> str:
@@ -119,6 +135,7 @@ class OpenTouch:
             follow_up=_date(data.get("follow_up")),
             awaiting=bool(data.get("awaiting", False)),
             order=int(data.get("order") or 0),
+            thread=data.get("thread") or None,
         )
 
 
@@ -253,8 +270,6 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
     # contact itself can still carry an incident or a promise of its own.
     first_open = outs[-1] if outs else 0
     still_open = ordered[first_open:]
-    closers = [i for i, tp in enumerate(ordered) if _is_out_contact(tp) or tp.handled]
-    asked = ordered[closers[-1] :] if closers else ordered
     ins = [tp for tp in ordered if _is_in_contact(tp)]
     handled = [tp for tp in ordered if tp.handled]
     promises = [OpenTouch.of(tp) for tp in still_open if tp.follow_up is not None]
@@ -270,7 +285,7 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
         last_contact=max(contacts) if contacts else None,
         last_out=ordered[outs[-1]].date if outs else None,
         last_out_channels=[ordered[i].channel for i in reversed(outs[-2:])],
-        open_requests=[OpenTouch.of(tp) for tp in asked if _is_request(tp)],
+        open_requests=_open_requests(ordered),
         open_incidents=[OpenTouch.of(tp) for tp in still_open if tp.incident],
         open_promises=promises,
         count=len(ordered),
@@ -285,6 +300,42 @@ def summarise(client_id: str, touchpoints: list[Touchpoint]) -> ClientSummary:
         last_handled=OpenTouch.mark(handled[-1]) if handled else None,
         captured=sum(1 for tp in ordered if tp.source),
     )
+
+
+def _answers(out: Touchpoint | OpenTouch, thread: str | None) -> bool:
+    """An outbound contact answers a request of ``thread``: a contact logged by hand (no
+    thread) answers everything before it, a captured email only its own thread."""
+    out_thread = out.thread
+    return out_thread is None or thread is None or out_thread == thread
+
+
+def _open_requests(ordered: list[Touchpoint]) -> list[OpenTouch]:
+    """Requests no later answer (see :func:`_answers`) or ``handled`` note has closed."""
+    found: list[OpenTouch] = []
+    all_closed = any_out = False
+    threads: set[str] = set()
+    for tp in reversed(ordered):
+        if _is_request(tp) and not all_closed:
+            answered = (tp.thread in threads) if tp.thread is not None else any_out
+            if not answered:
+                found.append(OpenTouch.of(tp))
+        if tp.handled:
+            all_closed = True
+        elif _is_out_contact(tp):
+            any_out = True
+            if tp.thread is None:
+                all_closed = True
+            else:
+                threads.add(tp.thread)
+    return found[::-1]
+
+
+def needs_whole_history(summary: ClientSummary, tp: Touchpoint) -> bool:
+    """``add_touchpoint`` cannot tell whether a threaded request logged before the latest
+    outbound contact was answered (the digest keeps no threads of past answers): the
+    caller summarises the client's whole history instead."""
+    latest = _order(summary.last_outs[0]) if summary.last_outs else None
+    return _is_request(tp) and tp.thread is not None and latest is not None and latest > _order(tp)
 
 
 def summarise_all(touchpoints: Iterable[Touchpoint]) -> dict[str, ClientSummary]:
@@ -334,9 +385,13 @@ def add_touchpoint(summary: ClientSummary, tp: Touchpoint) -> ClientSummary:
         updated.last_outs = outs
         updated.last_out = outs[0].date
         updated.last_out_channels = [o.channel for o in outs]
-        # It answers everything logged before it (and never itself).
-        for name in ("open_requests", "open_incidents", "open_promises"):
+        # It answers everything logged before it (and never itself); a captured email,
+        # only the requests of its own thread.
+        for name in ("open_incidents", "open_promises"):
             setattr(updated, name, [o for o in getattr(updated, name) if _order(o) > at])
+        updated.open_requests = [
+            o for o in updated.open_requests if _order(o) > at or not _answers(tp, o.thread)
+        ]
     # Still open after logging it only if no outbound contact came later.
     latest_out = _order(updated.last_outs[0]) if updated.last_outs else None
     open_now = latest_out is None or latest_out <= at

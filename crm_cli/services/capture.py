@@ -265,7 +265,9 @@ def capture_mail(
             note=(meta.subject or None) if settings.capture_subjects else None,
             needs_reply=not outbound and last and day >= oldest_request,
             source=source,
-            thread=thread,
+            # A crm draft answers every reason it folded for the client (one message per
+            # client per morning), whatever thread it went out in.
+            thread=None if outbound and draft_purpose(mid) else thread,
             purpose=draft_purpose(mid) if outbound else None,
             topic=_draft_topic(book, client_id, draft_topic(mid)) if outbound else None,
         )

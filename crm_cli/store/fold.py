@@ -27,7 +27,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from crm_cli.core.models import Client, Touchpoint
-from crm_cli.core.summary import ClientSummary, add_touchpoint, summarise
+from crm_cli.core.summary import ClientSummary, add_touchpoint, needs_whole_history, summarise
 from crm_cli.store.clock import forget_key, order_of
 from crm_cli.store.devices import dumps, loads
 
@@ -536,8 +536,12 @@ class Fold:
                     current = summary_of(loads(row[0]), loads(row[1]))
             if current is not None and new is not None:
                 for tp_id in new:
-                    current = add_touchpoint(current, self.touchpoint(tp_id))
-            else:
+                    tp = self.touchpoint(tp_id)
+                    if needs_whole_history(current, tp):
+                        current = None
+                        break
+                    current = add_touchpoint(current, tp)
+            if current is None:
                 tps = [self.touchpoint(i) for i in self.tp_ids_of(gid)]
                 if not tps:
                     if not self.fresh:
