@@ -260,16 +260,3 @@ def test_handled_closes_only_requests() -> None:
     after = summarise("c", [*asked, note])
     assert (after.open_requests, [o.id for o in after.open_incidents]) == ([], ["t1"])
     assert after.last_contact == D0  # a note is no contact
-
-
-def test_a_large_capture_is_written_a_few_months_at_a_time() -> None:
-    from crm_cli.services.capture import batches
-
-    tps = [
-        Touchpoint("", "c", date(2025, 1 + n % 12, 1) + timedelta(days=n // 12), "email", "in")
-        for n in range(24)
-    ]
-    runs = batches(tps, size=100)
-    assert [len(r) for r in runs] == [12, 12]  # six months each, two touchpoints a month
-    assert [len(r) for r in batches(tps, size=5)] == [5, 5, 5, 5, 4]  # the count cuts first
-    assert [t.date for r in runs for t in r] == sorted(t.date for t in tps)

@@ -342,28 +342,6 @@ def test_saved_sources_run_from_a_bare_capture(crm: Crm, config: Path, tmp_path:
         assert len([t for t in book.touchpoints() if t.source]) == 5
 
 
-def test_a_large_capture_written_in_steps_gives_the_same_book(
-    crm: Crm, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from crm_cli.services import capture
-
-    anna, marco = _setup(crm, config)
-    box = maildir(tmp_path / "Mail", week_of_mail())
-    monkeypatch.setattr(capture, "BATCH", 2)  # 12 messages: a "large" capture, 3 steps
-    assert _capture(crm, "--maildir", str(box)) == (
-        "mail: 5 logged (2 to answer), 7 skipped (2 list, 2 automated, 1 recipients, "
-        "2 no client), 2 unknown people"
-    )
-    assert [(t["date"], t["needs_reply"]) for t in _history(crm, marco)] == [
-        ("2026-11-20", True),
-        ("2026-11-19", False),
-        ("2026-11-18", False),
-        ("2026-11-18", False),
-    ]
-    replies = sorted(i["client_id"] for i in due_json(crm) if i["reason"] == "reply")
-    assert replies == sorted([anna, marco])
-
-
 def test_without_a_password_command_the_keyring_is_asked(
     crm: Crm, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -134,26 +134,14 @@ def _mail_locked(
         del secret
     if found.total == 0:  # nothing new (cron's usual run): the book is not even opened
         report = service.Report()
-    elif dry_run or found.total <= service.BATCH:
+    else:
+        # One write, whatever the size: the device file takes the whole batch at once.
         with _Bar(found.total, "capturing mail") as bar:
             opened: AbstractContextManager[Any] = common.book(write=not dry_run)
             with opened as book:
                 report = service.capture_mail(
                     book, settings, state, found, today, dry_run=dry_run, tick=bar.tick
                 )
-    else:
-        # A large capture: read in one pass, then write in steps of consecutive months.
-        with _Bar(found.total, "capturing mail") as bar, common.book() as book:
-            report = service.capture_mail(
-                book, settings, state, found, today, tick=bar.tick, store=False
-            )
-        stored = []
-        for batch in service.batches(report.logged):
-            with common.book(write=True) as book:
-                added = book.add_touchpoints(batch)
-                service.close_used_topics(book, added, report.used_topics)
-                stored.extend(added)
-        report.logged = stored
     if not dry_run:
         found.commit()
         state.save()

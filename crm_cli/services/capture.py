@@ -312,33 +312,6 @@ def close_used_topics(
     book.update_clients(list(changed.values()))
 
 
-BATCH = 1_500
-"""Touchpoints (and messages read) beyond which a capture is written in steps."""
-BATCH_MONTHS = 6
-"""Months of history one step may touch: each step holds only the monthly files it
-writes, so a first capture of years of mail into a big book stays near 200 MB."""
-
-
-def batches(tps: list[Touchpoint], size: int | None = None) -> list[list[Touchpoint]]:
-    """``tps`` in date order, cut into runs of at most ``size`` (BATCH) touchpoints
-    and BATCH_MONTHS consecutive months."""
-    size = size or BATCH
-    runs: list[list[Touchpoint]] = []
-    months: set[tuple[int, int]] = set()
-    for tp in sorted(tps, key=lambda t: t.date):
-        month = (tp.date.year, tp.date.month)
-        if (
-            not runs
-            or len(runs[-1]) >= size
-            or (month not in months and len(months) >= BATCH_MONTHS)
-        ):
-            runs.append([])
-            months = set()
-        runs[-1].append(tp)
-        months.add(month)
-    return runs
-
-
 def capture_events(
     book: Book,
     settings: Settings,
