@@ -4,6 +4,9 @@ files with the stdlib ``mailbox`` module (as mail clients write them)."""
 from __future__ import annotations
 
 import mailbox
+import socket
+import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -159,3 +162,37 @@ def week_of_mail() -> dict[str, list[EmailMessage]]:
         ),
     ]
     return {"": inbox, "Sent": sent}
+
+
+# -- servers the tests start on 127.0.0.1 ----------------------------------------------
+
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(proc: subprocess.Popen[bytes], port: int, log: Path, name: str) -> None:
+    """Until the server accepts connections; its log in the error if it dies or is slow."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start: {log.read_text()}") from None
+            time.sleep(0.1)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop what the test started, by its PID: terminate, then kill, every wait bounded."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

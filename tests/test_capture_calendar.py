@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import FIXED_DATE, Crm
-from mailtools import ME
-
-START_TIMEOUT = 30.0
+from mailtools import ME, free_port, stop, wait_for_port
 
 ANNA = "anna.bianchi@example.it"
 
@@ -113,16 +109,10 @@ def test_an_unreadable_calendar_is_one_error_line(crm: Crm, config: Path, tmp_pa
     assert crm.fail("capture", "calendar", str(missing)) == f"no such file: {missing}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def radicale(tmp_path: Path) -> Iterator[str]:
     """A Radicale server with user chiara/s3cret-caldav and one calendar; its URL."""
-    port = _free_port()
+    port = free_port()
     users = tmp_path / "users"
     users.write_text("chiara:s3cret-caldav\n", encoding="utf-8")
     log = (tmp_path / "radicale.log").open("wb")
@@ -139,16 +129,7 @@ def radicale(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    text = (tmp_path / "radicale.log").read_text()
-                    raise RuntimeError(f"radicale did not start: {text}") from None
-                time.sleep(0.1)
+        wait_for_port(proc, port, tmp_path / "radicale.log", "radicale")
         url = f"http://127.0.0.1:{port}/chiara/work/"
         _dav(url, "MKCALENDAR", b"")
         # One calendar object per UID (RFC 4791): the recurring event with its exception.
@@ -160,12 +141,7 @@ def radicale(tmp_path: Path) -> Iterator[str]:
             _dav(f"{url}{n}.ics", "PUT", _calendar(*group).encode(), "text/calendar")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 

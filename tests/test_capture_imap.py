@@ -7,29 +7,21 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from conftest import FIXED_DATE, Crm, due_json
-from mailtools import ME, message, week_of_mail
+from mailtools import ME, free_port, message, stop, wait_for_port, week_of_mail
 
 USER, PASSWORD = "demouser", "demopass"
-START_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def imap_server(tmp_path: Path) -> Iterator[int]:
     """pymap's in-memory backend on a free port; stopped by its PID, every wait bounded."""
-    port = _free_port()
+    port = free_port()
     script = Path(sys.executable).with_name("pymap")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "pymap"]
     log = (tmp_path / "pymap.log").open("wb")
@@ -39,24 +31,10 @@ def imap_server(tmp_path: Path) -> Iterator[int]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    text = (tmp_path / "pymap.log").read_text()
-                    raise RuntimeError(f"pymap did not start: {text}") from None
-                time.sleep(0.1)
+        wait_for_port(proc, port, tmp_path / "pymap.log", "pymap")
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 

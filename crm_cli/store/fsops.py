@@ -13,6 +13,10 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from crm_cli.safefile import fsync_dir
+
+__all__ = ["fsync_dir", "link", "move", "step", "unlink", "write_atomic"]
+
 _count = 0
 
 
@@ -27,17 +31,6 @@ def step(what: str) -> None:
         if os.environ.get("CRM_FAULT_SAY"):
             os.write(2, f"fault: killed before {what}\n".encode())
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_atomic(path: Path, data: bytes, before_replace: Callable[[], None] | None = None) -> None:
