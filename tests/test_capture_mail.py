@@ -405,3 +405,13 @@ def test_a_question_is_answered_only_in_its_own_thread(
     box = maildir(tmp_path / "Mail2", {"Sent": [answer]})
     _capture(crm, "--maildir", str(box))
     assert [i["reason"] for i in due_json(crm) if i["client_id"] == anna] == []
+
+
+def test_a_saved_imap_source_takes_the_same_security_options(crm: Crm, config: Path) -> None:
+    _setup(crm, config)
+    crm.ok("capture", "add", "work", "--imap", "mail.example.it", "--user", "chiara", "--ssl")
+    saved = json.loads((config / "capture-sources.json").read_text(encoding="utf-8"))
+    assert saved["work"]["security"] == "ssl"
+    error = crm.fail("capture", "add", "home", "--imap", "h.example.it", "--user", "c",
+                     "--ssl", "--plain", code=2)  # fmt: skip
+    assert "choose one of --starttls, --ssl and --plain" in error

@@ -248,8 +248,9 @@ def add(
     port: int | None = typer.Option(None, "--port", min=1, max=65535),
     user: str | None = typer.Option(None, "--user"),
     folder: list[str] = typer.Option([], "--folder"),
-    starttls: bool = typer.Option(False, "--starttls"),
-    plain: bool = typer.Option(False, "--plain"),
+    starttls: bool = typer.Option(False, "--starttls", help="IMAP on 143 upgraded to TLS."),
+    use_ssl: bool = typer.Option(False, "--ssl", help="IMAP over TLS (port 993, the default)."),
+    plain: bool = typer.Option(False, "--plain", help="IMAP without TLS (a local server only)."),
     ics: Path | None = typer.Option(None, "--ics", metavar="FILE"),
     caldav: str | None = typer.Option(None, "--caldav", metavar="URL"),
     password_command: str | None = PasswordCommand,
@@ -265,6 +266,8 @@ def add(
         "ics": ics,
         "caldav": caldav,
     }
+    if sum((starttls, use_ssl, plain)) > 1:
+        raise typer.BadParameter("choose one of --starttls, --ssl and --plain")
     kinds = [k for k, v in given.items() if v is not None]
     if len(kinds) != 1:
         raise typer.BadParameter(
