@@ -652,6 +652,7 @@ def test_item_to_json() -> None:
     item = only(due(client(), [tp(TODAY, "email", "in", needs_reply=True)]))
     data = item.to_json()
     assert list(data) == [
+        "id",
         "client_id",
         "client",
         "reason",
@@ -667,6 +668,18 @@ def test_item_to_json() -> None:
     assert data["due"] == "2026-03-04"
     assert item.source is not None
     assert (data["source"], data["source_kind"]) == (item.source.id, "touchpoint")
+
+
+def test_item_ids_are_stable_and_name_the_item_not_the_day() -> None:
+    c = client(cadence="2 weeks", birthday="--03-10")
+    first = only(due(c, [tp(TODAY - days(20))]))
+    later = only(due(c, [tp(TODAY - days(30))]))
+    # One check-in open per client: the same id, whatever day it falls due.
+    assert first.reason == later.reason == "check-in"
+    assert first.id == later.id
+    request = only(due(client(), [tp(TODAY, "email", "in", needs_reply=True)]))
+    assert first.id != request.id
+    assert len(first.id) == 40
 
 
 def test_items_for_client_accepts_no_summary() -> None:

@@ -18,6 +18,8 @@ Rules decided here beyond the issue's text:
 
 from __future__ import annotations
 
+import hashlib
+
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -77,8 +79,27 @@ class Item:
     quoted: str = ""
     step: PlannedStep | None = None  # the playbook step of a ``step`` source
 
+    @property
+    def id(self) -> str:
+        """A stable id, the same in ``due --json``, ``agenda --ics`` (UID) and ``notify``.
+
+        Items with a source (request, incident, promise, playbook step) are named
+        by it; birthdays and anniversaries by their day (one a year); a check-in
+        by the client alone, since a client has one check-in open at a time, so
+        that after a contact the same id moves to the new date.
+        """
+        if self.source:
+            key = self.source.id
+        elif self.reason == "check-in":
+            key = ""
+        else:
+            key = self.due.isoformat()
+        seed = f"{self.client_id}\x1f{self.reason}\x1f{key}"
+        return hashlib.sha1(seed.encode("utf-8")).hexdigest()
+
     def to_json(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "client_id": self.client_id,
             "client": self.client,
             "reason": self.reason,

@@ -39,14 +39,8 @@ def _uid(seed: str) -> str:
 
 
 def item_uid(item: Item) -> str:
-    """The UID of an agenda item's event (see the module docstring)."""
-    if item.source:
-        key = item.source.id
-    elif item.reason == "check-in":
-        key = ""
-    else:
-        key = item.due.isoformat()
-    return _uid(f"{item.client_id}\x1f{item.reason}\x1f{key}")
+    """The UID of an agenda item's event: its ``id`` (see the module docstring)."""
+    return f"{item.id}@crm"
 
 
 def _utc(moment: datetime) -> datetime:
