@@ -18,9 +18,8 @@ Rules decided here beyond the issue's text:
 
 from __future__ import annotations
 
-import hashlib
-
 import bisect
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
