@@ -101,7 +101,12 @@ class Queue:
         turn: Turn | None = first  # its name is on the screen already
         while turn is not None:
             self.show(turn)
-            if not self.work(turn):
+            try:
+                going_on = self.work(turn)
+            except KeyboardInterrupt:  # what was done is kept: the summary says so
+                self.say("Interrupted.")
+                going_on = False
+            if not going_on:
                 break
             turn = self.next_turn()
         left = len(self.morning.queue)
@@ -216,8 +221,6 @@ class Queue:
             return False
         subject, body = work.editable(turn)
         text = run_editor(edit_text(subject, body))
-        if text is None:
-            return False
         work.apply_edit(turn, text, self.settings, self.day)
         self.say("e: the draft as you left it", "bold")
         self.show_draft(turn)
@@ -343,13 +346,16 @@ def read_line(message: str) -> str | None:
         return None
 
 
-def run_editor(text: str) -> str | None:
-    """``$EDITOR`` (else ``vi``) on a private temporary file holding ``text``; what the
-    person saved, or None (and why, on the screen) when the editor failed."""
+def run_editor(text: str) -> str:
+    """``$EDITOR`` (else ``vi``) on a private temporary file holding ``text``: what the
+    person saved. An editor that cannot start or fails is an error; the draft stays."""
     import shlex
     import tempfile
 
-    command = shlex.split(os.environ.get("EDITOR") or "vi")
+    try:
+        command = shlex.split(os.environ.get("EDITOR", "")) or ["vi"]
+    except ValueError as exc:  # an unbalanced quote in $EDITOR
+        raise CrmError(f"cannot read $EDITOR: {exc}") from None
     folder = Path(tempfile.mkdtemp(prefix="crm-today-"))  # 0700: the draft is personal
     path = folder / "draft.txt"
     try:
