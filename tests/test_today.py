@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import FIXED_DATE, Crm, ago, crm_command, crm_env
+from conftest import FIXED_DATE, Crm, ago, crm_command, crm_env, use_demo_book
 
 TIMEOUT = 30  # seconds: the machine may be busy; a working screen answers in well under 1
 PROMPT = r"\[q\]uit >"
@@ -345,3 +345,25 @@ def test_no_terminal_is_one_line_pointing_to_due_and_drafts(
     assert piped.stderr == f"Error: {NOT_A_TERMINAL}\n"
     assert piped.stdout == ""
     assert len(_history(book, "anna")) == 1  # nothing was logged
+
+
+def test_a_morning_on_the_demo_book(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = use_demo_book(crm, tmp_path, monkeypatch)
+    run = Screen(tmp_path, demo, demo / "config")
+    run.expect("Sofia Marino")
+    run.key("k", "skipped Sofia Marino")
+    run.key("k", "skipped Francesca Conti")
+    run.key("k", "skipped Emma Clarke")
+    run.expect("Elena Bruno")
+    wish = run.expect(PROMPT)
+    assert "birthday" in wish and "Ciao Elena" in wish and "compleanno" in wish
+    run.child.send("d")
+    run.expect("logged sms to Elena Bruno")
+    run.key("q", "quit")
+    text, _ = run.end()
+    assert "done 1, skipped 3, snoozed 0, left 3" in text
+    # The birthday wish brought no topic back: it stays open for the next message.
+    assert "la colazione in ufficio" in crm.ok("topic", "list", "elena").stdout
+    assert "Elena Bruno" not in _due(crm)

@@ -177,8 +177,8 @@ def purpose_of(draft: Draft) -> str:
 def done(book: Book, found: Turn, day: date) -> tuple[Touchpoint, list[Touchpoint]]:
     """Log the contact the draft was for, as ``crm log`` of the sent draft would: its
     channel, purpose and topic, outbound, so it answers what the items were about
-    (a request, an incident, a promise, a step, the check-in). Returns the touchpoint
-    and the topics it closed."""
+    (a request, an incident, a promise, a step, the check-in); the topic the draft
+    brought back is closed. Returns the touchpoint and the topics it closed."""
     from crm_cli.services import touchpoints
 
     assert found.written is not None
@@ -205,8 +205,11 @@ def done(book: Book, found: Turn, day: date) -> tuple[Touchpoint, list[Touchpoin
         purpose=purpose_of(draft),
     )
     if named is None:
-        stored, closed = touchpoints.record(book, client, tp)
-        return stored, [closed] if closed else []
+        # A message that brought no topic back leaves the open ones for the next (a
+        # birthday wish is no answer to "the trip to Lisbon"), as `crm capture` does
+        # when it logs a sent draft.
+        stored, _ = touchpoints.record(book, client, tp, keep_topic=True)
+        return stored, []
     # The draft brought a topic back: that one is closed, and so is the sent message's
     # own copy of it (it asks for nothing more), as when `crm capture` logs a sent draft.
     stored = book.add_touchpoint(tp)
