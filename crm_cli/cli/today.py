@@ -94,7 +94,12 @@ class Queue:
             if not line.strip():
                 self.say("")
                 continue
-            for part in wrap(line, width, first, first if rest is None else rest, 200):
+            if rest is None:  # a list item's next lines hang under its text
+                hang = 2 if line.lstrip().startswith(("- ", "* ")) else 0
+                indent = first + " " * hang
+            else:
+                indent = rest
+            for part in wrap(line, width, first, indent, 200):
                 self.say(part, soft=True)
 
     def run(self, first: Turn) -> None:
@@ -127,9 +132,10 @@ class Queue:
         """Below the client's name: why they are due, the draft, what not to mention."""
         self.say("Why:", "bold")
         for item in turn.entry.items:
-            mark = " !" if item.neglected else ""
-            head = f"  {item.reason:<11} {late_label(item.overdue_days):<9} "
-            self.block(item.detail + mark, head, " " * len(head))
+            head = f"  {item.reason:<11} {late_label(item.overdue_days):<10} "
+            self.block(item.detail, head, " " * len(head))
+        if any(item.neglected for item in turn.entry.items):
+            self.say("  ! neglected: last contact more than twice the cadence ago", "yellow")
         self.show_draft(turn)
         avoid = not_to_mention(turn.client, turn.material.touchpoints)
         if avoid:
