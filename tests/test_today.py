@@ -367,3 +367,20 @@ def test_a_morning_on_the_demo_book(
     # The birthday wish brought no topic back: it stays open for the next message.
     assert "la colazione in ufficio" in crm.ok("topic", "list", "elena").stdout
     assert "Elena Bruno" not in _due(crm)
+
+
+def test_a_client_who_cannot_be_reached_gets_a_turn_without_a_draft(
+    crm: Crm, screen: type[Screen]
+) -> None:
+    crm.add("Nadia Sala", "--since", ago(400), "--tier", "C")  # no email, no phone
+    run = screen()
+    run.expect("Nadia Sala")
+    shown = run.expect(PROMPT)
+    assert "No draft: Nadia Sala cannot be reached" in shown
+    run.child.send("s")
+    run.expect("Nothing to send: Nadia Sala cannot be reached")
+    run.key("d", "Log it with 'crm log', or press z, k or q.")
+    run.key("k", "skipped Nadia Sala")
+    text, status = run.end()
+    assert status == 0 and "done 0, skipped 1, snoozed 0, left 0" in text
+    assert _history(crm, "nadia") == []  # d logged nothing
