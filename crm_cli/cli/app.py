@@ -174,6 +174,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Hide all of a client's items until a date (it does not count as a contact).",
     ),
     "unsnooze": ("plan", "End a snooze."),
+    "today": (
+        "today",
+        "Work through today's plan one client at a time: send, log, snooze, skip.",
+    ),
     "draft": (
         "drafting",
         "A personal draft for a client's most urgent item (or the purpose you give).",

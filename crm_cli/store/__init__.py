@@ -31,6 +31,9 @@ What ``crm sync`` uses:
   global id): an op whose ``"c"`` has that key and whose stamp is older than the
   forget is the client's, and ``--purge-history`` removes it from every commit;
   :func:`crm_cli.store.clock.forget_key` computes the key of a ``"c"``.
+
+``crm today`` keeps its morning in ``local/today/`` (:mod:`today_state`), never
+synced: :func:`load_progress`, :func:`save_progress`, :func:`drafts_dir`.
 """
 
 from __future__ import annotations
@@ -55,6 +58,12 @@ from crm_cli.store.devices import (
     LOCAL_DIR,
     conflict_copies,
 )
+from crm_cli.store.today_state import (
+    Progress,
+    drafts_dir,
+    load_progress,
+    save_progress,
+)
 
 __all__ = [
     "BACKUP_DIR",
@@ -64,14 +73,18 @@ __all__ = [
     "LOCAL_DIR",
     "SCHEMA_VERSION",
     "Book",
+    "Progress",
     "Repair",
     "book_exists",
     "conflict_copies",
     "derived_touchpoint_id",
     "device_id",
+    "drafts_dir",
     "forgotten",
+    "load_progress",
     "open_book",
     "refresh",
+    "save_progress",
     "synced_paths",
 ]
 
