@@ -149,7 +149,7 @@ def _slipping(data: dict[str, Any]) -> list[str]:
     from crm_cli.core.sparkline import sparkline
 
     rows = data["slipping"]
-    head = "Slipping: the most overdue relative to their cadence (24 months of contacts below)"
+    head = "Slipping: the most overdue for their cadence (below: 24 months of contacts)"
     if not rows:
         return [head, "  nobody is overdue"]
     cells = [
