@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from crm_cli.core.models import Client, Touchpoint
-from crm_cli.core.report import build_report, default_period, monthly_counts, tenure_years
+from crm_cli.core.report import (
+    build_report,
+    default_period,
+    monthly_counts,
+    records_of,
+    tenure_years,
+)
 from crm_cli.core.settings import Settings
 from crm_cli.core.sparkline import heat_row, sparkline
 
@@ -33,7 +39,7 @@ def tp(
 def report(
     clients: list[Client], tps: list[Touchpoint], settings: Settings | None = None
 ) -> dict[str, Any]:
-    return build_report(clients, tps, settings or Settings(), START, END)
+    return build_report(clients, records_of(tps), settings or Settings(), START, END)
 
 
 def group(figures: dict[str, Any], kind: str, name: str) -> dict[str, Any]:

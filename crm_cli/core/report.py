@@ -28,8 +28,10 @@ Definitions decided here beyond the issue's text:
 
 from __future__ import annotations
 
+import bisect
+import operator
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -46,10 +48,12 @@ __all__ = [
     "SERIES_MONTHS",
     "SLIPPING",
     "TENURE_BANDS",
+    "Record",
     "build_report",
     "default_period",
     "month_labels",
     "monthly_counts",
+    "records_of",
     "tenure_years",
 ]
 
@@ -131,14 +135,37 @@ def _p90(values: list[int]) -> int | None:
 # --------------------------------------------------------------------------- per client
 
 
+Record = Mapping[str, Any]
+"""A touchpoint as the store keeps it (``Touchpoint.to_dict``): what the report reads,
+key by key, without a model object for each of 250,000. Its note and topic are never read."""
+
+
+def records_of(touchpoints: Iterable[Touchpoint]) -> list[Record]:
+    """Touchpoints as records, in the order they were logged."""
+    return [tp.to_dict() for tp in sorted(touchpoints, key=lambda t: t.seq)]
+
+
 class _Next:
-    """``Cadence.next_after`` with a memo: clients share cadences and days (RRULEs are slow)."""
+    """``Cadence.next_after``, quicker: days and weeks as one addition, rules with a memo
+    (an RRULE is compiled on every call); 60,000 calls on a 5,000-client book."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[str, date], date | None] = {}
+        self._memo: dict[tuple[Cadence, date], date | None] = {}
+        self._steps: dict[Cadence, timedelta | None] = {}
 
     def __call__(self, cadence: Cadence, base: date) -> date | None:
-        key = (cadence.canonical(), base)
+        try:
+            step = self._steps[cadence]
+        except KeyError:
+            fixed = cadence.kind == "interval" and cadence.unit in ("days", "weeks")
+            days = cadence.n * (7 if cadence.unit == "weeks" else 1)
+            step = self._steps[cadence] = timedelta(days=days) if fixed else None
+        if step is not None:
+            try:
+                return base + step
+            except OverflowError:
+                return None
+        key = (cadence, base)
         try:
             return self._memo[key]
         except KeyError:
@@ -148,7 +175,8 @@ class _Next:
 
 @dataclass(slots=True)
 class _Request:
-    tp: Touchpoint
+    day: date
+    thread: str | None
     answered: date | None = None
     handled: bool = False
 
@@ -157,51 +185,89 @@ class _Request:
 class _Walk:
     """What one client's history gives, up to the period's end."""
 
-    contacts: list[Touchpoint] = field(default_factory=list)
+    contacts: list[date] = field(default_factory=list)  # days of contacts, oldest first
+    last: Record | None = None  # the last contact
     requests: list[_Request] = field(default_factory=list)
-    incidents: list[tuple[Touchpoint, date | None]] = field(default_factory=list)
+    incidents: list[tuple[date, date | None]] = field(default_factory=list)  # day, recovered
+    months: list[int] = field(default_factory=lambda: [0] * SERIES_MONTHS)
 
 
-def _walk(tps: list[Touchpoint], end: date) -> _Walk:
-    """Contacts, requests with their answers, incidents with their recoveries."""
+class _Tally:
+    """The period's weekly activity, counted while the histories are walked."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self.start, self.end = start, end
+        self.first = start - timedelta(days=start.weekday())
+        self.weeks = (end - self.first).days // 7 + 1
+        self.direction = {d: [0] * self.weeks for d in terms.DIRECTIONS}
+        self.channels = {c: [0] * self.weeks for c in CHANNELS}
+        self.first_month = _month_index(end) - SERIES_MONTHS + 1
+
+
+def _walk(records: list[Record], tally: _Tally) -> _Walk:
+    """Contacts, requests with their answers, incidents with their recoveries; the
+    client's months and the period's weeks counted on the way."""
     walk = _Walk()
     pending: list[_Request] = []
-    open_incidents: list[Touchpoint] = []
-    for tp in tps:
-        if tp.date > end:
+    open_incidents: list[date] = []
+    start, months, first_month = tally.start, walk.months, tally.first_month
+    end_text = tally.end.isoformat()  # ISO days compare as text
+    first_week = tally.first.toordinal()
+    by_direction, by_channel = tally.direction, tally.channels
+    not_contacts = terms.NOT_A_CONTACT
+    contacts = walk.contacts
+    parse = date.fromisoformat
+    for record in records:
+        text = record["date"]
+        if text > end_text:
             break
-        contact = tp.is_contact
+        channel = record["channel"]
+        direction = record.get("direction", "out")
+        day = parse(text)
+        contact = channel not in not_contacts
         if contact:
-            walk.contacts.append(tp)
-        if tp.handled:
+            contacts.append(day)
+            walk.last = record
+            month = day.year * 12 + day.month - 1 - first_month
+            if month >= 0:
+                months[month] += 1
+            if day >= start:
+                week = (day.toordinal() - first_week) // 7
+                by_direction.get(direction, by_direction["out"])[week] += 1
+                counts = by_channel.get(channel)
+                if counts is not None:
+                    counts[week] += 1
+        if record.get("handled"):
             for request in pending:
                 request.handled = True
             pending = []
-        elif contact and tp.direction == "out":
+        elif contact and direction == "out":
             # What came before it is answered (its own thread, for a captured email);
             # it never closes itself, so it is looked at before being added below.
-            still: list[_Request] = []
-            for request in pending:
-                thread = request.tp.thread
-                if tp.thread is None or thread is None or tp.thread == thread:
-                    request.answered = tp.date
-                else:
-                    still.append(request)
-            pending = still
-            walk.incidents.extend((incident, tp.date) for incident in open_incidents)
-            open_incidents = []
-        if tp.needs_reply and tp.direction == "in":
-            request = _Request(tp)
+            if pending:
+                thread = record.get("thread")
+                still: list[_Request] = []
+                for request in pending:
+                    if thread is None or request.thread is None or thread == request.thread:
+                        request.answered = day
+                    else:
+                        still.append(request)
+                pending = still
+            if open_incidents:
+                walk.incidents.extend((opened, day) for opened in open_incidents)
+                open_incidents = []
+        if record.get("needs_reply") and direction == "in":
+            request = _Request(day, record.get("thread"))
             walk.requests.append(request)
             pending.append(request)
-        if tp.incident:
-            open_incidents.append(tp)
-    walk.incidents.extend((incident, None) for incident in open_incidents)
+        if record.get("incident"):
+            open_incidents.append(day)
+    walk.incidents.extend((opened, None) for opened in open_incidents)
     return walk
 
 
 def _lateness(
-    contacts: list[Touchpoint],
+    contacts: list[date],
     since: date,
     cadence: Cadence,
     start: date,
@@ -210,16 +276,10 @@ def _lateness(
 ) -> tuple[int, date]:
     """The worst days a check-in was missed by in the period, and the last contact's day
     (or ``since``) at its end."""
-    base: date | None = None
-    in_period: list[date] = []
-    for tp in contacts:
-        if tp.date < start:
-            base = tp.date
-        else:
-            in_period.append(tp.date)
-    base = since if base is None else base
+    at = bisect.bisect_left(contacts, start)
+    base = contacts[at - 1] if at else since
     worst = 0
-    for day in in_period:
+    for day in contacts[at:]:
         due = next_after(cadence, base)
         if due is not None and day > due:
             # Lateness is the period's: a check-in missed before it counts from its start.
@@ -389,12 +449,15 @@ def _replies(walks: dict[str, _Walk], settings: Settings, start: date, end: date
         m: [] for m in _months_between(start, end)
     }
     every: list[tuple[int, bool | None]] = []
+    deadlines: dict[date, date] = {}
     for walk in walks.values():
         for request in walk.requests:
-            asked = request.tp.date
+            asked = request.day
             if request.handled or asked < start:
                 continue
-            deadline = add_workdays(asked, settings.reply_within, workdays)
+            deadline = deadlines.get(asked)
+            if deadline is None:
+                deadline = deadlines[asked] = add_workdays(asked, settings.reply_within, workdays)
             row: tuple[int, bool | None]
             if request.answered is not None:
                 row = ((request.answered - asked).days, request.answered <= deadline)
@@ -417,7 +480,7 @@ def _recoveries(
     days_taken: list[int] = []
     for client_id, walk in walks.items():
         for incident, recovered in walk.incidents:
-            if incident.date < start:
+            if incident < start:
                 continue
             if recovered is None:
                 client = names[client_id]
@@ -425,12 +488,12 @@ def _recoveries(
                     {
                         "client_id": client_id,
                         "client": client.name,
-                        "date": incident.date.isoformat(),
-                        "days_open": (end - incident.date).days,
+                        "date": incident.isoformat(),
+                        "days_open": (end - incident).days,
                     }
                 )
                 continue
-            days = (recovered - incident.date).days
+            days = (recovered - incident).days
             days_taken.append(days)
             if days <= settings.recover_within:
                 within += 1
@@ -453,26 +516,14 @@ def _recoveries(
 # --------------------------------------------------------------------------- activity
 
 
-def _activity(walks: dict[str, _Walk], start: date, end: date) -> dict[str, Any]:
-    first = start - timedelta(days=start.weekday())
-    weeks = (end - first).days // 7 + 1
-    direction = {d: [0] * weeks for d in terms.DIRECTIONS}
-    channels = {c: [0] * weeks for c in CHANNELS}
-    for walk in walks.values():
-        for tp in walk.contacts:
-            if tp.date < start:
-                continue
-            at = (tp.date - first).days // 7
-            direction[tp.direction if tp.direction in direction else "out"][at] += 1
-            if tp.channel in channels:
-                channels[tp.channel][at] += 1
+def _activity(tally: _Tally) -> dict[str, Any]:
     return {
-        "weeks": [(first + timedelta(weeks=i)).isoformat() for i in range(weeks)],
-        "contacts": sum(sum(counts) for counts in direction.values()),
+        "weeks": [(tally.first + timedelta(weeks=i)).isoformat() for i in range(tally.weeks)],
+        "contacts": sum(sum(counts) for counts in tally.direction.values()),
         # The rows in the vocabulary's order (the keys of the objects are sorted in JSON).
         "rows": [*terms.DIRECTIONS, *CHANNELS],
-        "by_direction": direction,
-        "by_channel": channels,
+        "by_direction": tally.direction,
+        "by_channel": tally.channels,
     }
 
 
@@ -481,24 +532,33 @@ def _activity(walks: dict[str, _Walk], start: date, end: date) -> dict[str, Any]
 
 def build_report(
     clients: Iterable[Client],
-    touchpoints: Iterable[Touchpoint],
+    records: Iterable[Record],
     settings: Settings,
     start: date,
     end: date,
 ) -> dict[str, Any]:
     """Every figure of the report for ``start``..``end`` (both included), as JSON-ready data.
 
-    ``touchpoints`` in any order (the store gives them oldest first, which is cheapest).
+    ``records``: the touchpoints as stored (:func:`records_of` makes them of models), in
+    the order they were logged, which orders the touchpoints of one day; the days may
+    come in any order.
     """
-    by_client: dict[str, list[Touchpoint]] = {}
-    for tp in touchpoints:
-        by_client.setdefault(tp.client_id, []).append(tp)
+    by_client: dict[str, list[Record]] = {}
+    for record in records:
+        client_id = record["client_id"]
+        group = by_client.get(client_id)
+        if group is None:
+            by_client[client_id] = [record]
+        else:
+            group.append(record)
     names = {c.id: c for c in clients}
+    tally = _Tally(start, end)
     walks: dict[str, _Walk] = {}
-    for client_id, tps in by_client.items():
+    by_day = operator.itemgetter("date")
+    for client_id, group in by_client.items():
         if client_id in names:  # a touchpoint of a forgotten client tells nothing
-            tps.sort(key=lambda t: (t.date, t.seq))
-            walks[client_id] = _walk(tps, end)
+            group.sort(key=by_day)  # stable: a day's touchpoints stay in logging order
+            walks[client_id] = _walk(group, tally)
 
     next_after = _Next()
     measured: list[_Measured] = []
@@ -512,7 +572,7 @@ def build_report(
             {
                 "client_id": client.id,
                 "client": client.name,
-                "months": monthly_counts((tp.date for tp in walk.contacts), end),
+                "months": walk.months if walk is not empty else [0] * SERIES_MONTHS,
             }
         )
         cadence = client_cadence(client, settings)
@@ -533,7 +593,7 @@ def build_report(
         "replies": _replies(walks, settings, start, end),
         "recoveries": _recoveries(walks, names, settings, start, end),
         "slipping": _slipping(measured, walks, next_after, end, months_of),
-        "activity": _activity(walks, start, end),
+        "activity": _activity(tally),
         "series": {"months": month_labels(end), "clients": series},
     }
 
@@ -555,17 +615,16 @@ def _slipping(
     rows.sort(key=lambda row: (-row[0], row[1].client.name.casefold(), row[1].client.id))
     found = []
     for ratio, m, overdue in rows[:SLIPPING]:
-        contacts = walks[m.client.id].contacts if m.client.id in walks else []
-        last = contacts[-1] if contacts else None
+        last = walks[m.client.id].last if m.client.id in walks else None
         found.append(
             {
                 "client_id": m.client.id,
                 "client": m.client.name,
                 "tier": m.client.tier,
                 "cadence": m.cadence.canonical(),
-                "last_contact": last.date.isoformat() if last else None,
-                "last_channel": last.channel if last else None,
-                "last_direction": last.direction if last else None,
+                "last_contact": last["date"] if last else None,
+                "last_channel": last["channel"] if last else None,
+                "last_direction": last.get("direction", "out") if last else None,
                 "days_overdue": overdue,
                 "times_cadence": round(ratio, 2),
                 "months": months_of[m.client.id],

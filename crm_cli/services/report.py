@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_cli.errors import InvalidValue
+from crm_cli.errors import CorruptBook, InvalidValue
 
 if TYPE_CHECKING:
     from crm_cli.core.settings import Settings
@@ -27,10 +27,20 @@ def period(today: date, start: date | None, end: date | None) -> tuple[date, dat
 
 
 def figures(book: Book, settings: Settings, start: date, end: date) -> dict[str, Any]:
-    """Every figure of the report: one read of the clients and one of the touchpoints."""
+    """Every figure of the report: one read of the clients, one pass over the touchpoints'
+    records as the store keeps them (no model object for each of 250,000)."""
     from crm_cli.core.report import build_report
 
-    return build_report(book.clients(ordered=False), book.touchpoints(), settings, start, end)
+    clients = book.clients(ordered=False)
+    records = book.export_parts()["touchpoints"]
+    try:
+        return build_report(clients, records, settings, start, end)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # The records are read key by key: one the store did not write stops here.
+        raise CorruptBook(
+            f"a touchpoint record of the cache is invalid ({type(exc).__name__}: {exc}): "
+            "run 'crm doctor' to rebuild it"
+        ) from None
 
 
 def client_months(book: Book, client_id: str, end: date) -> list[int]:
