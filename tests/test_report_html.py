@@ -29,6 +29,9 @@ from PIL import Image
 from crm_cli.report_html import chart_ids
 
 TIMEOUT = 30.0  # seconds for any one step of the browser
+# A blank page has a colour or two, text alone a few dozen shades of antialiasing; the
+# demo report's charts and their antialiased edges have thousands.
+BLANK_COLOURS = 300
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -201,7 +204,7 @@ def test_the_demo_report_renders_every_chart_with_no_error(
         shot = page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         png = base64.b64decode(shot["data"])
         (tmp_path / "demo-report.png").write_bytes(png)
-        assert distinct_colours(png) > 64
+        assert distinct_colours(png) > BLANK_COLOURS
         assert problems(page) == []
     finally:
         page.close()
@@ -216,5 +219,30 @@ def test_the_report_reads_on_a_phone(browser: int, demo_page: tuple[Path, Any]) 
         charts = json.loads(page.evaluate(CHECK_CHARTS))
         assert charts and all(c["painted"] > 500 and 300 <= c["width"] <= 390 for c in charts)
         assert problems(page) == []
+    finally:
+        page.close()
+
+
+def test_the_checks_see_errors_requests_and_blank_canvases(browser: int, tmp_path: Path) -> None:
+    """The harness itself: a page that logs an error, fetches from the network and draws
+    nothing must fail every check the report passes."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        "<!doctype html><html><body><canvas id='c' width='300' height='150'></canvas>"
+        "<script>fetch('http://127.0.0.1:9/x.json').catch(function () {});"
+        "console.error('boom');"
+        "undefinedFunction();</script></body></html>",
+        encoding="utf-8",
+    )
+    page = load(browser, bad, 800, 600, mobile=False)
+    try:
+        charts = json.loads(page.evaluate(CHECK_CHARTS))
+        assert [(c["painted"], c["rendered"]) for c in charts] == [(0, None)]
+        shot = page.send("Page.captureScreenshot", format="png")
+        assert distinct_colours(base64.b64decode(shot["data"])) < BLANK_COLOURS
+        found = problems(page)
+        assert any("http://127.0.0.1:9/x.json" in str(p) for p in found)
+        assert any("boom" in str(p) for p in found)
+        assert any("undefinedFunction" in str(p) for p in found)
     finally:
         page.close()
