@@ -127,18 +127,21 @@ def _recoveries(data: dict[str, Any]) -> list[str]:
     window = f"{within} day{'' if within == 1 else 's'}"
     if not rec["incidents"]:
         return ["Recoveries: no incidents in the period"]
-    lines = [
+    head = (
         f"Recoveries: {_plural(rec['incidents'], 'incident')}, {rec['recovered_within']} "
         f"recovered within {window}, {rec['recovered_late']} later, "
         f"{rec['never_recovered']} never recovered"
-    ]
+    )
+    lines = wrap(head, WIDTH, "", "  ", max_lines=3)
+    if rec["unrecovered"]:
+        lines.append("  never recovered, oldest first:")
     for row in rec["unrecovered"][:SHOWN]:
         lines.append(
-            f"  never recovered: {row['date']}  {row['client']} ({row['client_id']}), "
+            f"    {row['date']}  {row['client']} ({row['client_id']}), "
             f"open {_plural(row['days_open'], 'day')}"
         )
     if len(rec["unrecovered"]) > SHOWN:
-        lines.append(f"  ... and {len(rec['unrecovered']) - SHOWN} more (see --json)")
+        lines.append(f"    ... and {len(rec['unrecovered']) - SHOWN} more (see --json)")
     return lines
 
 
@@ -164,12 +167,16 @@ def _slipping(data: dict[str, Any]) -> list[str]:
         for row in rows
     ]
     lines = table(
-        ["CLIENT", "TIER", "CADENCE", "LAST CONTACT", "OVERDUE", "CADENCES"], cells, shrink=(0,)
+        # A long RRULE gives way before a name does (the widest shrinkable column first).
+        ["CLIENT", "TIER", "CADENCE", "LAST CONTACT", "OVERDUE", "CADENCES"],
+        cells,
+        shrink=(2, 0),
     ).split("\n")
-    found = [head, "  " + lines[0]]
+    # Not indented: the table already takes the terminal's width.
+    found = [head, lines[0]]
     for line, row in zip(lines[1:], rows, strict=True):
-        found.append("  " + line)
-        found.append("    " + sparkline(row["months"]))
+        found.append(line)
+        found.append("  " + sparkline(row["months"]))
     return found
 
 
