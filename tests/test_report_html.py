@@ -201,6 +201,13 @@ def test_the_demo_report_renders_every_chart_with_no_error(
             assert chart["width"] > 200 and chart["height"] > 150, chart
             assert chart["painted"] > 1000, chart  # pixels drawn, not an empty canvas
             assert len(chart["label"]) > 40, chart
+        # The heatmap reads like the terminal's: inbound on top, then outbound, then channels.
+        rows = page.evaluate(
+            "(function (y) { return y.getLabels().map(function (l, i) {"
+            " return [l, y.getPixelForValue(i)]; }); })"
+            "(Chart.getChart('chart-activity').scales.y)"
+        )
+        assert [label for label, _ in sorted(rows, key=lambda r: r[1])] == data["activity"]["rows"]
         shot = page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         png = base64.b64decode(shot["data"])
         (tmp_path / "demo-report.png").write_bytes(png)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import bisect
 import operator
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -121,6 +120,8 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _median(values: list[int]) -> float | None:
+    import statistics  # with random and decimal: not for `crm show`, which draws months
+
     return float(statistics.median(values)) if values else None
 
 

@@ -148,7 +148,8 @@
         x: { type: "category", labels: act.weeks, offset: true, grid: { display: false },
              ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } },
         y: { type: "category", labels: rows.map(function (r) { return r.name; }),
-             offset: true, reverse: true, grid: { display: false } }
+             // The matrix chart counts its y axis upwards: the first row (in) on top.
+             offset: true, reverse: false, grid: { display: false } }
       }
     }
   });
