@@ -255,7 +255,8 @@ def test_a_tiny_run_times_every_command(tmp_path: Path, capsys: pytest.CaptureFi
     assert (code, errors) == (0, [])
     assert {r["command"] for r in report["results"]} == {
         "python-floor", "typer-hello", "help", "due", "agenda", "list", "show", "history",
-        "export", "log", "draft", "drafts", "naive-due", "naive-insert", "sync-idle",
+        "export", "report", "report-html", "log", "draft", "drafts", "naive-due",
+        "naive-insert", "sync-idle",
         "sync-day", "sync-clone",
     }  # fmt: skip
     assert all(r["runs"] == 1 and r["median_ms"] > 0 for r in report["results"])

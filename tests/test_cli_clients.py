@@ -599,6 +599,8 @@ def test_show_profile_marks_the_private_note(crm: Crm) -> None:
         "  PRIVATE note: owes money   (never shown in messages)",
         "  careful:      do not contact",
         "  last contact: 2026-11-23",
+        # Both contacts in November 2026, the last of the 24 months.
+        "  contacts:     ·······················█  2 in 24 months (Dec 2024 to Nov 2026)",
         "  recent:",
         "    2026-11-23 ← email   health news [needs reply, private]",
         "    2026-11-20 → call    talked about jazz",

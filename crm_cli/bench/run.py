@@ -69,6 +69,9 @@ TIME_TARGETS_MS: dict[str, dict[str, float]] = {
     "agenda": _LISTS,
     "history": {"D2": 250.0},
     "export": {"D2": 1500.0},
+    # A year of the whole history, one pass over every touchpoint (issue 16).
+    "report": {"D2": 2000.0},
+    "report-html": {"D2": 4000.0},
     # Against a local bare remote (see sync_rows.py).
     "sync-idle": {"D1": 1500.0, "D2": 1500.0},
     "sync-day": {"D1": 3000.0, "D2": 3000.0},
@@ -110,6 +113,8 @@ COMMANDS: tuple[str, ...] = (
     "show",
     "history",
     "export",
+    "report",
+    "report-html",
     "log",
     "draft",
     "drafts",
@@ -706,6 +711,14 @@ def jobs_for_book(
             size,
             _label(["export", "json", "--out", "TMP"]),
             _fixed([*crm, "export", "json", "--out", str(scratch / f"export-{size}.json")]),
+            env,
+        ),
+        crm_job("report", ["report", "--date", day]),
+        Job(
+            "report-html",
+            size,
+            _label(["report", "--date", day, "--html", "TMP"]),
+            _fixed([*crm, "report", "--date", day, "--html", str(scratch / f"report-{size}.html")]),
             env,
         ),
         Job(

@@ -9,6 +9,7 @@ import typer
 
 from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, table, warn
+from crm_cli.cli.views import contacts_line
 from crm_cli.core import terms
 from crm_cli.core.book import find
 from crm_cli.core.clientform import CLEARABLE, ClientInput
@@ -419,6 +420,7 @@ def show(
     from crm_cli.core.scheduler import next_items
     from crm_cli.core.topics import open_topics
     from crm_cli.services.planning import client_view
+    from crm_cli.services.report import client_months
 
     today = common.today(date_)
     if changes:
@@ -429,6 +431,7 @@ def show(
         summary = book.summary(client.id)
         topics = open_topics(client, summary.topics)
         planned = next_items(client_view(book, client), common.settings(), client.id, today)
+        months = None if as_json else client_months(book, client.id, today)
     if include_private and not as_json:
         raise UsageError("--include-private only applies to --json")
     if as_json:
@@ -439,6 +442,9 @@ def show(
         print_json(record)
         return
     lines = _profile(client, summary, today, topics)
+    if months is not None:  # beside the last contact: how often, over two years
+        at = next((i for i, line in enumerate(lines) if line.startswith("  last contact:")), -1)
+        lines.insert(at + 1 if at >= 0 else len(lines), contacts_line(months, today))
     if client.archived or client.do_not_contact:
         lines.append("  next:         nothing is planned (archived or do not contact)")
     elif planned:

@@ -47,3 +47,17 @@ def render_due(items: list[Item], total: int, today: date) -> str:
     if any(item.neglected for item in items):
         lines += ["", "! neglected: last contact more than twice the cadence ago"]
     return "\n".join(lines)
+
+
+def contacts_line(months: list[int], today: date) -> str:
+    """``crm show``'s sparkline: contacts per month over the 24 months up to ``today``'s."""
+    from crm_cli.core.report import month_labels
+    from crm_cli.core.sparkline import sparkline
+
+    labels = month_labels(today, len(months))
+    first, last = (date.fromisoformat(f"{label}-01") for label in (labels[0], labels[-1]))
+    total = sum(months)
+    return (
+        f"  {'contacts:':<14}{sparkline(months)}  {total} in {len(months)} months "
+        f"({first:%b %Y} to {last:%b %Y})"
+    )
