@@ -193,7 +193,15 @@ def _outlook_address(kind: str) -> tuple[str, ...]:
     )
 
 
+# Outlook's own copies of what other columns hold: "Name (address)", the type "SMTP".
+_OUTLOOK_DERIVED = tuple(
+    f"E-mail{n} {what}" for n in ("", " 2", " 3") for what in ("Display Name", "Type")
+)
+
+
 def _outlook_read(row: dict[str, str], source: str) -> Contact:
+    for column in _OUTLOOK_DERIVED:
+        row.get(column)  # read: nothing of them is lost
     name = _joined(_get(row, "First Name"), _get(row, "Middle Name"), _get(row, "Last Name"))
     categories = _get(row, "Categories")
     address = _first_address(
@@ -575,7 +583,10 @@ class _Tracked(dict[str, str]):
 
 # Values programs write in a column that hold nothing: Outlook's empty date, its
 # default gender, priority and sensitivity, and the type of each of its emails.
-_PLACEHOLDERS = frozenset({"0/0/00", "0/0/0000", "00/00/0000", "unspecified", "normal", "smtp"})
+_PLACEHOLDERS = frozenset(
+    {"0/0/00", "0/0/0000", "00/00/0000", "00.00.00", "unspecified", "normal", "smtp", "false"}
+    | {"aus", "nicht angegeben"}  # German Outlook: Privat "Aus", Geschlecht "Nicht angegeben"
+)
 
 
 @dataclass

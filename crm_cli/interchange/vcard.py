@@ -398,17 +398,14 @@ def _labels(card: Any) -> dict[str, str]:
 
 def _anniversaries(card: Any, labels: dict[str, str]) -> list[tuple[str, str]]:
     out = [
-        (name, _unescape(line.value).strip())
+        ("anniversary", _unescape(line.value).strip())
         for name in _ANNIVERSARIES
         for line in _values(card, name)
     ]
     for line in _values(card, "x-abdate"):
         label = labels.get((line.group or "").lower(), "") or "anniversary"
         out.append((label, _unescape(line.value).strip()))
-    return [
-        ("anniversary" if label.startswith("x-") or label == "anniversary" else label, v)
-        for label, v in out
-    ]
+    return out
 
 
 def _ims(card: Any) -> list[tuple[str, str]]:
@@ -435,6 +432,13 @@ def _not_kept(card: Any) -> list[str]:
         if name not in _USED:
             out.extend([upper] * len(lines))
     out.extend("TEL (fax or pager)" for line in _values(card, "tel") if _phone(line) is None)
+    # A label is kept with an anniversary; the label of a phone or a web page is not.
+    dated = {(line.group or "").lower() for line in _values(card, "x-abdate")}
+    out.extend(
+        "X-ABLABEL"
+        for line in _values(card, "x-ablabel")
+        if (line.group or "").lower() not in dated
+    )
     out.extend(["ADR"] * max(0, len(_addresses(card)) - 1))
     out.extend(
         ["TITLE"] * max(0, sum(1 for line in _values(card, "title") if line.value.strip()) - 1)
@@ -576,8 +580,8 @@ def client_vcard(client: Client) -> str:
         card.add("title").value = client.job_title
     for url in client.urls:
         card.add("url").value = url
-    if client.nicknames:
-        card.add("nickname").value = ",".join(_escape_list(n) for n in client.nicknames)
+    for nickname in client.nicknames:  # one a line: vobject escapes the commas of each
+        card.add("nickname").value = nickname
     for number, entry in enumerate(client.anniversaries, 1):
         # Apple's form, which vCard 3 readers keep: a dated X-ABDATE and its label.
         day = entry["date"]
@@ -594,11 +598,6 @@ def client_vcard(client: Client) -> str:
         line.value = f"{scheme}:{entry['handle']}"
         line.params["X-SERVICE-TYPE"] = [service]
     return str(card.serialize())
-
-
-def _escape_list(value: str) -> str:
-    """One value of a comma-separated vCard list, its commas escaped."""
-    return value.replace("\\", "\\\\").replace(",", "\\,")
 
 
 def vcards(clients: list[Client]) -> bytes:
