@@ -29,8 +29,9 @@ def card_fields(client: Client) -> list[tuple[str, str]]:
         rows.append(("web", ", ".join(client.urls)))
     if client.ims:
         rows.append(("chat", ", ".join(f"{i['handle']} ({i['service']})" for i in client.ims)))
-    for entry in client.anniversaries:
-        rows.append((entry["label"], entry["date"]))
+    if client.anniversaries:
+        dates = (f"{a['date']} ({a['label']})" for a in client.anniversaries)
+        rows.append(("dates", ", ".join(dates)))
     return rows
 
 

@@ -459,9 +459,8 @@ ROUNDCUBE_PHONES = (
 
 
 def _roundcube_read(row: dict[str, str], source: str) -> Contact:
-    name = _get(row, "Display Name") or _joined(
-        _get(row, "First Name"), _get(row, "Middle Name"), _get(row, "Last Name")
-    )
+    parts = _joined(_get(row, "First Name"), _get(row, "Middle Name"), _get(row, "Last Name"))
+    name = _get(row, "Display Name") or parts
     address = _first_address(
         row,
         tuple(f"Home {p}" for p in ("Street", "Zip", "City", "State", "Country")),
