@@ -110,11 +110,15 @@ def _google_labels(cell: str) -> list[str]:
 
 def _google_read(row: dict[str, str], source: str) -> Contact:
     header = set(row)
-    name = _joined(
-        _get(row, "First Name", "Given Name"),
-        _get(row, "Middle Name", "Additional Name"),
-        _get(row, "Last Name", "Family Name"),
-    ) or _get(row, "Name")
+    whole = _get(row, "Name")  # the older export's, read even when the parts say it
+    name = (
+        _joined(
+            _get(row, "First Name", "Given Name"),
+            _get(row, "Middle Name", "Additional Name"),
+            _get(row, "Last Name", "Family Name"),
+        )
+        or whole
+    )
     emails, phones = (
         [
             value.strip()
@@ -126,6 +130,10 @@ def _google_read(row: dict[str, str], source: str) -> Contact:
     address = None
     for n in (m[1] for c in sorted(header) if (m := re.fullmatch(r"Address (\d+) - City", c))):
         found = _address(row, *(f"Address {n} - {p}" for p in _GOOGLE_ADDRESS))
+        formatted = _get(row, f"Address {n} - Formatted")  # the same parts, on lines
+        if found is None and formatted:
+            found = {"street": " ".join(formatted.split()), "postcode": "", "city": ""}
+            found |= {"region": "", "country": ""}
         if found:
             address = found
             break
@@ -241,7 +249,8 @@ def _thunderbird_required(h: set[str]) -> list[str]:
 
 
 def _thunderbird_read(row: dict[str, str], source: str) -> Contact:
-    name = _get(row, "Display Name") or _joined(_get(row, "First Name"), _get(row, "Last Name"))
+    parts = _joined(_get(row, "First Name"), _get(row, "Last Name"))  # read either way
+    name = _get(row, "Display Name") or parts
     year, month, day = (_get(row, f"Birth {p}") for p in ("Year", "Month", "Day"))
     birthday = None
     if month and day and month.isdigit() and day.isdigit():
