@@ -680,3 +680,48 @@ def test_samples_keep_job_title_urls_nicknames_addresses_anniversaries_ims(
         "region": None,
         "country": None,
     }
+
+
+APPLE_GROUP = """BEGIN:VCARD
+VERSION:3.0
+PRODID:-//Apple Inc.//iOS 17.1//EN
+N:Doe;Jane;;;
+FN:Jane Doe
+UID:0B5F1C3A-0000-4000-8000-000000000001
+EMAIL;type=INTERNET;type=pref:jane@example.com
+CATEGORIES:Suppliers
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+N:Roe;Rick;;;
+FN:Rick Roe
+UID:0B5F1C3A-0000-4000-8000-000000000002
+EMAIL:rick@example.com
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+PRODID:-//Apple Inc.//AddressBook 13.0//EN
+N:Clients
+FN:Clients
+X-ADDRESSBOOKSERVER-KIND:group
+X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:0B5F1C3A-0000-4000-8000-000000000001
+X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:0B5F1C3A-0000-4000-8000-000000000002
+UID:9A9A9A9A-0000-4000-8000-0000000000FF
+END:VCARD
+"""
+
+
+def test_apple_group_cards_become_tags_of_their_members(
+    crm: Crm, home: Path, tmp_path: Path
+) -> None:
+    report, stderr = imported(crm, "vcard", write(tmp_path, APPLE_GROUP, "icloud.vcf"))
+    got = book_clients(home)
+    assert sorted(got) == ["jane-doe", "rick-roe"]  # the group is no client
+    assert (got["jane-doe"].tags, got["rick-roe"].tags) == (["Suppliers", "Clients"], ["Clients"])
+    assert report["skipped"] == [
+        {
+            "source": "icloud.vcf: card 3 (line 17)",
+            "reason": "an address-book group: its 2 members get the tag 'Clients'",
+        }
+    ]
+    assert "Warning: skipped icloud.vcf: card 3 (line 17): an address-book group" in stderr

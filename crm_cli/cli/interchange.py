@@ -300,16 +300,26 @@ def import_vcard(
     date_order: str | None = DATE_ORDER,
 ) -> None:
     """Import vCards (2.1, 3.0, 4.0) from a phone, Google, Apple, Outlook, Thunderbird."""
-    from crm_cli.interchange.vcard import parse_card, split_cards
+    from crm_cli.interchange.vcard import apple_groups, parse_card, split_cards
 
     region, date_order = _options(region, date_order)
     tags = _tags(tag)
     cards = [(name, raw) for name in files for raw in split_cards(_read(name, contacts=True), name)]
+    groups = apple_groups(cards)
 
     def read(step: Callable[[], None]) -> list[Contact]:
         contacts = []
         for name, raw in cards:
-            contacts.append(parse_card(raw, name))
+            key = (name, raw.number)
+            if key in groups.groups:  # a group, not a person: its members get its name
+                title, members = groups.groups[key]
+                source = f"{name}: card {raw.number} (line {raw.line})"
+                what = f"its {members} member{'s' if members != 1 else ''} get the tag '{title}'"
+                contacts.append(Contact(source, error=f"an address-book group: {what}"))
+            else:
+                contact = parse_card(raw, name)
+                contact.tags.extend(groups.tags.get(key, []))
+                contacts.append(contact)
             step()
         return contacts
 

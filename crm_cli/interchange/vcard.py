@@ -519,6 +519,61 @@ def parse_card(raw: RawCard, name: str) -> Contact:
     return contact
 
 
+def _raw_props(raw: RawCard) -> list[tuple[str, str]]:
+    """``(NAME, value)`` of a card's unfolded lines, parameters and groups left out."""
+    out: list[tuple[str, str]] = []
+    for _, line in raw.lines:
+        if line[:1] in (b" ", b"\t") and out:
+            name, value = out[-1]
+            out[-1] = (name, value + line[1:].decode("utf-8", "replace").rstrip("\r"))
+            continue
+        split = _head_value(line)
+        if split is not None:
+            value = split[1].decode("utf-8", "replace").rstrip("\r")
+            out.append((_prop_name(split[0]), value))
+    return out
+
+
+@dataclass
+class AppleGroups:
+    """Apple's group cards (iCloud, macOS Contacts over CardDAV): a card per group that
+    lists its members' UIDs. The groups become tags of their members."""
+
+    groups: dict[tuple[str, int], tuple[str, int]] = field(
+        default_factory=dict
+    )  # card: (name, members)
+    tags: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # member card: groups
+
+
+def apple_groups(cards: list[tuple[str, RawCard]]) -> AppleGroups:
+    """The group cards among ``cards`` (file name, card) and the tags of their members."""
+    found = AppleGroups()
+    members: dict[str, list[str]] = {}
+    uids: dict[tuple[str, int], str] = {}
+    for name, raw in cards:
+        props = _raw_props(raw)
+        kind = next((v for k, v in props if k in ("X-ADDRESSBOOKSERVER-KIND", "KIND")), "")
+        uid = next((v.strip() for k, v in props if k == "UID"), "")
+        if kind.strip().lower() != "group":
+            if uid:
+                uids[(name, raw.number)] = uid.removeprefix("urn:uuid:")
+            continue
+        title = _unescape(next((v for k, v in props if k == "FN"), "")).strip()
+        listed = [
+            v.strip().removeprefix("urn:uuid:")
+            for k, v in props
+            if k in ("X-ADDRESSBOOKSERVER-MEMBER", "MEMBER")
+        ]
+        found.groups[(name, raw.number)] = (title, len(listed))
+        if title:
+            for member in listed:
+                members.setdefault(member, []).append(title)
+    for card, uid in uids.items():
+        if uid in members:
+            found.tags[card] = members[uid]
+    return found
+
+
 # -- writing ------------------------------------------------------------------------
 
 
