@@ -725,3 +725,82 @@ def test_apple_group_cards_become_tags_of_their_members(
         }
     ]
     assert "Warning: skipped icloud.vcf: card 3 (line 17): an address-book group" in stderr
+
+
+@pytest.mark.parametrize(
+    ("sample", "job_title", "urls", "nicknames", "address", "anniversaries", "ims"),
+    [
+        (
+            "vcard/John_Doe_EVOLUTION.vcf",
+            "Money Counter",
+            ["http://www.ibm.com"],
+            ["Johny"],
+            ("15 Crescent moon drive ASB-123", "12345", "Albaney", "New York",
+             "United States of America"),
+            [("anniversary", "1980-03-22")],  # X-EVOLUTION-ANNIVERSARY
+            [("aim", "johnny5@aol.com")],  # X-AIM
+        ),
+        (
+            "vcard/outlook-2007.vcf",
+            "TheJobTitle",
+            ["http://mikeangstadt.name"],  # twice in the card (work and home): once here
+            ["Mike"],
+            ("222 Broadway TheOffice", "99999", "New York", "NY", "USA"),
+            [("anniversary", "2012-08-01")],  # X-MS-ANNIVERSARY:20120801
+            [("im", "im@aim.com")],  # X-MS-IMADDRESS
+        ),
+        (
+            "vcard/rfc6350-example.vcf",
+            None,
+            ["http://nomis80.org"],
+            [],
+            ("2875 Laurier Suite D2-630", "G1V 2M2", "Quebec", "QC", "Canada"),
+            [("anniversary", "2009-08-08")],  # ANNIVERSARY:20090808T1430-0500
+            [],
+        ),
+        (
+            "vcard-more/outlook-2003.vcf",
+            "The Job Title",
+            ["http://web-page-address.com"],
+            ["Joey"],
+            ("123 Main St TheOffice", "12345", "Austin", "TX", "United States of America"),
+            [],
+            [],
+        ),
+        (
+            "vcard-more/John_Doe_MS_OUTLOOK.vcf",
+            "Money Counter",
+            ["http://www.ibm.com"],
+            ["Johny"],
+            ("Cresent moon drive", "12345", "Albaney", "New York", "United States of America"),
+            [("anniversary", "2011-01-13")],
+            [("im", "johny5@aol.com")],
+        ),
+    ],
+)  # fmt: skip
+def test_samples_field_by_field_new_fields(
+    crm: Crm,
+    home: Path,
+    config: Path,
+    sample: str,
+    job_title: str | None,
+    urls: list[str],
+    nicknames: list[str],
+    address: tuple[str, ...],
+    anniversaries: list[tuple[str, str]],
+    ims: list[tuple[str, str]],
+) -> None:
+    us(config)
+    imported(crm, "vcard", shared_sample(sample))
+    (client,) = book_clients(home).values()
+    assert (client.job_title, client.urls, client.nicknames) == (job_title, urls, nicknames)
+    street, postcode, city, region, country = address
+    assert client.city == city
+    assert client.address == {
+        "street": street,
+        "postcode": postcode,
+        "region": region,
+        "country": country,
+    }
+    assert [(a["label"], a["date"]) for a in client.anniversaries] == anniversaries
+    assert [(i["service"], i["handle"]) for i in client.ims] == ims
