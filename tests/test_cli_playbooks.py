@@ -217,6 +217,7 @@ def test_onboarding_steps_come_due_as_follow_ups(mario: Crm) -> None:
     assert follow_ups(mario, day(6)) == []
     # Day 7: the call (Mario has a phone), due on its date.
     [item] = due(mario, day(7))
+    assert len(item.pop("id")) == 40
     assert item == {
         "channel": "call",
         "client": "Mario Rossi",
