@@ -65,6 +65,12 @@ def test_add_client_with_every_option(crm: Crm) -> None:
     rec = record(crm, "mario-rossi", private=True)
     assert rec.pop("next") == []  # do not contact: nothing is planned
     assert rec == {
+        "address": None,
+        "anniversaries": [],
+        "ims": [],
+        "job_title": None,
+        "nicknames": [],
+        "urls": [],
         "archived": False,
         "birthday": "1980-05-17",
         "business": False,

@@ -194,7 +194,8 @@ def test_csv_export(book: Crm, tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0] == (
         "id,name,emails,phones,company,city,birthday,tags,note,tier,channel,cadence,lang,"
         "since,archived,do_not_contact,likes,prefers,first_name,salutation,gender,business,"
-        "contact_person"
+        "contact_person,job_title,urls,nicknames,street,postcode,region,country,anniversaries,"
+        "ims,formal,email_consent,sms_consent,shared_contact"
     )
     got = {r["id"]: r for r in rows(result.stdout)}
     assert list(got) == ["anna-neri", "mario-rossi", "zoe-bianchi"]

@@ -276,7 +276,7 @@ def test_format_option(crm: Crm, home: Path, tmp_path: Path) -> None:
     crm.ok("import", "csv", name, "--format", "OUTLOOK")
     assert [c.emails for c in book_clients(home).values()] == [["mario@example.com"]]
     assert crm.fail("import", "csv", name, "--format", "excel", code=2) == (
-        "unknown --format 'excel': use auto, google, outlook, thunderbird, crm"
+        "unknown --format 'excel': use auto, google, outlook, thunderbird, crm, linkedin, roundcube"
     )
 
 

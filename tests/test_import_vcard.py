@@ -156,7 +156,7 @@ def test_android_21_quoted_printable_and_cards_without_names(crm: Crm, home: Pat
     assert (john.name, john.emails, john.tags) == (
         "john.doe@company.com",
         ["john.doe@company.com"],
-        ["My Contacts"],
+        [],  # "My Contacts": Android's system group, not a tag of the user's
     )
     assert got["jane-doe-company-com"].emails == ["jane.doe@company.com"]
     # Quoted-printable UTF-8 names, soft line breaks included.

@@ -9,7 +9,7 @@ import typer
 
 from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, table, warn
-from crm_cli.cli.views import contacts_line
+from crm_cli.cli.views import card_fields, contacts_line
 from crm_cli.core import terms
 from crm_cli.core.book import find
 from crm_cli.core.clientform import CLEARABLE, ClientInput
@@ -361,6 +361,8 @@ def _profile(
         field(label, value)
     field("company", client.company)
     field("city", client.city)
+    for label, text in card_fields(client):  # job title, address... (from imports)
+        field(label, text)
     field("emails", ", ".join(client.emails))
     field("phones", ", ".join(client.phones))
     field("channel", client.channel)

@@ -49,6 +49,18 @@ MAX_BOOK_BYTES = 200 * 1024 * 1024  # a JSON backup is the book's own size: a lo
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
 TAG = typer.Option([], "--tag", help="Add this tag to every imported client (repeatable).")
 JSON_OUT = typer.Option(False, "--json", help="The ids added, merged... as JSON on stdout.")
+REGION = typer.Option(
+    None,
+    "--region",
+    help="Read numbers without a country code as from CC (default: the book's region).",
+    metavar="CC",
+)
+DATE_ORDER = typer.Option(
+    None,
+    "--date-order",
+    help="Read dates such as 3/7/1984 as DMY or MDY (default: the book's date order).",
+    metavar="DMY|MDY",
+)
 OUT = typer.Option(None, "--out", help="Write to FILE (default: stdout).", metavar="FILE")
 
 
@@ -150,7 +162,35 @@ def _describe(plan: ImportPlan, dry_run: bool) -> list[str]:
     return lines
 
 
-def _report(plan: ImportPlan, read_warnings: list[str], *, dry_run: bool, as_json: bool) -> None:
+def _assumed(plan: ImportPlan, region: str | None, order: str | None) -> list[str]:
+    """One warning for each default the import had to assume, with how often."""
+    settings = common.settings()
+    out = []
+    if region is None and plan.local_phones:
+        n = plan.local_phones
+        out.append(
+            f"{n} phone number{'s' if n > 1 else ''} without a country code read as "
+            f"{settings.region} (the book's region); use --region CC if they are from elsewhere"
+        )
+    if order is None and plan.ambiguous_dates:
+        n, other = len(plan.ambiguous_dates), "MDY" if settings.date_order == "DMY" else "DMY"
+        first = "day" if settings.date_order == "DMY" else "month"
+        out.append(
+            f"{n} date{'s' if n > 1 else ''} such as {plan.ambiguous_dates[0]} read {first} "
+            f"first ({settings.date_order}, the book's date order); use --date-order {other} "
+            "if that is wrong"
+        )
+    return out
+
+
+def _report(
+    plan: ImportPlan,
+    read_warnings: list[str],
+    *,
+    dry_run: bool,
+    as_json: bool,
+    assumed: list[str] | None = None,
+) -> None:
     warnings = [*read_warnings, *plan.warnings]
     skipped = [o for o in plan.outcomes if o.action == SKIPPED]
     if as_json:
@@ -162,12 +202,14 @@ def _report(plan: ImportPlan, read_warnings: list[str], *, dry_run: bool, as_jso
                 "unchanged": plan.ids(UNCHANGED),
                 "skipped": [{"source": o.source, "reason": o.reason} for o in skipped],
                 "warnings": warnings,
+                "not_kept": dict(sorted(plan.not_kept.items())),
+                "assumed": assumed or [],
             }
         )
     elif dry_run:
         for line in _describe(plan, dry_run=True):
             out(line)
-    messages = [*warnings, *(f"skipped {o.source}: {o.reason}" for o in skipped)]
+    messages = [*warnings, *(f"skipped {o.source}: {o.reason}" for o in skipped), *(assumed or [])]
     for message in messages[:MAX_WARNINGS]:
         warn(message)
     if len(messages) > MAX_WARNINGS:
@@ -187,6 +229,25 @@ def _report(plan: ImportPlan, read_warnings: list[str], *, dry_run: bool, as_jso
             f"added as a business: {', '.join(firms[:5])}{more} "
             "('crm edit ID --no-business' to change)"
         )
+    if plan.not_kept:  # last, so that nothing is left out without a word
+        err(f"not kept: {plan.not_kept_text()}")
+
+
+def _options(region: str | None, date_order: str | None) -> tuple[str | None, str | None]:
+    """``--region`` and ``--date-order`` checked (None: the book's own)."""
+    import re
+
+    if region is not None:
+        region = region.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", region):
+            raise UsageError(
+                f"--region must be a two-letter country code such as IT or US, not '{region}'"
+            )
+    if date_order is not None:
+        date_order = date_order.strip().upper()
+        if date_order not in ("DMY", "MDY"):
+            raise UsageError(f"--date-order must be DMY or MDY, not '{date_order}'")
+    return region, date_order
 
 
 def _import(
@@ -198,10 +259,18 @@ def _import(
     date_: str | None,
     dry_run: bool,
     as_json: bool,
+    region: str | None = None,
+    date_order: str | None = None,
 ) -> None:
     """Read the contacts, plan against the book, apply in one write (unless a dry run)."""
+    from dataclasses import replace
+
     settings = common.settings()
     today = common.today(date_)
+    if region is not None:
+        settings = replace(settings, phone_region=region)
+    if date_order is not None:
+        settings = replace(settings, date_order=date_order)
     with _progress(records) as bar:
         contacts = read(bar.task("reading", records))
         with common.book(write=not dry_run) as book:
@@ -214,7 +283,8 @@ def _import(
                 dry_run=dry_run,
                 step=bar.task("matching", len(contacts)),
             )
-    _report(plan, read_warnings, dry_run=dry_run, as_json=as_json)
+    assumed = _assumed(plan, region, date_order)
+    _report(plan, read_warnings, dry_run=dry_run, as_json=as_json, assumed=assumed)
 
 
 @import_app.command("vcard")
@@ -226,21 +296,44 @@ def import_vcard(
     date_: str | None = typer.Option(
         None, "--date", help="Client since DATE (default today).", metavar="DATE"
     ),
+    region: str | None = REGION,
+    date_order: str | None = DATE_ORDER,
 ) -> None:
     """Import vCards (2.1, 3.0, 4.0) from a phone, Google, Apple, Outlook, Thunderbird."""
-    from crm_cli.interchange.vcard import parse_card, split_cards
+    from crm_cli.interchange.vcard import apple_groups, parse_card, split_cards
 
+    region, date_order = _options(region, date_order)
     tags = _tags(tag)
     cards = [(name, raw) for name in files for raw in split_cards(_read(name, contacts=True), name)]
+    groups = apple_groups(cards)
 
     def read(step: Callable[[], None]) -> list[Contact]:
         contacts = []
         for name, raw in cards:
-            contacts.append(parse_card(raw, name))
+            key = (name, raw.number)
+            if key in groups.groups:  # a group, not a person: its members get its name
+                title, members = groups.groups[key]
+                source = f"{name}: card {raw.number} (line {raw.line})"
+                what = f"its {members} member{'s' if members != 1 else ''} get the tag '{title}'"
+                contacts.append(Contact(source, error=f"an address-book group: {what}"))
+            else:
+                contact = parse_card(raw, name)
+                contact.tags.extend(groups.tags.get(key, []))
+                contacts.append(contact)
             step()
         return contacts
 
-    _import(read, len(cards), [], tags=tags, date_=date_, dry_run=dry_run, as_json=as_json)
+    _import(
+        read,
+        len(cards),
+        [],
+        tags=tags,
+        date_=date_,
+        dry_run=dry_run,
+        as_json=as_json,
+        region=region,
+        date_order=date_order,
+    )
 
 
 @import_app.command("csv")
@@ -249,8 +342,14 @@ def import_csv(
     format_: str = typer.Option(
         "auto",
         "--format",
-        help="auto (from the header), google, outlook, thunderbird or crm.",
+        help="auto (from the header), google, outlook, thunderbird, linkedin, roundcube or crm.",
         metavar="FORMAT",
+    ),
+    map_: str | None = typer.Option(
+        None,
+        "--map",
+        help='Which column is which, for any sheet: "name=Full name,email=E-mail 1,phone=Mobile".',
+        metavar="FIELD=COLUMN,...",
     ),
     dry_run: bool = DRY_RUN,
     tag: list[str] = TAG,
@@ -258,23 +357,32 @@ def import_csv(
     date_: str | None = typer.Option(
         None, "--date", help="Client since DATE (default today).", metavar="DATE"
     ),
+    region: str | None = REGION,
+    date_order: str | None = DATE_ORDER,
 ) -> None:
-    """Import a CSV export of Google Contacts, Outlook, Thunderbird, or crm itself."""
+    """Import a CSV export of Google Contacts, Outlook, Thunderbird, LinkedIn, Roundcube, crm
+    itself, or any sheet with --map."""
     from crm_cli.interchange.csv_formats import FORMATS, read_csv
     from crm_cli.interchange.text import decode
 
     wanted = format_.strip().lower()
     if wanted not in ("auto", *FORMATS):
         raise UsageError(f"unknown --format '{format_}': use auto, {', '.join(FORMATS)}")
+    if map_ is not None and wanted != "auto":
+        raise UsageError("--map and --format cannot be used together")
+    region, date_order = _options(region, date_order)
     tags = _tags(tag)
     text, warnings = decode(_read(file, contacts=True), file)
-    parsed = read_csv(text, file, wanted)
-    err(f"reading {file} as {parsed.format.title} CSV")
+    parsed = read_csv(text, file, wanted, map_)
+    if map_ is not None:
+        err(f"reading {file} with the columns of --map")
+    else:
+        err(f"reading {file} as {parsed.format.title} CSV")
 
     def read(step: Callable[[], None]) -> list[Contact]:
         contacts = []
         for source, row in parsed.rows:
-            contacts.append(parsed.format.read(row, source))
+            contacts.append(parsed.contact(source, row))
             step()
         return contacts
 
@@ -286,6 +394,8 @@ def import_csv(
         date_=date_,
         dry_run=dry_run,
         as_json=as_json,
+        region=region,
+        date_order=date_order,
     )
 
 

@@ -1,4 +1,5 @@
-"""Views more than one command shows: the morning's due table (``crm due``, ``crm demo``)."""
+"""Views more than one command shows: the morning's due table (``crm due``, ``crm demo``),
+and the card fields of a client's profile (``crm show``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,30 @@ from typing import TYPE_CHECKING
 from crm_cli.cli.output import table, wrap
 
 if TYPE_CHECKING:
+    from crm_cli.core.models import Client
     from crm_cli.core.scheduler import Item
+
+
+def card_fields(client: Client) -> list[tuple[str, str]]:
+    """``(label, text)`` of what an imported card brings (issue 15), those that are set."""
+    rows: list[tuple[str, str]] = []
+    if client.job_title:
+        rows.append(("job title", client.job_title))
+    if client.nicknames:
+        rows.append(("nicknames", ", ".join(client.nicknames)))
+    if client.address:
+        a = client.address
+        town = " ".join(p for p in (a.get("postcode"), client.city) if p)
+        parts = [a.get("street"), town, a.get("region"), a.get("country")]
+        rows.append(("address", ", ".join(p for p in parts if p)))
+    if client.urls:
+        rows.append(("web", ", ".join(client.urls)))
+    if client.ims:
+        rows.append(("chat", ", ".join(f"{i['handle']} ({i['service']})" for i in client.ims)))
+    if client.anniversaries:
+        dates = (f"{a['date']} ({a['label']})" for a in client.anniversaries)
+        rows.append(("dates", ", ".join(dates)))
+    return rows
 
 
 def late_label(days: int) -> str:

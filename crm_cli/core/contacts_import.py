@@ -27,10 +27,12 @@ holds someone twice yields one client, and importing it again changes nothing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from crm_cli.core import terms
 from crm_cli.core.contacts import (
     clean_name,
     fold,
@@ -39,8 +41,8 @@ from crm_cli.core.contacts import (
     slugify,
     unique_id,
 )
-from crm_cli.core.dates import parse_birthday
-from crm_cli.core.models import Client
+from crm_cli.core.dates import parse_birthday, parse_cadence, parse_date
+from crm_cli.core.models import ADDRESS_PARTS, Client
 from crm_cli.core.names import id_words, is_business_name
 from crm_cli.core.terms import GENDERS
 from crm_cli.errors import InvalidValue
@@ -49,6 +51,7 @@ NO_NAME = "(no name)"
 MAX_NAME = 200
 
 ADDED, MERGED, UNCHANGED, SKIPPED = "added", "merged", "unchanged", "skipped"
+TIMES = "\u00d7"  # the multiplication sign of "3 \u00d7 X-SOMETHING"
 
 
 @dataclass
@@ -72,6 +75,29 @@ class Contact:
     gender: str | None = None
     business: bool | None = None
     contact_person: str | None = None
+    # More of a card (issue 15): every source may carry these.
+    job_title: str | None = None
+    urls: list[str] = field(default_factory=list)
+    nicknames: list[str] = field(default_factory=list)
+    # street, postcode, city, region, country: as written (city also fills ``city``)
+    address: dict[str, str] | None = None
+    anniversaries: list[tuple[str, str]] = field(default_factory=list)  # (label, date as written)
+    ims: list[tuple[str, str]] = field(default_factory=list)  # (service, handle)
+    # Only crm's own CSV (and LinkedIn's "Connected On": since) carries these; None: not given.
+    since: str | None = None
+    tier: str | None = None
+    channel: str | None = None
+    cadence: str | None = None
+    lang: str | None = None
+    formal: bool | None = None
+    archived: bool | None = None
+    do_not_contact: bool | None = None
+    email_consent: bool | None = None
+    sms_consent: bool | None = None
+    shared_contact: bool | None = None
+    # What the record held that crm does not keep: a vCard property ("X-SOMETHING") or a
+    # CSV column ('column "Fax"'), once per value; summed up at the end of the import.
+    not_kept: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # found while reading it
     error: str | None = None  # set when the record could not be read at all
 
@@ -94,6 +120,16 @@ class ImportPlan:
     changed: list[Client] = field(default_factory=list)  # existing clients, final state
     outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    not_kept: Counter[str] = field(default_factory=Counter)
+    # Values read with the book's defaults because the file did not say: phone numbers
+    # without a country code (read in ``region``) and dates that read both ways.
+    local_phones: int = 0
+    ambiguous_dates: list[str] = field(default_factory=list)
+
+    def not_kept_text(self) -> str:
+        """``3 \u00d7 X-SOMETHING, 1 \u00d7 column "Fax"``: most first, then by name."""
+        items = sorted(self.not_kept.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ", ".join(f"{n} {TIMES} {what}" for what, n in items)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -111,6 +147,21 @@ class ImportPlan:
 
 _BASIC_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
 _ZERO_DATE = re.compile(r"[0/.\-\s]*", re.ASCII)
+_NUMERIC_YEAR = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-](\d{4})", re.ASCII)
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+# The year written for "no year" by CardBook and Apple (X-APPLE-OMIT-YEAR's default);
+# the vCard reader also takes a phone's 1900 (crm writes a real year, or none).
+PLACEHOLDER_YEARS = ("1604",)
+# A numeric date whose day and month could be swapped: 3/7/1984, 03.07.84, 3-7.
+_BOTH_WAYS = re.compile(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?", re.ASCII)
+
+
+def reads_both_ways(text: str) -> bool:
+    """Whether a date reads as a different valid day in DMY and in MDY."""
+    m = _BOTH_WAYS.fullmatch(text.strip())
+    if m is None:
+        return False
+    return int(m[1]) != int(m[2]) and 1 <= int(m[1]) <= 12 and 1 <= int(m[2]) <= 12
 
 
 def import_birthday(text: str, *, today: date, date_order: str) -> str | None:
@@ -129,6 +180,10 @@ def import_birthday(text: str, *, today: date, date_order: str) -> str | None:
         s = s.split("T", 1)[0]
     if m := _BASIC_DATE.fullmatch(s):
         s = f"{m[1]}-{m[2]}-{m[3]}"
+    if (m := _ISO_DAY.fullmatch(s)) and m[1] in PLACEHOLDER_YEARS:
+        s = f"--{m[2]}-{m[3]}"
+    elif (m := _NUMERIC_YEAR.fullmatch(s)) and m[1] == "1604":
+        s = s[: m.start(1)].rstrip("/.- ")
     try:
         return parse_birthday(s, today=today, date_order=date_order)
     except InvalidValue:
@@ -184,6 +239,102 @@ class _Clean:
     gender: str | None
     business: bool
     contact_person: str | None
+    job_title: str | None = None
+    urls: list[str] = field(default_factory=list)
+    nicknames: list[str] = field(default_factory=list)
+    address: dict[str, str | None] | None = None
+    anniversaries: list[dict[str, str]] = field(default_factory=list)
+    ims: list[dict[str, str]] = field(default_factory=list)
+    since: date | None = None
+    tier: str | None = None
+    channel: str | None = None
+    cadence: str | None = None
+    lang: str | None = None
+    formal: bool | None = None
+    archived: bool = False
+    flags: dict[str, bool] = field(default_factory=dict)  # do_not_contact, consents...
+    local_phones: int = 0  # numbers written without a country code
+
+
+_FLAGS = ("do_not_contact", "email_consent", "sms_consent", "shared_contact")
+# The safe value of each flag: a merge may move a client towards it, never away.
+_SAFE = {"do_not_contact": True, "email_consent": False, "sms_consent": False}
+_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
+
+
+def _label(text: str) -> str:
+    """A label as a person reads it: Apple's ``_$!<Anniversary>!$_`` is ``anniversary``."""
+    text = _one_line(text) or ""
+    if m := _APPLE_LABEL.fullmatch(text):
+        return m[1].lower()
+    return text
+
+
+def _extra(
+    contact: Contact, clean: _Clean, *, today: date, date_order: str, warnings: list[str]
+) -> None:
+    """The fields added with issue 15, checked into ``clean``."""
+    src = contact.source
+    clean.job_title = _one_line(contact.job_title)
+    clean.urls = _add_unique([], (u for u in map(_one_line, contact.urls) if u), str)
+    clean.nicknames = _add_unique([], (n for n in map(_one_line, contact.nicknames) if n), fold)
+    if contact.address:
+        parts = {k: _one_line(contact.address.get(k)) for k in ADDRESS_PARTS}
+        city = _one_line(contact.address.get("city"))
+        if clean.city is None:
+            clean.city = city
+        if any(parts.values()):
+            clean.address = parts
+    for label, raw in contact.anniversaries:
+        if not raw.strip():
+            continue
+        try:
+            day = import_birthday(raw, today=today, date_order=date_order)
+        except InvalidValue as exc:
+            warnings.append(f"{src}: anniversary: {exc}; imported without it")
+            continue
+        if day is None:
+            continue
+        entry = {"label": _label(label) or "anniversary", "date": day}
+        if entry not in clean.anniversaries:
+            clean.anniversaries.append(entry)
+    seen: set[tuple[str, str]] = set()
+    for service, handle in contact.ims:
+        entry = {"service": (_one_line(service) or "im").lower(), "handle": _one_line(handle) or ""}
+        key = (entry["service"], entry["handle"].casefold())
+        if entry["handle"] and key not in seen:
+            seen.add(key)
+            clean.ims.append(entry)
+    if contact.since and contact.since.strip():
+        try:
+            since = parse_date(contact.since, today=today, date_order=date_order)
+            if since > today:
+                raise InvalidValue(f"the date {since.isoformat()} is in the future")
+            clean.since = since
+        except InvalidValue as exc:
+            warnings.append(f"{src}: client since: {exc}; imported without it")
+
+    def choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        for option in allowed:
+            if option.casefold() == text.casefold():
+                return option
+        warnings.append(f"{src}: unknown {what} '{text}'; imported without it")
+        return None
+
+    clean.tier = choice(contact.tier, terms.TIERS, "tier")
+    clean.channel = choice(contact.channel, terms.CONTACT_CHANNELS, "channel")
+    clean.lang = choice(contact.lang, terms.LANGUAGES, "language")
+    if contact.cadence and contact.cadence.strip():
+        try:
+            clean.cadence = parse_cadence(contact.cadence).canonical()
+        except InvalidValue as exc:
+            warnings.append(f"{src}: {exc}; imported without it")
+    clean.formal = contact.formal
+    clean.archived = bool(contact.archived)
+    clean.flags = {f: v for f in _FLAGS if (v := getattr(contact, f)) is not None}
 
 
 def _clean(
@@ -212,6 +363,7 @@ def _clean(
             warnings.append(f"{src}: {exc}; imported without it")
     phones: list[str] = []
     mobiles: list[str] = []
+    local = 0
     for raw in dict.fromkeys(p.strip() for p in contact.phones if p.strip()):
         try:
             number, sms = normalise_phone(raw, region)
@@ -219,6 +371,7 @@ def _clean(
             warnings.append(f"{src}: invalid phone number '{raw}'; imported without it")
             continue
         phones = _add_unique(phones, [number], str)
+        local += local_phone(raw)
         if sms:
             mobiles = _add_unique(mobiles, [number], str)
     birthday = None
@@ -240,7 +393,7 @@ def _clean(
         if contact.business is not None
         else is_business_name(display) or (name is None and company is not None)
     )
-    return _Clean(
+    clean = _Clean(
         source=src,
         name=name,
         display=clean_name(display[:MAX_NAME]),
@@ -260,6 +413,15 @@ def _clean(
         business=business,
         contact_person=_one_line(contact.contact_person),
     )
+    clean.local_phones = local
+    _extra(contact, clean, today=today, date_order=date_order, warnings=warnings)
+    return clean
+
+
+def local_phone(raw: str) -> bool:
+    """Whether a number is written without its country code (read in the book's region)."""
+    text = raw.strip()
+    return not text.startswith(("+", "00")) and text[:4].lower() != "tel:"
 
 
 # -- matching -------------------------------------------------------------------
@@ -348,6 +510,20 @@ def _merge(client: Client, contact: _Clean, pool: _Pool) -> tuple[Client, list[s
         new = _add_unique(getattr(merged, attr), getattr(contact, attr), fold)
         changes.extend(f"{attr} {x}" for x in new[len(getattr(merged, attr)) :])
         setattr(merged, attr, new)
+    for attr, key in (("urls", str), ("nicknames", fold)):
+        new = _add_unique(getattr(merged, attr), getattr(contact, attr), key)
+        changes.extend(f"{attr[:-1]} {x}" for x in new[len(getattr(merged, attr)) :])
+        setattr(merged, attr, new)
+    for attr, what in (("anniversaries", "anniversary"), ("ims", "im")):
+        have = list(getattr(merged, attr))
+        for entry in getattr(contact, attr):
+            if entry not in have:
+                have.append(entry)
+                changes.append(f"{what} {' '.join(entry.values())}")
+        setattr(merged, attr, have)
+    if contact.address is not None and merged.address is None:
+        merged.address = dict(contact.address)
+        changes.append("address")
     for attr in (
         "company",
         "city",
@@ -357,11 +533,21 @@ def _merge(client: Client, contact: _Clean, pool: _Pool) -> tuple[Client, list[s
         "salutation",
         "gender",
         "contact_person",
+        "job_title",
+        "tier",
+        "channel",
+        "cadence",
+        "lang",
+        "formal",
     ):
         value = getattr(contact, attr)
         if value is not None and getattr(merged, attr) is None:
             setattr(merged, attr, value)
             changes.append(attr if attr == "note" else f"{attr.replace('_', ' ')} {value}")
+    for flag, value in contact.flags.items():
+        if value == _SAFE.get(flag) and getattr(merged, flag) != value:
+            setattr(merged, flag, value)
+            changes.append(flag.replace("_", " ") + ("" if value else " off"))
     return merged, changes, warnings
 
 
@@ -399,6 +585,13 @@ def plan_import(
             extra_tags=tags or [],
             warnings=plan.warnings,
         )
+        plan.not_kept.update(contact.not_kept)
+        plan.local_phones += clean.local_phones
+        plan.ambiguous_dates.extend(
+            d
+            for d in (contact.birthday, *(a for _, a in contact.anniversaries), contact.since)
+            if d and reads_both_ways(d)
+        )
         if not (clean.name or clean.emails or clean.phones):
             reason = "no name, email or phone left to import"
             plan.outcomes.append(Outcome(clean.source, SKIPPED, name=clean.display, reason=reason))
@@ -429,7 +622,23 @@ def plan_import(
                 gender=clean.gender,
                 business=clean.business,
                 contact_person=clean.contact_person,
+                job_title=clean.job_title,
+                urls=clean.urls,
+                nicknames=clean.nicknames,
+                address=clean.address,
+                anniversaries=clean.anniversaries,
+                ims=clean.ims,
+                tier=clean.tier,
+                channel=clean.channel,
+                cadence=clean.cadence,
+                lang=clean.lang,
+                formal=clean.formal,
+                archived=clean.archived,
             )
+            for flag, value in clean.flags.items():
+                setattr(client, flag, value)
+            if clean.since is not None:
+                client.since = clean.since
             taken.add(client.id)
             pool.put(client)
             added.setdefault(client.id)

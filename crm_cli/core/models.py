@@ -72,6 +72,16 @@ class Client:
     do_not_contact: bool = False
     shared_contact: bool = False
     archived: bool = False
+    # Added with issue 15 (moving in from other tools): what a card or sheet holds.
+    job_title: str | None = None
+    urls: list[str] = field(default_factory=list)
+    nicknames: list[str] = field(default_factory=list)
+    # The postal address but its city: ``street``, ``postcode``, ``region``, ``country``
+    # (each a string or None). The city is ``city`` above, so the two never disagree;
+    # ``to_dict`` writes it into the address too.
+    address: dict[str, str | None] | None = None
+    anniversaries: list[dict[str, str]] = field(default_factory=list)  # {"label", "date"}
+    ims: list[dict[str, str]] = field(default_factory=list)  # {"service", "handle"}
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies and is 10x slower,
@@ -79,6 +89,10 @@ class Client:
         data = {name: getattr(self, name) for name in _CLIENT_FIELDS}
         for name in _CLIENT_LISTS:
             data[name] = list(data[name])
+        for name in ("anniversaries", "ims"):
+            data[name] = [dict(x) for x in data[name]]
+        if self.address is not None:
+            data["address"] = address_record(self.address, self.city)
         data["since"] = _iso(self.since)
         return data
 
@@ -99,12 +113,41 @@ class Client:
             # Copy only what could be shared with the caller's data; absent means empty.
             if name in values:
                 values[name] = list(values[name] or ())
+        for name in ("anniversaries", "ims"):
+            if name in values:
+                values[name] = [dict(x) for x in values[name] or ()]
+        address = values.get("address")
+        if address is not None:
+            values["address"] = {k: address.get(k) or None for k in ADDRESS_PARTS}
+            if not values.get("city") and address.get("city"):
+                values["city"] = address["city"]
         return cls(**values)
+
+
+# The parts of Client.address, in the order a card writes them (city between).
+ADDRESS_PARTS = ("street", "postcode", "region", "country")
+
+
+def address_record(address: dict[str, str | None], city: str | None) -> dict[str, str | None]:
+    """The address with its city, every key present (for JSON and exports)."""
+    record = {k: address.get(k) or None for k in ADDRESS_PARTS}
+    record["city"] = city
+    return record
 
 
 _CLIENT_FIELDS = tuple(f.name for f in fields(Client))
 _CLIENT_KNOWN = frozenset(_CLIENT_FIELDS)
-_CLIENT_LISTS = ("emails", "phones", "mobiles", "tags", "prefers", "likes", "closed_topics")
+_CLIENT_LISTS = (
+    "emails",
+    "phones",
+    "mobiles",
+    "tags",
+    "prefers",
+    "likes",
+    "closed_topics",
+    "urls",
+    "nicknames",
+)
 
 
 @dataclass(slots=True)

@@ -154,6 +154,8 @@ class _Card:
             return
         head, value = split
         if _prop_name(head) in _DROPPED:
+            # Not parsed (the bytes of a photo), but named: the import says it did not keep it.
+            self.lines.append((number, _prop_name(head) + ":"))
             return
         parts = _param_parts(head)
         charset = _charset(parts)
@@ -285,25 +287,163 @@ def _phone(line: Any) -> str | None:
 
 
 def _birthday(card: Any) -> str | None:
+    by_crm = any(PRODID in line.value for line in _values(card, "prodid"))
     for line in _values(card, "bday"):
         value = _unescape(line.value).strip()
         omit = (line.params.get("X-APPLE-OMIT-YEAR") or [""])[0]
         if omit and value.startswith(f"{omit}-"):  # Apple's placeholder year
             value = "--" + value[len(omit) + 1 :]
+        elif not by_crm and (m := re.match(r"1900-?(\d\d)-?(\d\d)", value)):
+            value = f"--{m[1]}-{m[2]}"  # a phone's "no year" (crm writes a real one, or none)
         if value:
             return value
     return None
 
 
-def _city(card: Any) -> str | None:
+def _addresses(card: Any) -> list[dict[str, str]]:
+    """Every ADR with something in it, the preferred one first."""
     addresses = _values(card, "adr")
     addresses.sort(key=lambda line: "PREF" not in _types(line))  # stable: preferred first
+    out = []
     for line in addresses:
-        parts = [*_split(line.value, ";"), "", "", "", ""]
-        city = _unescape(parts[3]).strip()
-        if city:
-            return city
-    return None
+        # PO box; extended; street; locality; region; postcode; country
+        parts = [_unescape(p).strip() for p in [*_split(line.value, ";"), *[""] * 7][:7]]
+        street = " ".join(p for p in (parts[2], parts[1], parts[0]) if p)
+        found = {
+            "street": " ".join(street.split()),
+            "postcode": parts[5],
+            "city": parts[3],
+            "region": parts[4],
+            "country": parts[6],
+        }
+        if any(found.values()):
+            out.append(found)
+    return out
+
+
+def _city(card: Any) -> str | None:
+    return next((a["city"] for a in _addresses(card) if a["city"]), None)
+
+
+# Properties that say something about the file, not the person: nothing is lost without them.
+_META = {
+    "VERSION",
+    "PRODID",
+    "REV",
+    "UID",
+    "KIND",
+    "X-ABUID",
+    "X-ABSHOWAS",
+    "X-GENERATOR",
+    "MAILER",
+    "PROFILE",
+    "NAME",
+    "SOURCE",
+    "SORT-STRING",
+    "X-EVOLUTION-FILE-AS",
+    "X-MS-OL-DESIGN",
+    "X-MS-OL-DEFAULT-POSTAL-ADDRESS",
+}
+# Anniversaries: vCard 4, and what Evolution, Outlook, KDE and Apple (X-ABDATE) write.
+_ANNIVERSARIES = ("anniversary", "x-anniversary", "x-evolution-anniversary", "x-ms-anniversary")
+# IM handles in their own properties (vCard 3 clients) -> the service.
+_IM_PROPS = {
+    "x-jabber": "jabber",
+    "x-skype": "skype",
+    "x-skype-username": "skype",
+    "x-aim": "aim",
+    "x-icq": "icq",
+    "x-msn": "msn",
+    "x-yahoo": "yahoo",
+    "x-google-talk": "google talk",
+    "x-gadugadu": "gadu-gadu",
+    "x-qq": "qq",
+    "x-twitter": "twitter",
+    "x-ms-imaddress": "im",
+}
+_USED = {
+    "fn",
+    "n",
+    "email",
+    "tel",
+    "org",
+    "adr",
+    "bday",
+    "categories",
+    "note",
+    "title",
+    "url",
+    "nickname",
+    "impp",
+    "x-abdate",
+    "x-ablabel",
+    "x-abadr",  # Apple: the country code of an ADR of its group
+    "label",  # the printed form of an ADR
+    *_ANNIVERSARIES,
+    *_IM_PROPS,
+}
+# Groups every address book has, not the user's: they are not tags.
+_SYSTEM_GROUPS = {"my contacts", "mycontacts", "starred", "starred in android"}
+_URI_SERVICES = {"xmpp": "jabber", "msnim": "msn", "ymsgr": "yahoo", "sip": "sip"}
+
+
+def _labels(card: Any) -> dict[str, str]:
+    """Apple's ``itemN.X-ABLabel`` by group: the label of the other property of the group."""
+    return {
+        line.group.lower(): _unescape(line.value).strip()
+        for line in _values(card, "x-ablabel")
+        if line.group
+    }
+
+
+def _anniversaries(card: Any, labels: dict[str, str]) -> list[tuple[str, str]]:
+    out = [
+        ("anniversary", _unescape(line.value).strip())
+        for name in _ANNIVERSARIES
+        for line in _values(card, name)
+    ]
+    for line in _values(card, "x-abdate"):
+        label = labels.get((line.group or "").lower(), "") or "anniversary"
+        out.append((label, _unescape(line.value).strip()))
+    return out
+
+
+def _ims(card: Any) -> list[tuple[str, str]]:
+    out = []
+    for line in _values(card, "impp"):
+        value = _unescape(line.value).strip()
+        scheme, sep, handle = value.partition(":")
+        if not sep:
+            scheme, handle = "", value
+        service = (line.params.get("X-SERVICE-TYPE") or [""])[0] or scheme
+        out.append((_URI_SERVICES.get(service.lower(), service.lower()) or "im", handle))
+    for name, service in _IM_PROPS.items():
+        out.extend((service, _unescape(line.value).strip()) for line in _values(card, name))
+    return out
+
+
+def _not_kept(card: Any) -> list[str]:
+    """A property name for each value the card holds that crm does not keep."""
+    out = []
+    for name, lines in card.items():
+        upper = name.upper()
+        if upper in _META:
+            continue
+        if name not in _USED:
+            out.extend([upper] * len(lines))
+    out.extend("TEL (fax or pager)" for line in _values(card, "tel") if _phone(line) is None)
+    # A label is kept with an anniversary; the label of a phone or a web page is not.
+    dated = {(line.group or "").lower() for line in _values(card, "x-abdate")}
+    out.extend(
+        "X-ABLABEL"
+        for line in _values(card, "x-ablabel")
+        if (line.group or "").lower() not in dated
+    )
+    out.extend(["ADR"] * max(0, len(_addresses(card)) - 1))
+    out.extend(
+        ["TITLE"] * max(0, sum(1 for line in _values(card, "title") if line.value.strip()) - 1)
+    )
+    return out
 
 
 def _company(card: Any) -> str | None:
@@ -326,6 +466,14 @@ def to_contact(card: dict[str, list[Any]], source: str) -> Contact:
         for line in _values(card, "categories")
         for part in _split(line.value, ",")
     ]
+    addresses = _addresses(card)
+    labels = _labels(card)
+    nicknames = [
+        _unescape(part).strip()
+        for line in _values(card, "nickname")
+        for part in _split(line.value, ",")
+    ]
+    urls = [_unescape(line.value).strip() for line in _values(card, "url")]
     return Contact(
         source=source,
         name=_first_text(card, "fn") or _name_from_n(card),
@@ -335,7 +483,14 @@ def to_contact(card: dict[str, list[Any]], source: str) -> Contact:
         city=_city(card),
         birthday=_birthday(card),
         note="\n".join(n for n in notes if n) or None,
-        tags=[t for t in tags if t],
+        tags=[t for t in tags if t and t.casefold() not in _SYSTEM_GROUPS],
+        job_title=_first_text(card, "title"),
+        urls=[u for u in urls if u],
+        nicknames=[n for n in nicknames if n],
+        address=addresses[0] if addresses else None,
+        anniversaries=_anniversaries(card, labels),
+        ims=_ims(card),
+        not_kept=_not_kept(card),
     )
 
 
@@ -362,6 +517,61 @@ def parse_card(raw: RawCard, name: str) -> Contact:
     if mended.fallback:
         contact.warnings.insert(0, fallback_warning("", mended.fallback))
     return contact
+
+
+def _raw_props(raw: RawCard) -> list[tuple[str, str]]:
+    """``(NAME, value)`` of a card's unfolded lines, parameters and groups left out."""
+    out: list[tuple[str, str]] = []
+    for _, line in raw.lines:
+        if line[:1] in (b" ", b"\t") and out:
+            name, value = out[-1]
+            out[-1] = (name, value + line[1:].decode("utf-8", "replace").rstrip("\r"))
+            continue
+        split = _head_value(line)
+        if split is not None:
+            value = split[1].decode("utf-8", "replace").rstrip("\r")
+            out.append((_prop_name(split[0]), value))
+    return out
+
+
+@dataclass
+class AppleGroups:
+    """Apple's group cards (iCloud, macOS Contacts over CardDAV): a card per group that
+    lists its members' UIDs. The groups become tags of their members."""
+
+    groups: dict[tuple[str, int], tuple[str, int]] = field(
+        default_factory=dict
+    )  # card: (name, members)
+    tags: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # member card: groups
+
+
+def apple_groups(cards: list[tuple[str, RawCard]]) -> AppleGroups:
+    """The group cards among ``cards`` (file name, card) and the tags of their members."""
+    found = AppleGroups()
+    members: dict[str, list[str]] = {}
+    uids: dict[tuple[str, int], str] = {}
+    for name, raw in cards:
+        props = _raw_props(raw)
+        kind = next((v for k, v in props if k in ("X-ADDRESSBOOKSERVER-KIND", "KIND")), "")
+        uid = next((v.strip() for k, v in props if k == "UID"), "")
+        if kind.strip().lower() != "group":
+            if uid:
+                uids[(name, raw.number)] = uid.removeprefix("urn:uuid:")
+            continue
+        title = _unescape(next((v for k, v in props if k == "FN"), "")).strip()
+        listed = [
+            v.strip().removeprefix("urn:uuid:")
+            for k, v in props
+            if k in ("X-ADDRESSBOOKSERVER-MEMBER", "MEMBER")
+        ]
+        found.groups[(name, raw.number)] = (title, len(listed))
+        if title:
+            for member in listed:
+                members.setdefault(member, []).append(title)
+    for card, uid in uids.items():
+        if uid in members:
+            found.tags[card] = members[uid]
+    return found
 
 
 # -- writing ------------------------------------------------------------------------
@@ -408,12 +618,40 @@ def client_vcard(client: Client) -> str:
             if client.birthday.startswith("--")
             else client.birthday
         )
-    if client.city:
-        card.add("adr").value = Address(city=client.city)
+    address = client.address or {}
+    if client.city or address:
+        card.add("adr").value = Address(
+            street=address.get("street") or "",
+            city=client.city or "",
+            region=address.get("region") or "",
+            code=address.get("postcode") or "",
+            country=address.get("country") or "",
+        )
     if client.tags:
         card.add("categories").value = list(client.tags)
     if client.note:
         card.add("note").value = client.note
+    if client.job_title:
+        card.add("title").value = client.job_title
+    for url in client.urls:
+        card.add("url").value = url
+    for nickname in client.nicknames:  # one a line: vobject escapes the commas of each
+        card.add("nickname").value = nickname
+    for number, entry in enumerate(client.anniversaries, 1):
+        # Apple's form, which vCard 3 readers keep: a dated X-ABDATE and its label.
+        day = entry["date"]
+        line = card.add(f"item{number}.x-abdate")
+        line.value = "--" + day[2:].replace("-", "") if day.startswith("--") else day
+        label = entry["label"]
+        card.add(f"item{number}.x-ablabel").value = (
+            "_$!<Anniversary>!$_" if label == "anniversary" else label
+        )
+    for entry in client.ims:
+        line = card.add("impp")
+        service = entry["service"]
+        scheme = re.sub(r"[^a-z0-9+.-]", "", service.lower()) or "im"
+        line.value = f"{scheme}:{entry['handle']}"
+        line.params["X-SERVICE-TYPE"] = [service]
     return str(card.serialize())
 
 
