@@ -169,6 +169,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "due": ("plan", "Whom to contact today, why, and how: the most urgent first."),
     "agenda": ("plan", "The plan for the next days, check-ins spread so no day is overloaded."),
+    "notify": (
+        "notify",
+        "The day's plan delivered: a digest by email, calendar alarms, a notification.",
+    ),
     "snooze": (
         "plan",
         "Hide all of a client's items until a date (it does not count as a contact).",
