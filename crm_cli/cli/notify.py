@@ -152,9 +152,7 @@ def _deliver(
 
                 title, body = service.desktop_text(digest)
                 if show_notification(title, body) is None:
-                    err(
-                        "notify: no desktop notifier here (notify-send or osascript): nothing shown"
-                    )
+                    err("notify: no desktop notifier here (notify-send, osascript): nothing shown")
                 else:
                     state.mark_sent("desktop", today)
         finally:
