@@ -412,3 +412,24 @@ def test_notify_needs_something_to_send(crm: Crm) -> None:
     )
     assert crm.fail("notify", "--caldav", "https://x.example/", code=2) == "--caldav needs --user"
     assert crm.fail("notify", "--json", code=2) == "--json goes with --dry-run"
+
+
+def test_crm_config_shows_the_notify_settings(crm: Crm, config: Path) -> None:
+    config.mkdir()
+    (config / "config.toml").write_text(
+        'smtp_host = "smtp.example.com"\nsmtp_security = "ssl"\n', encoding="utf-8"
+    )
+    import json
+
+    settings = json.loads(crm.ok("config", "--json").stdout)["settings"]
+    assert {k: v for k, v in settings.items() if k.startswith(("smtp_", "notify_"))} == {
+        "smtp_host": "smtp.example.com",
+        "smtp_port": 0,
+        "smtp_user": "",
+        "smtp_security": "ssl",
+        "smtp_password_command": "",
+        "notify_to": "",
+        "notify_time": "08:00",
+        "notify_device": "",
+    }
+    assert 'smtp_security = "ssl"   # set' in crm.ok("config").stdout.splitlines()

@@ -81,10 +81,14 @@ class CalDav:
         token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         self._auth = f"Basic {token}"
 
-    def _call(self, method: str, url: str, body: bytes | None, ok: Collection[int]) -> int:
+    def _call(
+        self, method: str, url: str, body: bytes | None, ok: Collection[int], depth: str = ""
+    ) -> int:
         headers = {"Authorization": self._auth}
         if body is not None:
             headers["Content-Type"] = "text/calendar; charset=utf-8"
+        if depth:
+            headers["Depth"] = depth
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
@@ -100,6 +104,12 @@ class CalDav:
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise InputError(f"cannot reach the CalDAV server {self.url}: {reason}") from None
+
+    def check(self) -> None:
+        """The login works and the calendar exists (a run with nothing to change says so)."""
+        status = self._call("PROPFIND", self.url, b"", (404,), depth="0")
+        if status == 404:
+            raise InputError(f"there is no calendar at {self.url}")
 
     def put(self, item_id: str, data: bytes) -> bool:
         """Write the item's event; True if it was new (201), False if replaced."""

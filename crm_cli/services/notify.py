@@ -246,6 +246,7 @@ def publish_week(
     from crm_cli.notify.caldav import CalDav, collection, item_event
 
     calendar = CalDav(url, user, password)
+    calendar.check()
     key = collection(url)
     known = state.published(key)
     stamp = datetime.now(UTC)
