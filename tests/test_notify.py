@@ -160,6 +160,8 @@ def test_the_digest_parses_and_its_links_open_the_drafts(crm: Crm, demo: Path, s
         assert to_line.endswith(f"<{address}>")
         assert subject_line == f"Subject: {query['subject'][0]}"
         assert query["body"][0].replace("\r\n", "\n") == "\n".join(body).split("\n\nmailto:")[0]
+    # A call is one tap too: the number, dialled.
+    assert "   Call: tel:+393405551212" in text.splitlines()
     (sms,) = [w for w in links(text, "sms") if w.startswith("sms:+393294445566")]
     assert "buon%20compleanno" in sms
 

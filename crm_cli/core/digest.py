@@ -3,7 +3,8 @@ day's items and the drafts written for them. Plain data in, plain text out.
 
 One line per client, most urgent first, all of a client's reasons folded into it;
 under it, a link that opens the draft (``mailto:`` per RFC 6068, ``sms:`` per RFC
-5724), so one tap on a phone starts the message. What the plan withholds stays
+5724) or dials the number of a call (``tel:``, RFC 3966), so one tap on a phone
+starts it. What the plan withholds stays
 withheld: a shared contact's line quotes none of their notes (others read that
 mailbox), and private notes never reach an item's detail in the first place.
 """
@@ -28,13 +29,15 @@ __all__ = ["Digest", "DigestDraft", "DigestLine", "build_digest"]
 class DigestDraft:
     """The draft written for a client's line: how it goes out, to whom, what it says."""
 
-    send_by: str  # "email" | "sms"
+    send_by: str  # "email" | "sms" | "call"
     to: str  # an address, or an E.164 number
-    subject: str
-    body: str
+    subject: str = ""
+    body: str = ""
 
     @property
     def link(self) -> str:
+        if self.send_by == "call":
+            return "tel:" + "".join(self.to.split())  # RFC 3966: a global number, no context
         if self.send_by == "sms":
             return sms_link(self.to, self.body)
         return mailto_link(self.to, self.subject, self.body)
@@ -104,7 +107,7 @@ def _late(days: int) -> str:
 
 
 def _open_label(draft: DigestDraft) -> str:
-    return "Send the SMS" if draft.send_by == "sms" else "Write the email"
+    return {"sms": "Send the SMS", "call": "Call"}.get(draft.send_by, "Write the email")
 
 
 def _count(n: int, one: str, many: str) -> str:

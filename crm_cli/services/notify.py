@@ -66,8 +66,11 @@ def _draft_for(
     except CrmError as exc:
         return None, str(exc)
     draft = written.draft
-    if draft.channel == "call" or not written.link:
-        return None, ""  # a call sheet: `crm draft` shows it
+    if draft.channel == "call":  # the sheet is for `crm draft`; the digest dials
+        numbers = [*client.mobiles, *client.phones]
+        return (DigestDraft("call", numbers[0]) if numbers else None), ""
+    if not written.link:
+        return None, ""
     if draft.send_by == "sms":
         return DigestDraft("sms", client.mobiles[0], "", draft.body), ""
     return DigestDraft("email", client.emails[0], draft.subject or "", draft.body), ""
