@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 
 from crm_cli.cli import common
 from crm_cli.cli.output import err, out, print_json
-from crm_cli.core.settings import Settings
 from crm_cli.errors import UsageError
 from crm_cli.services import notify as service
+from crm_cli.userfiles.config import home_dir
 
 
 def notify(
@@ -93,70 +91,8 @@ def notify(
         else:
             out(f"Subject: {digest.subject}\n\n{digest.text}")
         return
-    _deliver(settings, today, email=email, caldav=caldav, user=user or "",
-             password_command=password_command, desktop=desktop)  # fmt: skip
-
-
-def _deliver(
-    settings: Settings,
-    today: date,
-    *,
-    email: bool,
-    caldav: str | None,
-    user: str,
-    password_command: str | None,
-    desktop: bool,
-) -> None:
-    from crm_cli.store import NotifyState, notify_lock
-    from crm_cli.userfiles.config import home_dir
-
-    home = home_dir()
-    account = service.smtp_settings(settings) if email else None  # bad settings: fail first
-    elsewhere = service.other_sender(home, settings) if (email or caldav) else None
-    if elsewhere:
-        err(elsewhere)
-        email, caldav = False, None
-        if not desktop:
-            return
-    with notify_lock(home):
-        state = NotifyState(home)
-        send_email = email and not service.already_sent(state, "email", today)
-        show = desktop and not service.already_sent(state, "desktop", today)
-        if email and not send_email:
-            err(f"notify: the digest of {today.isoformat()} was sent already")
-        if desktop and not show:
-            err(f"notify: the notification of {today.isoformat()} was shown already")
-        if not (send_email or show or caldav):
-            return
-        with common.book() as book:
-            morning = service.read_morning(book, settings, today, week=caldav is not None)
-        digest = morning.digest
-        try:
-            if send_email and account is not None:
-                if not digest.lines:
-                    err(f"notify: nothing is due on {today.isoformat()}: no digest")
-                else:
-                    service.send_digest(digest, account, service.smtp_password(settings, account))
-                    state.mark_sent("email", today)
-                    clients = len(digest.lines)
-                    err(f"notify: the digest of {today.isoformat()} went to {account.to} "
-                        f"({clients} client{'s' if clients != 1 else ''})")  # fmt: skip
-            if caldav is not None:
-                password = service.caldav_password(caldav, user, password_command)
-                done = service.publish_week(
-                    morning, state, caldav, user, password, service.notify_clock(settings)
-                )
-                err(f"caldav: {done.new} new, {done.updated} updated, {done.removed} removed")
-            if show and digest.lines:
-                from crm_cli.notify.desktop import show as show_notification
-
-                title, body = service.desktop_text(digest)
-                if show_notification(title, body) is None:
-                    err("notify: no desktop notifier here (notify-send, osascript): nothing shown")
-                else:
-                    state.mark_sent("desktop", today)
-        finally:
-            state.save()
+    request = service.Request(email, caldav, user or "", password_command, desktop)
+    service.deliver(home_dir(), settings, today, request, say=err)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -347,3 +348,77 @@ def install_timer(args: list[str], at: str, platform: str | None = None) -> Inst
 def notify_clock(settings: Settings) -> time:
     hour, minute = (int(p) for p in settings.notify_time.split(":"))
     return time(hour, minute)
+
+
+# -- a run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one ``crm notify`` delivers."""
+
+    email: bool
+    caldav: str | None
+    user: str
+    password_command: str | None
+    desktop: bool
+
+
+def deliver(
+    home: Path, settings: Settings, today: date, request: Request, say: Callable[[str], None]
+) -> None:
+    """Send what ``request`` asks for on ``today``; ``say`` gets one line per outcome.
+
+    Bad settings fail before anything is read; the state is saved even when a later
+    channel fails, so a digest that went out is never sent twice.
+    """
+    from crm_cli.store import NotifyState, notify_lock, open_book
+
+    email, caldav, desktop = request.email, request.caldav, request.desktop
+    account = smtp_settings(settings) if email else None
+    elsewhere = other_sender(home, settings) if (email or caldav) else None
+    if elsewhere:
+        say(elsewhere)
+        email, caldav = False, None
+        if not desktop:
+            return
+    with notify_lock(home):
+        state = NotifyState(home)
+        send_email = email and not already_sent(state, "email", today)
+        show = desktop and not already_sent(state, "desktop", today)
+        if email and not send_email:
+            say(f"notify: the digest of {today.isoformat()} was sent already")
+        if desktop and not show:
+            say(f"notify: the notification of {today.isoformat()} was shown already")
+        if not (send_email or show or caldav):
+            return
+        with open_book(home) as book:
+            morning = read_morning(book, settings, today, week=caldav is not None)
+        digest = morning.digest
+        if (send_email or show) and not digest.lines:
+            say(f"notify: nothing is due on {today.isoformat()}: no digest")
+            send_email = show = False
+        try:
+            if send_email and account is not None:
+                send_digest(digest, account, smtp_password(settings, account))
+                state.mark_sent("email", today)
+                clients = len(digest.lines)
+                plural = "s" if clients != 1 else ""
+                say(f"notify: the digest of {today.isoformat()} went to {account.to} "
+                    f"({clients} client{plural})")  # fmt: skip
+            if caldav is not None:
+                password = caldav_password(caldav, request.user, request.password_command)
+                done = publish_week(
+                    morning, state, caldav, request.user, password, notify_clock(settings)
+                )
+                say(f"caldav: {done.new} new, {done.updated} updated, {done.removed} removed")
+            if show:
+                from crm_cli.notify.desktop import show as show_notification
+
+                title, body = desktop_text(digest)
+                if show_notification(title, body) is None:
+                    say("notify: no desktop notifier here (notify-send, osascript): nothing shown")
+                else:
+                    state.mark_sent("desktop", today)
+        finally:
+            state.save()
