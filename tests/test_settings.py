@@ -57,9 +57,10 @@ coffee_time = "8:05"
 KNOWN = (
     "awaiting_after, cadence_a, cadence_b, cadence_c, cadence_default, capacity, "
     "capture_max_recipients, capture_subjects, city, coffee_time, "
-    "date_order, default_lang, email, my_emails, my_gender, my_name, phone_region, "
+    "date_order, default_lang, email, my_emails, my_gender, my_name, "
+    "notify_device, notify_time, notify_to, phone_region, "
     "recover_within, reply_within, "
-    "signature, workdays"
+    "signature, smtp_host, smtp_password_command, smtp_port, smtp_security, smtp_user, workdays"
 )
 
 
@@ -89,6 +90,19 @@ KNOWN = (
         (
             'workdays = ["mon", "funday"]',
             "setting 'workdays': unknown day 'funday' (use mon, tue ... sun)",
+        ),
+        ("smtp_port = 70000", "setting 'smtp_port' must be between 0 and 65535, not 70000"),
+        (
+            'smtp_host = "smtp://mail.example.com"',
+            "setting 'smtp_host' must be a host name such as smtp.example.com",
+        ),
+        (
+            'notify_time = "8am"',
+            "setting 'notify_time' must be a time such as '09:30', not '8am'",
+        ),
+        (
+            'notify_device = "my laptop"',
+            "setting 'notify_device' must be a device id as 'crm config' shows it",
         ),
     ],
 )

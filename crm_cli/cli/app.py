@@ -173,6 +173,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "report",
         "How clients were looked after over the last twelve months: fairness, replies, more.",
     ),
+    "notify": (
+        "notify",
+        "The day's plan delivered: a digest by email, calendar alarms, a notification.",
+    ),
     "snooze": (
         "plan",
         "Hide all of a client's items until a date (it does not count as a contact).",

@@ -15,6 +15,7 @@ from typing import Any
 from crm_cli.core import terms
 from crm_cli.errors import ConfigError
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -42,6 +43,15 @@ class Settings:
     capture_max_recipients: int = 5  # more recipients than this: not a personal message
     capture_subjects: bool = True  # false: captured emails are logged without their subject
     awaiting_after: int = 7  # days before an unanswered email of yours is a nudge; 0: never
+    # `crm notify`: the user's own SMTP account (the password from a command or the keyring).
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the security's port (587 starttls, 465 ssl, 25 none)
+    smtp_user: str = ""
+    smtp_security: str = "starttls"  # SMTP_SECURITY
+    smtp_password_command: str = ""
+    notify_to: str = ""  # empty: `email`
+    notify_time: str = "08:00"  # the alarm of published events, and the daily timer
+    notify_device: str = ""  # the device id that sends (a synced book has several)
 
     def tier_cadence(self, tier: str | None) -> str:
         return {
@@ -124,6 +134,27 @@ def _clock(key: str, value: Any) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def _address(key: str, value: Any) -> str:
+    text = _text(key, value).strip()
+    if text and ("@" not in text or any(ch.isspace() for ch in text)):
+        raise ConfigError(f"setting '{key}': {value!r} is not an email address")
+    return text
+
+
+def _host(key: str, value: Any) -> str:
+    text = _text(key, value).strip()
+    if any(ch.isspace() or ch in "/@" for ch in text):
+        raise ConfigError(f"setting '{key}' must be a host name such as smtp.example.com")
+    return text
+
+
+def _device(key: str, value: Any) -> str:
+    text = _text(key, value).strip()
+    if text and not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+        raise ConfigError(f"setting '{key}' must be a device id as 'crm config' shows it")
+    return text
+
+
 def _workdays(key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ConfigError(f'setting \'{key}\' must be a list of days such as ["mon", "tue"]')
@@ -181,6 +212,14 @@ SPEC: dict[str, Callable[[str, Any], Any]] = {
     "capture_max_recipients": _int_between(1, 100),
     "capture_subjects": _bool,
     "awaiting_after": _int_between(0, 60),
+    "smtp_host": _host,
+    "smtp_port": _int_between(0, 65535),
+    "smtp_user": _text,
+    "smtp_security": _choice(*SMTP_SECURITY),
+    "smtp_password_command": _text,
+    "notify_to": _address,
+    "notify_time": _clock,
+    "notify_device": _device,
 }
 assert set(SPEC) == {f.name for f in fields(Settings)}
 
@@ -206,4 +245,4 @@ def describe() -> list[tuple[str, Any]]:
     return [(f.name, getattr(defaults, f.name)) for f in fields(Settings)]
 
 
-__all__ = ["SPEC", "Settings", "describe", "settings_from_dict"]
+__all__ = ["SMTP_SECURITY", "SPEC", "Settings", "describe", "settings_from_dict"]

@@ -27,6 +27,8 @@ What ``crm sync`` uses:
 * :func:`refresh` — fold new or changed device files (after a pull);
 * :func:`conflict_copies` — file-sync tools' conflict copies under ``devices/``,
   which the fold ignores;
+* :class:`NotifyState`, :func:`notify_lock`, :func:`book_devices` — what ``crm notify``
+  sent from this device (``local/notify/``), and which devices wrote the book;
 * :func:`forgotten` — the keys of forgotten clients (``forget_key`` of their
   global id): an op whose ``"c"`` has that key and whose stamp is older than the
   forget is the client's, and ``--purge-history`` removes it from every commit;
@@ -58,6 +60,7 @@ from crm_cli.store.devices import (
     LOCAL_DIR,
     conflict_copies,
 )
+from crm_cli.store.notify_state import NotifyState, book_devices, notify_lock
 from crm_cli.store.today_state import (
     Progress,
     drafts_dir,
@@ -73,8 +76,10 @@ __all__ = [
     "LOCAL_DIR",
     "SCHEMA_VERSION",
     "Book",
+    "NotifyState",
     "Progress",
     "Repair",
+    "book_devices",
     "book_exists",
     "conflict_copies",
     "derived_touchpoint_id",
@@ -82,6 +87,7 @@ __all__ = [
     "drafts_dir",
     "forgotten",
     "load_progress",
+    "notify_lock",
     "open_book",
     "refresh",
     "save_progress",
