@@ -39,7 +39,7 @@ def book_view(book: Book, settings: Settings, today: date, horizon: date) -> Boo
 
 def planned_meetings(book: Book) -> dict[str, list[date]]:
     """Coming meetings that ``crm capture calendar`` found on this device's calendars."""
-    from crm_cli.capture.state import load_planned
+    from crm_cli.store import load_planned
 
     found: dict[str, list[date]] = {}
     for client_id, days in load_planned(book.home).items():

@@ -27,6 +27,10 @@ What ``crm sync`` uses:
 * :func:`refresh` — fold new or changed device files (after a pull);
 * :func:`conflict_copies` — file-sync tools' conflict copies under ``devices/``,
   which the fold ignores;
+* :class:`CaptureState` (with :func:`capture_lock`, :func:`load_planned`,
+  :func:`save_planned`, :func:`load_sources`, :func:`save_sources`) — what
+  ``crm capture`` remembers on this device (:mod:`capture_state`); the readers
+  in :mod:`crm_cli.capture` are handed it and write no file;
 * :func:`forgotten` — the keys of forgotten clients (``forget_key`` of their
   global id): an op whose ``"c"`` has that key and whose stamp is older than the
   forget is the client's, and ``--purge-history`` removes it from every commit;
@@ -47,6 +51,14 @@ from crm_cli.store.book import (
     open_book,
     refresh,
 )
+from crm_cli.store.capture_state import (
+    CaptureState,
+    capture_lock,
+    load_planned,
+    load_sources,
+    save_planned,
+    save_sources,
+)
 from crm_cli.store.clock import derived_touchpoint_id
 from crm_cli.store.devices import (
     BACKUP_DIR,
@@ -64,14 +76,20 @@ __all__ = [
     "LOCAL_DIR",
     "SCHEMA_VERSION",
     "Book",
+    "CaptureState",
     "Repair",
     "book_exists",
+    "capture_lock",
     "conflict_copies",
     "derived_touchpoint_id",
     "device_id",
     "forgotten",
+    "load_planned",
+    "load_sources",
     "open_book",
     "refresh",
+    "save_planned",
+    "save_sources",
     "synced_paths",
 ]
 
