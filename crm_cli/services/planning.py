@@ -34,7 +34,8 @@ def book_view(book: Book, settings: Settings, today: date, horizon: date) -> Boo
     if hints is None:  # a malformed record: plan everyone, and the parse names it
         return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps, planned)
     wanted = screen(hints, snoozes, steps, settings, today, horizon)
-    return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps, planned)
+    clients, summaries = book.plan_records(wanted)
+    return BookView(clients, summaries, snoozes, steps, planned)
 
 
 def planned_meetings(book: Book) -> dict[str, list[date]]:
