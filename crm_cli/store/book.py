@@ -944,6 +944,9 @@ class Book:
         def ordered(rows: Iterable[dict[str, Any]], *key: str) -> list[dict[str, Any]]:
             return sorted(rows, key=lambda r: (*(str(r[k]) for k in key), dumps(r)))
 
+        def by_id(rows: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+            return sorted(rows, key=lambda r: str(r[key]))  # unique: no tie to break
+
         def touchpoints() -> Iterator[dict[str, Any]]:
             import orjson
 
@@ -959,9 +962,9 @@ class Book:
 
         return {
             "meta": {"schema": SCHEMA_VERSION, "next_touchpoint": self.counter()},
-            "clients": ordered((c.to_dict() for c in self._client_map().values()), "id"),
+            "clients": by_id((c.to_dict() for c in self._client_map().values()), "id"),
             "touchpoints": touchpoints(),
-            "snoozes": ordered((s.to_dict() for s in self.snoozes().values()), "client_id"),
+            "snoozes": by_id((s.to_dict() for s in self.snoozes().values()), "client_id"),
             "runs": ordered((s.to_dict() for s in self.steps()), "client_id", "started"),
         }
 
