@@ -470,12 +470,11 @@ class Book:
 
     def client_refs(self) -> list[ClientRef]:
         self._flush()
-        rows = self.db.execute("SELECT id, name, emails, archived FROM clients").fetchall()
-        # One parse of every client's address list (a JSON list each), not one per client.
-        addresses = loads("[" + ",".join(row[2] for row in rows) + "]") if rows else []
         return [
-            ClientRef(cid, name, tuple(emails), bool(archived))
-            for (cid, name, _, archived), emails in zip(rows, addresses, strict=True)
+            ClientRef(cid, name, tuple(loads(emails)), bool(archived))
+            for cid, name, emails, archived in self.db.execute(
+                "SELECT id, name, emails, archived FROM clients"
+            )
         ]
 
     def _rows_of(self, sql: str, ids: set[str]) -> Iterator[Any]:
