@@ -415,3 +415,38 @@ def test_a_saved_imap_source_takes_the_same_security_options(crm: Crm, config: P
     error = crm.fail("capture", "add", "home", "--imap", "h.example.it", "--user", "c",
                      "--ssl", "--plain", code=2)  # fmt: skip
     assert "choose one of --starttls, --ssl and --plain" in error
+
+
+def test_lost_marks_with_old_mail_read_only_those_clients_captures(
+    crm: Crm, config: Path, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mail older than the digest's latest touchpoints, captured again after the marks
+    were lost: found in the book without reading every client's history."""
+    anna, marco = _setup(crm, config)
+    anna_mail = "Anna Bianchi <anna.bianchi@example.it>"
+    old = [
+        message(anna_mail, ME, "Restauro della credenza", "2026-03-02 09:00", "old1@example.it"),
+        message(
+            ME, anna_mail, "Re: Restauro della credenza", "2026-03-03 10:00", "old2@bottega",
+            refs=["old1@example.it"],
+        ),
+    ]  # fmt: skip
+    box = maildir(tmp_path / "Mail", {"": old})
+    assert _capture(crm, "--maildir", str(box)).startswith("mail: 2 logged,")
+    for day in range(1, 9):  # the digest's latest touchpoints are all newer than the mail
+        crm.ok("log", anna, "call", "--note", f"telefonata {day}", "--date", f"2026-10-{day:02d}")
+    crm.ok("log", marco, "visit", "--date", "2026-10-01")
+    before = crm.ok("export", "json").stdout
+    shutil.rmtree(home / "local" / "capture")
+
+    from crm_cli.store import Book
+
+    def whole_history(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole history was read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Book, "touchpoints", whole_history)
+        assert _capture(crm, "--maildir", str(box)) == (
+            "mail: 0 logged, 2 skipped (2 already logged), 0 unknown people"
+        )
+    assert crm.ok("export", "json").stdout == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -217,7 +218,8 @@ def test_onboarding_steps_come_due_as_follow_ups(mario: Crm) -> None:
     assert follow_ups(mario, day(6)) == []
     # Day 7: the call (Mario has a phone), due on its date.
     [item] = due(mario, day(7))
-    step_id = item.pop("id")  # named by the step: the same while it stays due
+    item_id = item.pop("id")  # named by its step: the same id while it waits
+    assert re.fullmatch(r"[0-9a-f]{40}", item_id)
     assert item == {
         "channel": "call",
         "client": "Mario Rossi",
@@ -237,7 +239,7 @@ def test_onboarding_steps_come_due_as_follow_ups(mario: Crm) -> None:
     # Not yet called on day 9: still due, two days late.
     [late] = due(mario, day(9))
     assert (late["detail"], late["overdue_days"]) == ("onboarding: how-is-it-going call", 2)
-    assert late["id"] == step_id
+    assert late["id"] == item_id
     mario.log("mario", "call", "--date", day(9))
     assert follow_ups(mario, day(29)) == []
     assert follow_ups(mario, day(30)) == [(day(30), "coffee", "onboarding: coffee", "check-in")]

@@ -110,3 +110,46 @@ def test_no_private_name_is_imported_from_another_crm_module() -> None:
                     if alias.name.startswith("_") and not alias.name.startswith("__"):
                         found.append(f"{_module_name(path)}: {node.module}.{alias.name}")
     assert found == []
+
+
+# Reading the user's own mail files (a Maildir's folders and messages, an mbox file) is
+# the readers' work; everything a device remembers of a capture is the store's.
+CAPTURE_READERS = {"sources.py"}
+FILE_WRITES = {
+    "write_bytes", "write_text", "mkdir", "makedirs", "unlink", "rename", "touch", "rmdir",
+    "atomic_write", "make_private_dirs", "chmod", "os.replace", "os.remove", "os.open",
+}  # fmt: skip
+FILE_READS = {"open", "read_bytes", "read_text", "listdir", "walk", "scandir", "stat", "glob"}
+
+
+def _calls(path: Path) -> set[str]:
+    """The names of the functions and methods ``path`` calls (``os.walk`` is ``walk``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                found.add(func.attr)
+                if isinstance(func.value, ast.Name):  # os.replace, not str.replace
+                    found.add(f"{func.value.id}.{func.attr}")
+            elif isinstance(func, ast.Name):
+                found.add(func.id)
+    return found
+
+
+@pytest.mark.parametrize("path", _sources("capture"), ids=lambda p: p.name)
+def test_capture_reads_only_the_users_mail_and_writes_no_file(path: Path) -> None:
+    writers = ("crm_cli.safefile", "crm_cli.store.fsops", "filelock", "tinydb", "sqlite3")
+    writers += ("shutil", "tempfile")
+    assert sorted(n for n in _imports(path) if _within(n, writers)) == []
+    calls = _calls(path)
+    assert sorted(calls & FILE_WRITES) == []
+    if path.name not in CAPTURE_READERS:
+        assert sorted(calls & FILE_READS) == []
+
+
+def test_the_capture_scan_sees_the_readers_file_access() -> None:
+    sources = PACKAGE / "capture" / "sources.py"
+    assert {"open", "listdir", "walk", "stat"} <= _calls(sources)
+    assert "atomic_write" in _calls(PACKAGE / "store" / "capture_state.py")

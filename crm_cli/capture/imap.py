@@ -14,10 +14,13 @@ import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crm_cli.capture.sources import Found, skipped_folder
-from crm_cli.capture.state import CaptureState
 from crm_cli.errors import InputError, InvalidValue
+
+if TYPE_CHECKING:  # the marks are the store's: a reader is handed them
+    from crm_cli.store import CaptureState
 
 BATCH = 500  # UIDs per FETCH: one round trip for many messages, bounded memory
 TIMEOUT = 60.0

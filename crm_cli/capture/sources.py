@@ -14,9 +14,12 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crm_cli.capture.state import CaptureState
 from crm_cli.errors import InputError, InvalidValue
+
+if TYPE_CHECKING:  # the marks are the store's: a reader is handed them
+    from crm_cli.store import CaptureState
 
 # Folders that hold nothing said between you and a client.
 _SKIPPED = re.compile(r"^(trash|deleted( items| messages)?|junk|spam|drafts?|bozze|cestino)$", re.I)

@@ -79,7 +79,7 @@ def _mail(
 ) -> Any:
     from contextlib import nullcontext
 
-    from crm_cli.capture.state import capture_lock
+    from crm_cli.store import capture_lock
     from crm_cli.userfiles.config import home_dir
 
     # A dry run writes nothing, not even the lock file: it cannot race anyone.
@@ -101,8 +101,8 @@ def _mail_locked(
     date_: str | None,
     dry_run: bool,
 ) -> Any:
-    from crm_cli.capture.state import CaptureState
     from crm_cli.services import capture as service
+    from crm_cli.store import CaptureState
     from crm_cli.userfiles.config import home_dir
 
     chosen = [s for s in (maildir, mbox, imap) if s is not None]
@@ -185,9 +185,9 @@ def _calendar(
     from datetime import timedelta
 
     from crm_cli.capture.calendar import caldav_calendars, parse_ics
-    from crm_cli.capture.state import CaptureState
     from crm_cli.errors import InputError
     from crm_cli.services import capture as service
+    from crm_cli.store import CaptureState
     from crm_cli.userfiles.config import home_dir
 
     if (file is None) == (caldav is None):
@@ -220,7 +220,7 @@ def _calendar(
     with common.book(write=not dry_run) as book:
         report = service.capture_events(book, settings, state, events, today, dry_run=dry_run)
     if not dry_run:
-        from crm_cli.capture.state import save_planned
+        from crm_cli.store import save_planned
 
         state.save()
         save_planned(home_dir(), where, report.planned)
@@ -256,7 +256,7 @@ def add(
     password_command: str | None = PasswordCommand,
 ) -> None:
     """Save a source, run by a bare 'crm capture' (no password is ever saved)."""
-    from crm_cli.capture.state import load_sources, save_sources
+    from crm_cli.store import load_sources, save_sources
     from crm_cli.userfiles.config import config_dir
 
     given = {
@@ -298,8 +298,8 @@ def add(
 
 
 def _run_saved(date_: str | None, dry_run: bool) -> None:
-    from crm_cli.capture.state import load_sources
     from crm_cli.errors import NotFound
+    from crm_cli.store import load_sources
     from crm_cli.userfiles.config import config_dir
 
     sources = load_sources(config_dir())
@@ -349,8 +349,8 @@ def capture(
 
 def inbox(as_json: bool = typer.Option(False, "--json")) -> None:
     """People you write with who are not clients: add them, or ignore them for good."""
-    from crm_cli.capture.state import CaptureState
     from crm_cli.services import capture as service
+    from crm_cli.store import CaptureState
     from crm_cli.userfiles.config import home_dir
 
     with common.book() as book:
@@ -368,8 +368,8 @@ def inbox(as_json: bool = typer.Option(False, "--json")) -> None:
 
 def ignore(email: str = typer.Argument(..., metavar="EMAIL")) -> None:
     """Never list this correspondent again."""
-    from crm_cli.capture.state import CaptureState
     from crm_cli.core.capture import fold_address
+    from crm_cli.store import CaptureState
     from crm_cli.userfiles.config import home_dir
 
     state = CaptureState(home_dir())

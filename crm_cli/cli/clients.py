@@ -130,8 +130,8 @@ def add_client(
 ) -> None:
     """Add a client; prints the new id."""
     if from_capture is not None:
-        from crm_cli.capture.state import CaptureState
         from crm_cli.services.capture import stranger
+        from crm_cli.store import CaptureState
         from crm_cli.userfiles.config import home_dir
 
         found = stranger(CaptureState(home_dir()), from_capture)

@@ -19,7 +19,6 @@ Rules decided here beyond the issue's text:
 from __future__ import annotations
 
 import bisect
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -93,6 +92,8 @@ class Item:
             key = ""
         else:
             key = self.due.isoformat()
+        import hashlib  # only --json and the agenda's UIDs name items: not the due table
+
         seed = f"{self.client_id}\x1f{self.reason}\x1f{key}"
         return hashlib.sha1(seed.encode("utf-8")).hexdigest()
 

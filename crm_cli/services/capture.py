@@ -34,10 +34,9 @@ from crm_cli.store import derived_touchpoint_id
 
 if TYPE_CHECKING:
     from crm_cli.capture.sources import Found
-    from crm_cli.capture.state import CaptureState
     from crm_cli.core.models import Client
     from crm_cli.core.settings import Settings
-    from crm_cli.store import Book
+    from crm_cli.store import Book, CaptureState
 
 # An unanswered message older than this is history, not a request: a first capture
 # of years of mail must not bring back every thread nobody closed.
@@ -145,8 +144,9 @@ def _known(book: Book, wanted: Iterable[tuple[str, date]]) -> _Known:
     A client nothing was ever captured for has no duplicate to find. Otherwise the
     digest keeps their six latest touchpoints: a message dated after the oldest of
     them would be among them if it were in the book, so new mail (the routine run)
-    is checked without reading the history. Only older mail captured again (a second
-    device's first run, lost marks) needs every monthly file.
+    is checked without reading the history. Older mail captured again (a second
+    device's first run, lost marks) reads the captured touchpoints of those clients
+    only, through the cache's client index: never the whole history.
     """
     oldest: dict[str, date] = {}
     for client_id, day in wanted:
@@ -155,6 +155,7 @@ def _known(book: Book, wanted: Iterable[tuple[str, date]]) -> _Known:
     known = _Known()
     # Digests alone first (no recent files): most clients of a first capture have none.
     digests = book.summaries_of(set(oldest))
+    older: set[str] = set()
     for client_id, day in oldest.items():
         digest = digests.get(client_id)
         if digest is None or digest.captured == 0:
@@ -162,11 +163,12 @@ def _known(book: Book, wanted: Iterable[tuple[str, date]]) -> _Known:
         summary = book.summary(client_id)
         complete = summary.count <= len(summary.recent)
         if not complete and (not summary.recent or day <= summary.recent[0].date):
-            known = _Known()
-            for tp in book.touchpoints():
-                known.add(tp)
-            return known
+            older.add(client_id)
+            continue
         for tp in summary.recent:
+            known.add(tp)
+    if older:
+        for tp in book.captured_touchpoints(older):
             known.add(tp)
     return known
 

@@ -34,12 +34,13 @@ def book_view(book: Book, settings: Settings, today: date, horizon: date) -> Boo
     if hints is None:  # a malformed record: plan everyone, and the parse names it
         return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps, planned)
     wanted = screen(hints, snoozes, steps, settings, today, horizon)
-    return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps, planned)
+    clients, summaries = book.plan_records(wanted)
+    return BookView(clients, summaries, snoozes, steps, planned)
 
 
 def planned_meetings(book: Book) -> dict[str, list[date]]:
     """Coming meetings that ``crm capture calendar`` found on this device's calendars."""
-    from crm_cli.capture.state import load_planned
+    from crm_cli.store import load_planned
 
     found: dict[str, list[date]] = {}
     for client_id, days in load_planned(book.home).items():

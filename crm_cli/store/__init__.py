@@ -29,6 +29,10 @@ What ``crm sync`` uses:
   which the fold ignores;
 * :class:`NotifyState`, :func:`notify_lock`, :func:`book_devices` — what ``crm notify``
   sent from this device (``local/notify/``), and which devices wrote the book;
+* :class:`CaptureState` (with :func:`capture_lock`, :func:`load_planned`,
+  :func:`save_planned`, :func:`load_sources`, :func:`save_sources`) — what
+  ``crm capture`` remembers on this device (:mod:`capture_state`); the readers
+  in :mod:`crm_cli.capture` are handed it and write no file;
 * :func:`forgotten` — the keys of forgotten clients (``forget_key`` of their
   global id): an op whose ``"c"`` has that key and whose stamp is older than the
   forget is the client's, and ``--purge-history`` removes it from every commit;
@@ -51,6 +55,14 @@ from crm_cli.store.book import (
     forgotten,
     open_book,
     refresh,
+)
+from crm_cli.store.capture_state import (
+    CaptureState,
+    capture_lock,
+    load_planned,
+    load_sources,
+    save_planned,
+    save_sources,
 )
 from crm_cli.store.clock import derived_touchpoint_id
 from crm_cli.store.devices import (
@@ -76,21 +88,27 @@ __all__ = [
     "LOCAL_DIR",
     "SCHEMA_VERSION",
     "Book",
+    "CaptureState",
     "NotifyState",
     "Progress",
     "Repair",
     "book_devices",
     "book_exists",
+    "capture_lock",
     "conflict_copies",
     "derived_touchpoint_id",
     "device_id",
     "drafts_dir",
     "forgotten",
+    "load_planned",
     "load_progress",
+    "load_sources",
     "notify_lock",
     "open_book",
     "refresh",
+    "save_planned",
     "save_progress",
+    "save_sources",
     "synced_paths",
 ]
 

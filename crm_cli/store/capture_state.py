@@ -1,4 +1,4 @@
-"""What this device has captured: the one module that reads and writes capture files.
+"""What this device has captured: the store's module for the capture files.
 
 Device-local, never synced (``CRM_HOME/local/capture/``): another device reading the
 same mailbox keeps its own marks, and the deterministic touchpoint ids keep the book
