@@ -306,13 +306,87 @@ def import_json(
     err(f"restored {done.clients} clients and {done.touchpoints} touchpoints from {file}{note}")
 
 
+def _history_report(plan: Any, *, dry_run: bool, as_json: bool, what: str = "rows") -> None:
+    """What a history import did: the new touchpoints, and each row left out and why."""
+    problems = [*plan.unmatched, *plan.invalid]
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "added": [tp.id for tp in plan.new],
+                "already": plan.already,
+                "unmatched": [vars(p) for p in plan.unmatched],
+                "invalid": [vars(p) for p in plan.invalid],
+            }
+        )
+    elif dry_run:
+        for tp in plan.new:
+            note = f"  {tp.note.splitlines()[0]}" if tp.note else ""
+            out(f"add  {tp.date.isoformat()}  {tp.client_id:<24} {tp.channel} {tp.direction}{note}")
+    messages = [f"skipped {p.row}: {p.reason}" for p in problems]
+    for message in messages[:MAX_WARNINGS]:
+        warn(message)
+    if len(messages) > MAX_WARNINGS:
+        warn(f"... and {len(messages) - MAX_WARNINGS} more (see them all with --json)")
+    counts = (
+        f"{len(plan.new)} touchpoints {'to add' if dry_run else 'added'}, "
+        f"{plan.already} already in the book, {len(plan.unmatched)} skipped (no such client), "
+        f"{len(plan.invalid)} skipped (cannot be read)"
+    )
+    prefix = "dry run, nothing written: " if dry_run else ""
+    err(f"{prefix}{plan.read} {what} read: {counts}")
+
+
+@import_app.command("history")
+def import_history(
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="A CSV of past interactions (- is stdin)."
+    ),
+    map_: str = typer.Option(
+        ...,
+        "--map",
+        help="Which column holds what: date=COL,client=COL,channel=COL "
+        "(and direction=, note=, topic=).",
+        metavar="KEY=COLUMN,...",
+    ),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = typer.Option(False, "--json", help="What was added and left out, as JSON."),
+    date_: str | None = typer.Option(
+        None, "--date", help="Today is DATE (for relative dates in the sheet).", metavar="DATE"
+    ),
+) -> None:
+    """Import past interactions (emails, calls, meetings) of existing clients from a sheet.
+
+    Clients are found by id, email, phone or exact name; rows naming no client
+    are listed and skipped. Importing the same file again adds nothing."""
+    from crm_cli.interchange.history_csv import parse_map, read_history
+    from crm_cli.interchange.text import decode
+    from crm_cli.services import history_import
+
+    mapping = parse_map(map_)
+    text, warnings = decode(_read(file, contacts=True), file)
+    rows = read_history(text, file, mapping)
+    for message in warnings:
+        warn(message)
+    settings = common.settings()
+    today = common.today(date_)
+    with common.book(write=not dry_run) as book:
+        plan = history_import.import_rows(book, rows, settings, today, dry_run=dry_run)
+    _history_report(plan, dry_run=dry_run, as_json=as_json)
+
+
 # -- export ---------------------------------------------------------------------------
 
 
 def _vdir(directory: Path, clients: list[Any]) -> None:
-    result = exchange.export_vdir(directory, clients)
+    result = exchange.export_vdir(directory, clients, common.settings(), common.today(None))
     for path in result.foreign:
         warn(f"{path} was not written by crm: left as it is")
+    for path in result.pending:
+        warn(
+            f"{path} was changed elsewhere and not imported yet: left as it is "
+            f"(run 'crm import vcard {path}', then export again)"
+        )
     err(
         f"{directory}: {result.written} cards written, {result.unchanged} unchanged, "
         f"{result.removed} removed (clients no longer in the book)"

@@ -72,6 +72,9 @@ class Client:
     do_not_contact: bool = False
     shared_contact: bool = False
     archived: bool = False
+    # The UID of the address-book card this client came from, when the card had its
+    # own (a phone's): a re-import of that card updates this client, the export keeps it.
+    card_uid: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies and is 10x slower,
