@@ -375,6 +375,68 @@ def import_history(
     _history_report(plan, dry_run=dry_run, as_json=as_json)
 
 
+@import_app.command("monica")
+def import_monica(
+    file: str = typer.Argument(..., metavar="FILE", help="Monica's JSON export (- is stdin)."),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = typer.Option(False, "--json", help="What was kept and what not, as JSON."),
+    date_: str | None = typer.Option(
+        None,
+        "--date",
+        help="Client since DATE when Monica has no date (default today).",
+        metavar="DATE",
+    ),
+) -> None:
+    """Import Monica's JSON export: contacts, their activities, calls, conversations, notes
+    (as private notes) and reminders (as follow-ups)."""
+    from crm_cli.interchange.monica import read_monica
+    from crm_cli.services import history_import
+
+    export = read_monica(_read(file, contacts=True), file)
+    settings = common.settings()
+    today = common.today(date_)
+    with common.book(write=not dry_run) as book:
+        report = history_import.import_monica(book, export, settings, today, dry_run=dry_run)
+    plan = report.plan
+    kinds = history_import.MONICA_KINDS
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "added": plan.ids(ADDED),
+                "merged": plan.ids(MERGED),
+                "unchanged": plan.ids(UNCHANGED),
+                "kept": {k: report.kept[k] for k in kinds},
+                "already": {k: report.already[k] for k in kinds},
+                "not_kept": {k: dict(report.not_kept.get(k, {})) for k in kinds},
+                "no_place_in_crm": dict(report.other),
+                "warnings": plan.warnings,
+            }
+        )
+    for message in plan.warnings[:MAX_WARNINGS]:
+        warn(message)
+    if len(plan.warnings) > MAX_WARNINGS:
+        warn(f"... and {len(plan.warnings) - MAX_WARNINGS} more (see them all with --json)")
+    prefix = "dry run, nothing written: " if dry_run else ""
+    err(f"{prefix}read {file} (Monica)")
+    for kind in kinds:
+        if kind == "contacts":
+            done = (
+                f"{plan.count(ADDED)} added, {plan.count(MERGED)} merged, "
+                f"{plan.count(UNCHANGED)} already in the book"
+            )
+        else:
+            done = f"{report.kept[kind]} kept, {report.already[kind]} already in the book"
+        dropped: dict[str, int] = dict(report.not_kept.get(kind, {}))
+        left = "; not kept: " + ", ".join(f"{n} {why}" for why, n in sorted(dropped.items()))
+        err(f"  {kind}: {done}{left if dropped else ''}")
+    if report.other:
+        listed = ", ".join(
+            f"{n} {what}{'s' if n != 1 else ''}" for what, n in sorted(report.other.items())
+        )
+        err(f"  not kept, crm has no place for them: {listed}")
+
+
 # -- export ---------------------------------------------------------------------------
 
 

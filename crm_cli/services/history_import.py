@@ -11,12 +11,14 @@ Everything goes in with one write.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
 from crm_cli.core.contacts import fold, normalise_phone
+from crm_cli.core.contacts_import import ImportPlan
 from crm_cli.core.dates import parse_date
 from crm_cli.core.models import Client, Touchpoint
 from crm_cli.core.terms import LOG_CHANNELS
@@ -25,6 +27,7 @@ from crm_cli.errors import InvalidValue, NotFound
 if TYPE_CHECKING:
     from crm_cli.core.settings import Settings
     from crm_cli.interchange.history_csv import HistoryRow
+    from crm_cli.interchange.monica import MonicaExport
     from crm_cli.store import Book
 
 # How other tools and people name channels: each word to one of crm's.
@@ -267,3 +270,196 @@ def import_rows(
     if not dry_run and plan.new:
         plan.new = book.add_touchpoints(plan.new)
     return plan
+
+
+# -- Monica -------------------------------------------------------------------------
+
+MONICA_KINDS = ("contacts", "activities", "calls", "conversations", "notes", "reminders")
+_PLURAL = {
+    "activity": "activities",
+    "call": "calls",
+    "conversation": "conversations",
+    "note": "notes",
+    "reminder": "reminders",
+}
+
+
+@dataclass
+class MonicaReport:
+    plan: ImportPlan  # the contacts, as any contact import
+    touchpoints: list[Touchpoint] = field(default_factory=list)
+    kept: Counter[str] = field(default_factory=Counter)  # per kind
+    already: Counter[str] = field(default_factory=Counter)  # per kind: from an earlier import
+    not_kept: dict[str, Counter[str]] = field(default_factory=dict)  # kind -> reason -> count
+    other: Counter[str] = field(default_factory=Counter)  # what crm has no place for
+    kind_of: dict[str, str] = field(default_factory=dict)  # touchpoint id -> kind
+
+    def drop(self, kind: str, reason: str, n: int = 1) -> None:
+        self.not_kept.setdefault(kind, Counter())[reason] += n
+
+
+def _next_reminder(first: date, repeat: tuple[str, int], today: date) -> date | None:
+    """The next day a Monica reminder falls on, from ``today``; None when it is over."""
+    from crm_cli.core.dates import parse_cadence
+
+    kind, n = repeat
+    if first >= today:
+        return first
+    units = {"week": "weeks", "month": "months", "year": "years"}
+    if kind not in units:  # one_time, in the past
+        return None
+    cadence = parse_cadence(f"{n} {units[kind]}")
+    when = first
+    while when < today:
+        following = cadence.next_after(when)
+        if following is None:
+            return None
+        when = following
+    return when
+
+
+def _is_birthday(first: date, repeat: tuple[str, int], birthday: str | None) -> bool:
+    """Monica adds a yearly reminder on each birthday: crm plans birthdays itself."""
+    return (
+        birthday is not None
+        and repeat == ("year", 1)
+        and birthday[-5:] == f"{first.month:02d}-{first.day:02d}"
+    )
+
+
+def _cadence(days: int) -> str | None:
+    from crm_cli.core.dates import parse_cadence
+
+    text = f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
+    try:
+        return parse_cadence(text).canonical()
+    except InvalidValue:
+        return None
+
+
+def plan_monica(
+    export: MonicaExport,
+    clients: list[Client],
+    *,
+    region: str,
+    date_order: str,
+    today: date,
+) -> MonicaReport:
+    """What importing a Monica export does: its contacts planned as any contact import
+    (matched to the book's clients), its history as touchpoints. Pure."""
+    from crm_cli.core.contacts_import import plan_import
+
+    people = []
+    report = MonicaReport(ImportPlan())
+    for person in export.contacts:
+        if person.uuid in export.me:
+            report.drop("contacts", "your own contact")
+        elif person.partial:
+            report.drop("contacts", "a relative's name only (partial)")
+        else:
+            people.append(person)
+    report.plan = plan_import(
+        [p.contact for p in people], clients, region=region, date_order=date_order, today=today
+    )
+    added = {c.id: c for c in report.plan.added}
+    client_of: dict[str, str] = {}
+    birthdays: dict[str, str | None] = {c.id: c.birthday for c in clients}
+    for person, outcome in zip(people, report.plan.outcomes, strict=True):
+        if outcome.client_id is None:
+            continue
+        client_of[person.uuid] = outcome.client_id
+        report.kept["contacts"] += 1
+        new = added.get(outcome.client_id)
+        if new is None:
+            continue
+        # "How we met" is when the client relationship began; Monica's own fields too.
+        if person.first_met is not None and person.first_met <= today:
+            new.since = min(new.since, person.first_met)
+        if person.stay_in_touch_days and new.cadence is None:
+            new.cadence = _cadence(person.stay_in_touch_days)
+        if person.archived or person.deceased:
+            new.archived = True
+        if person.deceased:
+            new.do_not_contact = True
+        birthdays[new.id] = new.birthday
+    skipped = sum(1 for o in report.plan.outcomes if o.client_id is None)
+    if skipped:
+        report.drop("contacts", "cannot be imported (see the warnings)", skipped)
+    report.other = Counter(export.not_kept)
+    made: dict[str, Touchpoint] = {}
+    for event in export.events:
+        kind = _PLURAL[event.kind]
+        ids = [client_of[u] for u in event.contacts if u in client_of]
+        if not ids:
+            report.drop(kind, "its contact is not imported" if event.contacts else "no contact")
+            continue
+        if event.day is None:
+            report.drop(kind, "no date", len(ids))
+            continue
+        for client_id in ids:
+            when, follow_up = event.day, None
+            if event.kind == "reminder":
+                assert event.repeat is not None
+                if event.inactive:
+                    report.drop(kind, "switched off")
+                    continue
+                if _is_birthday(event.day, event.repeat, birthdays.get(client_id)):
+                    report.drop(kind, "a birthday (crm plans birthdays itself)")
+                    continue
+                follow_up = _next_reminder(event.day, event.repeat, today)
+                if follow_up is None:
+                    report.drop(kind, "a one-time reminder already past")
+                    continue
+                when = today  # a promise made now, for the day it falls on
+            elif event.day > today:
+                report.drop(kind, "in the future")
+                continue
+            tp_id = history_id("monica", event.kind, event.uuid or repr(event), client_id)
+            if tp_id in made:
+                continue
+            made[tp_id] = Touchpoint(
+                id=tp_id,
+                client_id=client_id,
+                date=when,
+                channel=event.channel,
+                direction=event.direction,
+                note=event.note,
+                private=event.private,
+                follow_up=follow_up,
+            )
+            report.kept[kind] += 1
+            report.kind_of[tp_id] = kind
+    report.touchpoints = sorted(made.values(), key=lambda t: (t.date, t.id))
+    return report
+
+
+def import_monica(
+    book: Book, export: MonicaExport, settings: Settings, today: date, *, dry_run: bool
+) -> MonicaReport:
+    """Plan a Monica export against the book and, unless a dry run, apply it in one write."""
+    report = plan_monica(
+        export,
+        book.clients(),
+        region=settings.region,
+        date_order=settings.date_order,
+        today=today,
+    )
+    fresh = []
+    for tp in report.touchpoints:
+        try:
+            book.touchpoint(tp.id)
+        except NotFound:
+            fresh.append(tp)
+            continue
+        kind = report.kind_of[tp.id]
+        report.kept[kind] -= 1
+        report.already[kind] += 1
+    report.touchpoints = fresh
+    if not dry_run:
+        if report.plan.added:
+            book.add_clients(report.plan.added)
+        if report.plan.changed:
+            book.update_clients(report.plan.changed)
+        if report.touchpoints:
+            report.touchpoints = book.add_touchpoints(report.touchpoints)
+    return report
