@@ -115,7 +115,7 @@ def test_bad_dates_and_channels_are_listed_with_their_row(
         "Warning: skipped row 4: unknown direction 'Sideways': use in (received) or out (sent)"
     )
     assert lines[3] == (
-        "4 rows read: 1 touchpoints added, 0 already in the book, "
+        "4 rows read: 1 touchpoint added, 0 already in the book, "
         "0 skipped (no such client), 3 skipped (cannot be read)"
     )
     assert history(home) == [("mario-rossi", "2024-03-03", "call", "out", "fine")]

@@ -329,7 +329,8 @@ def _history_report(plan: Any, *, dry_run: bool, as_json: bool, what: str = "row
     if len(messages) > MAX_WARNINGS:
         warn(f"... and {len(messages) - MAX_WARNINGS} more (see them all with --json)")
     counts = (
-        f"{len(plan.new)} touchpoints {'to add' if dry_run else 'added'}, "
+        f"{len(plan.new)} touchpoint{'' if len(plan.new) == 1 else 's'} "
+        f"{'to add' if dry_run else 'added'}, "
         f"{plan.already} already in the book, {len(plan.unmatched)} skipped (no such client), "
         f"{len(plan.invalid)} skipped (cannot be read)"
     )

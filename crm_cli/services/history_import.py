@@ -369,6 +369,8 @@ def plan_monica(
             continue
         client_of[person.uuid] = outcome.client_id
         report.kept["contacts"] += 1
+        if person.contact.birthday:  # as Monica has it: its birthday reminders fall on it
+            birthdays[outcome.client_id] = person.contact.birthday
         new = added.get(outcome.client_id)
         if new is None:
             continue
@@ -381,7 +383,6 @@ def plan_monica(
             new.archived = True
         if person.deceased:
             new.do_not_contact = True
-        birthdays[new.id] = new.birthday
     skipped = sum(1 for o in report.plan.outcomes if o.client_id is None)
     if skipped:
         report.drop("contacts", "cannot be imported (see the warnings)", skipped)
