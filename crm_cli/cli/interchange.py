@@ -416,13 +416,150 @@ def import_json(
     err(f"restored {done.clients} clients and {done.touchpoints} touchpoints from {file}{note}")
 
 
+def _history_report(plan: Any, *, dry_run: bool, as_json: bool, what: str = "rows") -> None:
+    """What a history import did: the new touchpoints, and each row left out and why."""
+    problems = [*plan.unmatched, *plan.invalid]
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "added": [tp.id for tp in plan.new],
+                "already": plan.already,
+                "unmatched": [vars(p) for p in plan.unmatched],
+                "invalid": [vars(p) for p in plan.invalid],
+            }
+        )
+    elif dry_run:
+        for tp in plan.new:
+            note = f"  {tp.note.splitlines()[0]}" if tp.note else ""
+            out(f"add  {tp.date.isoformat()}  {tp.client_id:<24} {tp.channel} {tp.direction}{note}")
+    messages = [f"skipped {p.row}: {p.reason}" for p in problems]
+    for message in messages[:MAX_WARNINGS]:
+        warn(message)
+    if len(messages) > MAX_WARNINGS:
+        warn(f"... and {len(messages) - MAX_WARNINGS} more (see them all with --json)")
+    counts = (
+        f"{len(plan.new)} touchpoint{'' if len(plan.new) == 1 else 's'} "
+        f"{'to add' if dry_run else 'added'}, "
+        f"{plan.already} already in the book, {len(plan.unmatched)} skipped (no such client), "
+        f"{len(plan.invalid)} skipped (cannot be read)"
+    )
+    prefix = "dry run, nothing written: " if dry_run else ""
+    err(f"{prefix}{plan.read} {what} read: {counts}")
+
+
+@import_app.command("history")
+def import_history(
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="A CSV of past interactions (- is stdin)."
+    ),
+    map_: str = typer.Option(
+        ...,
+        "--map",
+        help="Which column holds what: date=COL,client=COL,channel=COL "
+        "(and direction=, note=, topic=).",
+        metavar="KEY=COLUMN,...",
+    ),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = typer.Option(False, "--json", help="What was added and left out, as JSON."),
+    date_: str | None = typer.Option(
+        None, "--date", help="Today is DATE (for relative dates in the sheet).", metavar="DATE"
+    ),
+) -> None:
+    """Import past interactions (emails, calls, meetings) of existing clients from a sheet.
+
+    Clients are found by id, email, phone or exact name; rows naming no client
+    are listed and skipped. Importing the same file again adds nothing."""
+    from crm_cli.interchange.history_csv import parse_map, read_history
+    from crm_cli.interchange.text import decode
+    from crm_cli.services import history_import
+
+    mapping = parse_map(map_)
+    text, warnings = decode(_read(file, contacts=True), file)
+    rows = read_history(text, file, mapping)
+    for message in warnings:
+        warn(message)
+    settings = common.settings()
+    today = common.today(date_)
+    with common.book(write=not dry_run) as book:
+        plan = history_import.import_rows(book, rows, settings, today, dry_run=dry_run)
+    _history_report(plan, dry_run=dry_run, as_json=as_json)
+
+
+@import_app.command("monica")
+def import_monica(
+    file: str = typer.Argument(..., metavar="FILE", help="Monica's JSON export (- is stdin)."),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = typer.Option(False, "--json", help="What was kept and what not, as JSON."),
+    date_: str | None = typer.Option(
+        None,
+        "--date",
+        help="Client since DATE when Monica has no date (default today).",
+        metavar="DATE",
+    ),
+) -> None:
+    """Import Monica's JSON export: contacts, their activities, calls, conversations, notes
+    (as private notes) and reminders (as follow-ups)."""
+    from crm_cli.interchange.monica import read_monica
+    from crm_cli.services import history_import
+
+    export = read_monica(_read(file, contacts=True), file)
+    settings = common.settings()
+    today = common.today(date_)
+    with common.book(write=not dry_run) as book:
+        report = history_import.import_monica(book, export, settings, today, dry_run=dry_run)
+    plan = report.plan
+    kinds = history_import.MONICA_KINDS
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "added": plan.ids(ADDED),
+                "merged": plan.ids(MERGED),
+                "unchanged": plan.ids(UNCHANGED),
+                "kept": {k: report.kept[k] for k in kinds},
+                "already": {k: report.already[k] for k in kinds},
+                "not_kept": {k: dict(report.not_kept.get(k, {})) for k in kinds},
+                "no_place_in_crm": dict(report.other),
+                "warnings": plan.warnings,
+            }
+        )
+    for message in plan.warnings[:MAX_WARNINGS]:
+        warn(message)
+    if len(plan.warnings) > MAX_WARNINGS:
+        warn(f"... and {len(plan.warnings) - MAX_WARNINGS} more (see them all with --json)")
+    prefix = "dry run, nothing written: " if dry_run else ""
+    err(f"{prefix}read {file} (Monica)")
+    for kind in kinds:
+        if kind == "contacts":
+            done = (
+                f"{plan.count(ADDED)} added, {plan.count(MERGED)} merged, "
+                f"{plan.count(UNCHANGED)} already in the book"
+            )
+        else:
+            done = f"{report.kept[kind]} kept, {report.already[kind]} already in the book"
+        dropped: dict[str, int] = dict(report.not_kept.get(kind, {}))
+        left = "; not kept: " + ", ".join(f"{n} {why}" for why, n in sorted(dropped.items()))
+        err(f"  {kind}: {done}{left if dropped else ''}")
+    if report.other:
+        listed = ", ".join(
+            f"{n} {what}{'s' if n != 1 else ''}" for what, n in sorted(report.other.items())
+        )
+        err(f"  not kept, crm has no place for them: {listed}")
+
+
 # -- export ---------------------------------------------------------------------------
 
 
 def _vdir(directory: Path, clients: list[Any]) -> None:
-    result = exchange.export_vdir(directory, clients)
+    result = exchange.export_vdir(directory, clients, common.settings(), common.today(None))
     for path in result.foreign:
         warn(f"{path} was not written by crm: left as it is")
+    for path in result.pending:
+        warn(
+            f"{path} was changed elsewhere and not imported yet: left as it is "
+            f"(run 'crm import vcard {path}', then export again)"
+        )
     err(
         f"{directory}: {result.written} cards written, {result.unchanged} unchanged, "
         f"{result.removed} removed (clients no longer in the book)"

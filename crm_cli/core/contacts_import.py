@@ -19,7 +19,18 @@ Matching, strongest first (the first rule that finds exactly one client wins):
 
 A contact that matches several clients by phone or name is skipped with a
 reason rather than merged into a guessed one. Merging adds emails, phones,
-tags and fields the client lacks; it never overwrites anything. Contacts of
+tags and fields the client lacks; it never overwrites anything.
+
+A vCard whose UID is a client's card (the UID crm wrote, or the card's own
+UID remembered when it was first imported, see ``core.card_identity``) is that
+client's card edited elsewhere, on a phone synced with vdirsyncer: it updates
+the client, whatever its name or emails now are. There the card wins for what
+a card holds (name, emails, phones, company, city, birthday, note, tags); what
+only crm keeps (cadence, tier, likes, private notes, history...) is untouched.
+A card that brings nothing new (everything on it is on the client already) is
+left out, as a merge would: the client may hold more, from other cards of the
+same person. A card with a UID of its own that is added or merged by the rules
+above leaves that UID on the client, so that importing it again finds it. Contacts of
 the same import are matched against each other the same way, so a file that
 holds someone twice yields one client, and importing it again changes nothing.
 """
@@ -33,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from crm_cli.core import terms
+from crm_cli.core.card_identity import UidIndex, client_uid
 from crm_cli.core.contacts import (
     clean_name,
     fold,
@@ -59,6 +71,7 @@ class Contact:
     """One record of an imported file, values as written there."""
 
     source: str  # where it was read, for messages: "book.vcf: card 3 (line 41)"
+    uid: str | None = None  # a vCard's UID: the card's identity across syncs
     name: str | None = None  # a person's name (FN, N, name columns)
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
@@ -435,6 +448,7 @@ class _Pool:
         self.by_email: dict[str, str] = {}
         self.by_phone: dict[str, list[str]] = {}
         self.by_name: dict[str, list[str]] = {}
+        self.uids: UidIndex | None = None  # built on the first card that has a UID
         for client in clients:
             self.put(client)
 
@@ -447,8 +461,19 @@ class _Pool:
             ids = self.by_phone.setdefault(phone, [])
             if client.id not in ids:
                 ids.append(client.id)
-        if old is None:
+        if old is None or fold(old.name) != fold(client.name):
             self.by_name.setdefault(fold(client.name), []).append(client.id)
+        if self.uids is not None:
+            self.uids.put(client)
+
+    def by_uid(self, uid: str | None) -> Client | None:
+        """The client whose card carries ``uid``, if any."""
+        if not uid:
+            return None
+        if self.uids is None:
+            self.uids = UidIndex(self.clients.values())
+        cid = self.uids.get(uid)
+        return self.clients[cid] if cid is not None else None
 
     def _compatible(self, ids: list[str], contact: _Clean) -> list[str]:
         """Clients whose emails do not contradict the contact's (see the module docstring)."""
@@ -551,6 +576,90 @@ def _merge(client: Client, contact: _Clean, pool: _Pool) -> tuple[Client, list[s
     return merged, changes, warnings
 
 
+# What a card holds and crm writes back on it: on a card matched by UID these
+# take the card's value (an absent one clears the client's).
+CARD_FIELDS = ("company", "job_title", "city", "birthday", "note")
+
+
+def _update_from_card(
+    client: Client, contact: _Clean, pool: _Pool
+) -> tuple[Client, list[str], list[str]]:
+    """``client`` as its card now says (the card edited elsewhere wins); the changes.
+
+    A card that holds nothing the client lacks is left out: the client may have
+    more, merged from other cards of the same person (a re-import changes nothing).
+    """
+    changes: list[str] = []
+    warnings: list[str] = []
+    if _within(contact, client, pool):
+        return client, changes, warnings
+    updated = replace(client)
+    if contact.display != NO_NAME and contact.display != client.name:
+        updated.name = contact.display
+        changes.append(f"name {contact.display}")
+    emails: list[str] = []
+    for email in contact.emails:
+        owner = pool.by_email.get(email.casefold())
+        if owner is not None and owner != client.id:
+            other = pool.clients[owner]
+            warnings.append(
+                f"{contact.source}: the email {email} belongs to {other.name} ({other.id}); "
+                f"not added to {client.id}"
+            )
+            continue
+        emails.append(email)
+    for attr, new in (("emails", emails), ("phones", contact.phones), ("tags", contact.tags)):
+        old = getattr(client, attr)
+        if new == old:
+            continue
+        key: Callable[[str], str] = fold if attr == "tags" else str.casefold
+        kept = {key(x) for x in new}
+        had = {key(x) for x in old}
+        found = [f"{attr[:-1]} {x}" for x in new if key(x) not in had]
+        found += [f"no {attr[:-1]} {x}" for x in old if key(x) not in kept]
+        changes.extend(found or [f"{attr} reordered"])
+        setattr(updated, attr, list(new))
+    # A number stays a mobile if the card's reading or crm's own knew it as one.
+    updated.mobiles = [p for p in updated.phones if p in contact.mobiles or p in client.mobiles]
+    for attr in CARD_FIELDS:
+        value = getattr(contact, attr)
+        if value != getattr(client, attr):
+            setattr(updated, attr, value)
+            label = attr.replace("_", " ")
+            if value is None:
+                changes.append(f"no {label}")
+            else:
+                changes.append(attr if attr == "note" else f"{label} {value}")
+    return updated, changes, warnings
+
+
+def _within(contact: _Clean, client: Client, pool: _Pool) -> bool:
+    """Whether everything on the card is on the client already, with the same values."""
+    if contact.display != NO_NAME and contact.display != client.name:
+        return False
+    emails = {e.casefold() for e in client.emails}
+    for email in contact.emails:
+        owner = pool.by_email.get(email.casefold())
+        if email.casefold() not in emails and (owner is None or owner == client.id):
+            return False
+    tags = {fold(t) for t in client.tags}
+    return (
+        set(contact.phones) <= set(client.phones)
+        and all(fold(t) in tags for t in contact.tags)
+        and all(
+            getattr(contact, a) is None or getattr(contact, a) == getattr(client, a)
+            for a in CARD_FIELDS
+        )
+    )
+
+
+def _remember_uid(client: Client, uid: str | None) -> tuple[Client, list[str]]:
+    """The client with the card's own UID kept, when it has none yet."""
+    if not uid or client.card_uid or uid == client_uid(client.id):
+        return client, []
+    return replace(client, card_uid=uid), [f"card UID {uid}"]
+
+
 def plan_import(
     contacts: Iterable[Contact],
     existing: list[Client],
@@ -596,6 +705,19 @@ def plan_import(
             reason = "no name, email or phone left to import"
             plan.outcomes.append(Outcome(clean.source, SKIPPED, name=clean.display, reason=reason))
             continue
+        uid = " ".join((contact.uid or "").split()) or None
+        own = pool.by_uid(uid)
+        if own is not None:
+            updated, changes, warnings = _update_from_card(own, clean, pool)
+            plan.warnings.extend(warnings)
+            if not changes:
+                plan.outcomes.append(Outcome(clean.source, UNCHANGED, own.id, own.name))
+                continue
+            pool.put(updated)
+            if own.id in book_ids:
+                changed.setdefault(own.id)
+            plan.outcomes.append(Outcome(clean.source, MERGED, own.id, updated.name, changes))
+            continue
         target, ambiguous = pool.match(clean)
         if ambiguous:
             plan.outcomes.append(
@@ -639,12 +761,15 @@ def plan_import(
                 setattr(client, flag, value)
             if clean.since is not None:
                 client.since = clean.since
+            client, _ = _remember_uid(client, uid)
             taken.add(client.id)
             pool.put(client)
             added.setdefault(client.id)
             plan.outcomes.append(Outcome(clean.source, ADDED, client.id, client.name))
             continue
         merged, changes, warnings = _merge(target, clean, pool)
+        merged, remembered = _remember_uid(merged, uid)
+        changes.extend(remembered)
         plan.warnings.extend(warnings)
         if not changes:
             plan.outcomes.append(Outcome(clean.source, UNCHANGED, target.id, target.name))

@@ -82,6 +82,9 @@ class Client:
     address: dict[str, str | None] | None = None
     anniversaries: list[dict[str, str]] = field(default_factory=list)  # {"label", "date"}
     ims: list[dict[str, str]] = field(default_factory=list)  # {"service", "handle"}
+    # The UID of the address-book card this client came from, when the card had its
+    # own (a phone's): a re-import of that card updates this client, the export keeps it.
+    card_uid: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: that deep-copies and is 10x slower,

@@ -15,6 +15,8 @@ def client_record(
     record["cadence"] = client.cadence
     record["last_contact"] = last_contact.isoformat() if last_contact else None
     del record["mobiles"]
+    # The address book's UID is sync plumbing (export json and export client keep it).
+    del record["card_uid"]
     if not include_private:
         del record["private_note"]
     return record

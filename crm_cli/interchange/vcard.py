@@ -28,20 +28,18 @@ from __future__ import annotations
 import codecs
 import quopri
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+# Re-exported: the UIDs are a card's business as much as the matching's.
+from crm_cli.core.card_identity import UID_NAMESPACE as UID_NAMESPACE
+from crm_cli.core.card_identity import card_uid, client_uid
 from crm_cli.core.contacts_import import Contact
 from crm_cli.core.models import Client
 from crm_cli.errors import InvalidValue
 from crm_cli.interchange.text import decode_line, fallback_warning, prepare
 
 PRODID = "-//crm//crm-cli//EN"
-
-# uuid5 namespace of client UIDs: the same client id always gives the same UID,
-# so a re-export updates the card a sync tool holds instead of adding a copy.
-UID_NAMESPACE = uuid.UUID("6f1c6a52-3f55-4d0a-9a39-2d4b1c8e9e21")
 
 _DROPPED = {"PHOTO", "LOGO", "SOUND", "KEY"}
 _NOT_A_PHONE = {"FAX", "PAGER"}
@@ -514,6 +512,7 @@ def parse_card(raw: RawCard, name: str) -> Contact:
         if line.name not in ("BEGIN", "END"):
             contents.setdefault(line.name.lower(), []).append(line)
     contact = to_contact(contents, source)
+    contact.uid = _first_text(contents, "uid")  # which client it is, on a re-import
     if mended.fallback:
         contact.warnings.insert(0, fallback_warning("", mended.fallback))
     return contact
@@ -577,10 +576,6 @@ def apple_groups(cards: list[tuple[str, RawCard]]) -> AppleGroups:
 # -- writing ------------------------------------------------------------------------
 
 
-def client_uid(client_id: str) -> str:
-    return str(uuid.uuid5(UID_NAMESPACE, client_id))
-
-
 def _name_parts(name: str) -> tuple[str, str]:
     """``(family, given)``: a guess (the last word is the family name) for N, which
     readers want; crm itself reads FN back."""
@@ -598,7 +593,7 @@ def client_vcard(client: Client) -> str:
     card = vobject.vCard()
     card.add("version").value = "3.0"
     card.add("prodid").value = PRODID
-    card.add("uid").value = client_uid(client.id)
+    card.add("uid").value = card_uid(client)
     card.add("fn").value = client.name
     family, given = _name_parts(client.name)
     card.add("n").value = Name(family=family, given=given)
@@ -664,6 +659,19 @@ def vdir_name(client: Client) -> str:
     if re.fullmatch(r"[\w-]+", client.id) and not client.id.startswith("-"):
         return f"{client.id}.vcf"
     return f"{client_uid(client.id)}.vcf"
+
+
+_UID_LINE = re.compile(
+    rb"^(?:[\w-]+\.)?UID(?:;[^:\r\n]*)?:([^\r\n]*)", re.IGNORECASE | re.MULTILINE
+)
+
+
+def file_uid(data: bytes) -> str | None:
+    """The UID of the (first) card in a .vcf file, read without parsing the card."""
+    found = _UID_LINE.search(re.sub(rb"\r?\n[ \t]", b"", data))
+    if found is None:
+        return None
+    return found[1].decode("utf-8", "replace").strip() or None
 
 
 def written_by_crm(data: bytes) -> bool:
