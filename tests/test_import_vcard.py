@@ -7,7 +7,6 @@ LICENSE file beside them) are read in place, never copied.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -662,20 +661,14 @@ def many_cards(n: int) -> str:
 
 def test_ten_thousand_cards(crm: Crm, home: Path, tmp_path: Path) -> None:
     path = write(tmp_path, many_cards(10_000))
-    start = time.perf_counter()
     crm.ok("import", "vcard", str(path), "--date", FIXED_DATE)
-    first = time.perf_counter() - start
     got = book_clients(home)
     assert len(got) == 10_000
     assert got["person-number9999"].phones == ["+393470009999"]
     before = snapshot(home)
-    start = time.perf_counter()
     result = crm.ok("import", "vcard", str(path))
-    again = time.perf_counter() - start
     assert "0 added, 0 merged, 10000 already in the book" in result.stderr
     assert snapshot(home) == before
-    # About 5 s each on a laptop (2.9 MB of vCard); a generous bound for slow CI.
-    assert first < 60 and again < 60, (first, again)
 
 
 def test_progress_bar_only_on_a_terminal(
