@@ -30,6 +30,8 @@ from crm_cli.store.devices import DEVICES_DIR, LEGACY_BACKUP, LOCAL_DIR, dumps, 
 from crm_cli.store.fold import (
     CACHE_VERSION,
     SET_FIELDS,
+    STATE_OPS,
+    STATE_OPS_TABLE,
     Fold,
     compact_client,
     create,
@@ -152,6 +154,7 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
             # A cheap look at every table (quick_check reads the whole file: 1 s on D3).
             for table in ("files", "clients", "tps", "summaries", "snoozes", "steps"):
                 db.execute(f"SELECT * FROM {table} ORDER BY rowid DESC LIMIT 1").fetchall()
+            db.executescript(STATE_OPS_TABLE)  # a cache of an older crm: empty, not 'complete'
             return db, False
         db.close()
     except sqlite3.DatabaseError:
@@ -264,17 +267,97 @@ class Book:
                 break
             new_ops.extend(df.ops[done:])
         oldest = min((op_key(op) for op in new_ops), default=None)
-        if rebuild or (oldest is not None and oldest <= self.max_key()):
+        late = oldest is not None and oldest <= self.max_key()
+        if rebuild or (late and not self._fold_late(new_ops, oldest or "")):
             self._rebuild(found)
             return
-        for op in sorted(new_ops, key=op_key):
-            self.fold.apply(op)
+        if not late:
+            for op in sorted(new_ops, key=op_key):
+                self.fold.apply(op)
         self.fold.flush()
         for df in changed:
             self.record_file(df.path, len(df.ops), df.ops, stats[relative(self.home, df.path)])
         for gone in set(recorded) - names:
             self.db.execute("DELETE FROM files WHERE path=?", (gone,))
         self._commit_cache()
+
+    def _fold_late(self, new_ops: list[dict[str, Any]], oldest: str) -> bool:
+        """Fold ops of which some are older than what the cache holds (a sync brought
+        another device's work): the clients they touch are derived again from all their
+        ops in clock order, the rest of the cache stays. The result is the one a rebuild
+        gives; False (nothing to keep, rebuild) where a late op could reach further
+        than its own clients: a reset, a forget, a short id another client holds, a
+        touchpoint already folded."""
+        meta = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
+        if meta.get("state_ops") != "1":
+            return False  # a cache of an older crm: it has not kept its clients' ops
+        reset = str(meta.get("reset", ""))
+        ops = sorted((op for op in new_ops if op_key(op) > reset), key=op_key)
+        forgets = self.db.execute("SELECT 1 FROM forgotten WHERE h >= ? LIMIT 1", (oldest,))
+        if forgets.fetchone() is not None:
+            return False
+        gids: set[str] = set()
+        wanted: list[tuple[str, str]] = []
+        for op in ops:
+            kind, gid = op.get("op"), op.get("c")
+            if kind in ("reset", "forget"):
+                return False
+            if kind == "log":
+                seen = self.db.execute("SELECT 1 FROM tps WHERE id=?", (op["t"]["id"],))
+                if seen.fetchone() is not None:
+                    return False  # the same import on two devices: the older one wins
+            if kind in ("amend", "unlog"):
+                row = self.db.execute("SELECT gid FROM tps WHERE id=?", (op.get("id"),))
+                found = row.fetchone()
+                if found is not None:
+                    gids.add(str(found[0]))
+            if kind == "client":
+                wanted.append((str(gid), str(op.get("id"))))
+            if isinstance(gid, str) and (kind in STATE_OPS or kind in ("log", "amend", "unlog")):
+                gids.add(gid)
+        for gid, short in wanted:
+            taken = self.db.execute(
+                "SELECT id FROM clients WHERE gid<>? AND (id=? OR substr(id, 1, ?)=?)",
+                (gid, short, len(short) + 1, short + "-"),
+            )
+            if any(rest == short or rest[len(short) + 1 :].isdigit() for (rest,) in taken):
+                return False  # two clients want one short id: who gets it may change
+        self.fold.flush()
+        chosen = sorted(gids)
+        before: dict[str, str] = {}
+        state: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(chosen), 500):
+            chunk = chosen[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for gid, short in self.db.execute(
+                f"SELECT gid, id FROM clients WHERE gid IN ({marks})", chunk
+            ):
+                before[gid] = short
+            for key, raw in self.db.execute(
+                f"SELECT k, op FROM state_ops WHERE gid IN ({marks})", chunk
+            ):
+                state[key] = loads(raw)
+            for table in ("clients", "snoozes", "steps"):
+                self.db.execute(f"DELETE FROM {table} WHERE gid IN ({marks})", chunk)
+        for op in ops:
+            if op.get("op") in STATE_OPS:
+                state[op_key(op)] = op
+        for key in sorted(state):
+            self.fold.apply(state[key])
+        for op in ops:
+            if op.get("op") not in STATE_OPS:
+                self.fold.apply(op)
+        for gid in chosen:
+            self.fold.touched[gid] = None  # its digest from all its touchpoints
+        self.fold.flush()
+        after = self._rows_of_gids("SELECT gid, id FROM clients WHERE gid IN", before)
+        return all(before[gid] == short for gid, short in after)
+
+    def _rows_of_gids(self, sql: str, gids: Iterable[str]) -> Iterator[Any]:
+        wanted = sorted(gids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            yield from self.db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
 
     def db_is_file(self) -> bool:
         return any(row[2] for row in self.db.execute("PRAGMA database_list"))
@@ -328,7 +411,9 @@ class Book:
             self.db.execute(f"DELETE FROM {table}")
         scrubbed = {r[0]: r for r in self.db.execute("SELECT k, h, scrubbed, sk FROM forgotten")}
         self.db.execute("DELETE FROM forgotten")
+        self.db.execute("DELETE FROM state_ops")
         self.db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
+        self.db.execute("INSERT INTO meta VALUES ('state_ops', '1')")
         self.fold = Fold(self.db, fresh=True)
         ops = sorted((op for df in files for op in df.ops), key=op_key)
         for op in ops:
