@@ -46,6 +46,7 @@ SCHEMA_VERSION = 2  # of exports (`crm export json`): unchanged by the device fi
 CACHE_FILE = "cache.sqlite3"
 LOCK_FILE = "lock"
 LOCK_TIMEOUT = 10.0
+FOLD_CHUNK = 20_000  # records a batch's fold holds in memory before writing them
 LEGACY_FILES = ("book.json", "summaries.json", "index.json", "history", "recent", "backups")
 
 
@@ -59,6 +60,16 @@ class Repair:
     orphans: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     counter: int = 1
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A device file the next batch does not go into: what the next one's manifest lists."""
+
+    name: str
+    manifest: dict[str, Any]
+    ops: int
+    sha256: str
 
 
 def orjson_loads(raw: str | bytes) -> Any:
@@ -400,7 +411,7 @@ class Book:
                 stat[0],
                 stat[1],
                 count,
-                op_key(ops[count - 1]) if count else "",
+                op_key(ops[-1]) if count else "",  # ops: all of them, or the last
             ),
         )
 
@@ -416,15 +427,21 @@ class Book:
         self.db.execute("INSERT INTO meta VALUES ('state_ops', '1')")
         self.fold = Fold(self.db, fresh=True)
         ops = sorted((op for df in files for op in df.ops), key=op_key)
+        kept = [(df.path, len(df.ops), df.ops[-1:]) for df in files]
+        del files  # only the ops are needed again (a 70 MB file is 500 MB of objects)
+        fold = self.fold
         for op in ops:
-            self.fold.apply(op)
-        for fkey, (h, _, sk) in list(self.fold.forgotten.items()):
-            if fkey in scrubbed and scrubbed[fkey][2]:
-                self.fold.forgotten[fkey] = (h, 1, sk)
-        self.fold.flush()
-        for df in files:
-            info = df.path.stat()
-            self.record_file(df.path, len(df.ops), df.ops, (info.st_size, info.st_mtime_ns))
+            fold.apply(op)
+            if fold.pending() >= FOLD_CHUNK:
+                fold.flush(summaries=False)
+        del ops
+        fold.flush()
+        for fkey, row in scrubbed.items():
+            if row[2]:  # erased from this device's files before: not to be done again
+                self.db.execute("UPDATE forgotten SET scrubbed=1 WHERE k=?", (fkey,))
+        for path, count, last in kept:
+            info = path.stat()
+            self.record_file(path, count, last, (info.st_size, info.st_mtime_ns))
         self._commit_cache()
         self._clients = None
         return Repair(clients=self._count("clients"), touchpoints=self._count("tps"))
@@ -481,6 +498,8 @@ class Book:
         if kind == "client":
             self.batch_gids.add(op["c"])
         self.fold.apply(op)
+        if self.fold.pending() >= FOLD_CHUNK:
+            self.fold.flush(summaries=False)  # a big batch (an import, a capture): in chunks
         self._clients = None
         return op
 
@@ -1022,19 +1041,43 @@ class Book:
         self._flush()
 
     # -- writing -----------------------------------------------------------------------
-    def current_file(self) -> tuple[Path, devices.DeviceFile | None, devices.DeviceFile | None]:
-        """Where the next batch goes, the file there now, and the file it follows."""
+    def current_file(self) -> tuple[Path, devices.DeviceFile | None, Closed | None]:
+        """Where the next batch goes, the file there now, and the closed file it follows."""
         folder = self.home / DEVICES_DIR / self.device
         mine = devices.files_of(folder)
-        latest = devices.read(self.home, mine[-1], self.book_id) if mine else None
         month = devices.month_now()
-        if latest is not None:
-            same_month = devices.file_key(latest.name)[0] == month
-            if same_month and len(latest.raw) < devices.ROLL_BYTES:
-                return latest.path, latest, None
+        previous = None
+        if mine:
+            info = mine[-1].stat()
+            if devices.file_key(mine[-1].name)[0] == month and info.st_size < devices.ROLL_BYTES:
+                latest = devices.read(self.home, mine[-1], self.book_id)
+                if len(latest.raw) < devices.ROLL_BYTES:
+                    return latest.path, latest, None
+            previous = self._closed(mine[-1], (info.st_size, info.st_mtime_ns))
         n = max((devices.file_key(p.name)[1] for p in mine if p.name.startswith(month)), default=0)
         name = f"{month}.json" if n == 0 else f"{month}.{n + 1}.json"
-        return folder / name, None, latest
+        return folder / name, None, previous
+
+    def _closed(self, path: Path, stat: tuple[int, int]) -> Closed:
+        """What the next file's manifest needs of a closed one. Its ops are not parsed
+        when the cache folded this very version (a 70 MB file is 500 MB of objects)."""
+        raw = path.read_bytes()
+        row = self.db.execute(
+            "SELECT size, mtime, ops FROM files WHERE path=?", (relative(self.home, path),)
+        ).fetchone()
+        meta = devices.head_meta(raw)
+        if (
+            row is not None
+            and (row[0], row[1]) == stat
+            and meta is not None
+            and meta.get("device") == self.device
+            and meta.get("book") == self.book_id
+        ):
+            manifest = meta.get("manifest") or {}
+            if isinstance(manifest, dict):
+                return Closed(path.name, manifest, int(row[2]), devices.sha(raw))
+        found = devices.read(self.home, path, self.book_id)
+        return Closed(found.name, found.manifest, len(found.ops), devices.sha(found.raw))
 
     def _write_batch(self) -> None:
         path, current, previous = self.current_file()
@@ -1045,10 +1088,7 @@ class Book:
             meta = {"schema": devices.FILE_SCHEMA, "book": self.book_id, "device": self.device}
             manifest = dict(previous.manifest) if previous else {}
             if previous is not None:
-                manifest[previous.name] = {
-                    "ops": len(previous.ops),
-                    "sha256": devices.sha(previous.raw),
-                }
+                manifest[previous.name] = {"ops": previous.ops, "sha256": previous.sha256}
             meta["manifest"] = manifest
             meta["file"] = path.name
             old_ops = []

@@ -232,6 +232,20 @@ def read(home: Path, path: Path, book: str | None) -> DeviceFile:
     return DeviceFile(path, device, data["_meta"]["1"], ops, raw)
 
 
+def head_meta(raw: bytes) -> dict[str, Any] | None:
+    """A device file's ``_meta`` record, parsed without its ops (the encoder sorts
+    keys: ``_meta`` comes first), or None if the file does not start so."""
+    end = raw.find(b'},"ops":')
+    if not raw.startswith(b'{"_meta":{"1":') or end < 0:
+        return None
+    try:
+        head = loads(raw[: end + 1] + b"}")
+    except ValueError:
+        return None
+    meta = head.get("_meta", {}).get("1") if isinstance(head, dict) else None
+    return meta if isinstance(meta, dict) and set(head) == {"_meta"} else None
+
+
 # --------------------------------------------------------------------------- writing
 
 

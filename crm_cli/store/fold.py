@@ -220,6 +220,10 @@ class Fold:
         row = self.db.execute("SELECT gid FROM clients WHERE fkey=?", (fkey,)).fetchone()
         return row[0] if row and self.client(row[0]) is not None else None
 
+    def pending(self) -> int:
+        """How many records this fold holds in memory."""
+        return len(self.tps) + len(self.clients) + len(self.steps)
+
     # -- applying ----------------------------------------------------------------
     def apply(self, op: dict[str, Any]) -> None:
         key = op_key(op)
@@ -450,11 +454,14 @@ class Fold:
     # -- writing -------------------------------------------------------------------
     reset_db = False
 
-    def flush(self) -> None:
-        """Write what changed into the cache (inside the caller's transaction)."""
+    def flush(self, summaries: bool = True) -> None:
+        """Write what changed into the cache (inside the caller's transaction).
+        ``summaries=False``: a chunk of a big batch; the digests of the clients it
+        touched are made once, by the last flush, from the rows written."""
         db = self.db
         fresh = self.fresh
-        self._summaries()
+        if summaries:
+            self._summaries()
         client_rows = []
         for gid in self.dirty_clients:
             rec = self.clients.get(gid)
@@ -538,7 +545,8 @@ class Fold:
         self.new_of.clear()
         self.snoozes.clear()
         self.steps.clear()
-        self.touched.clear()
+        if summaries:
+            self.touched.clear()
         self.dirty_clients.clear()
         self.forgotten.clear()
 
@@ -565,7 +573,7 @@ class Fold:
                         break
                     current = add_touchpoint(current, tp)
             if current is None:
-                tps = [self.touchpoint(i) for i in self.tp_ids_of(gid)]
+                tps = self.touchpoints_of(gid)
                 if not tps:
                     if not self.fresh:
                         self.db.execute("DELETE FROM summaries WHERE gid=?", (gid,))
@@ -577,6 +585,27 @@ class Fold:
                 (gid, dumps(doc).decode(), dumps(recent).decode(), doc.get("last_contact"), is_open)
             )
         self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)", rows)
+
+    def touchpoints_of(self, gid: str) -> list[Touchpoint]:
+        """A client's touchpoints, read without keeping their rows in this fold."""
+        if self.fresh:
+            return [self.touchpoint(i) for i in self.by_client.get(gid, ())]
+        found: dict[str, Touchpoint] = {}
+        rows = self.db.execute("SELECT id, ord, doc FROM tps WHERE gid=?", (gid,))
+        for tp_id, order, raw in rows:
+            if tp_id in self.tps:  # changed in this fold (amended, unlogged): from memory
+                if self.tps[tp_id] is not None:
+                    found[tp_id] = self.touchpoint(tp_id)
+                continue
+            doc = loads(raw)
+            doc.pop("_st", None)
+            tp = Touchpoint.from_dict(doc)
+            tp.order = int(order)
+            found[tp_id] = tp
+        for tp_id in self.new_of.get(gid, ()):
+            if tp_id not in found and self.tps.get(tp_id) is not None:
+                found[tp_id] = self.touchpoint(tp_id)
+        return list(found.values())
 
     def touchpoint(self, tp_id: str) -> Touchpoint:
         rec = self.tp(tp_id)
