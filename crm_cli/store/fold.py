@@ -138,7 +138,7 @@ class Fold:
         self.meta: dict[str, str] = {}
         self.max_key = ""
         self.forgot: list[str] = []  # global ids forgotten in this fold
-        self.state_ops: list[tuple[str, str, bytes]] = []  # (gid, key, op) to record
+        self.state_ops: list[tuple[str, str, str]] = []  # (gid, key, op) to record
 
     # -- lookups -----------------------------------------------------------------
     def client(self, gid: str) -> dict[str, Any] | None:
@@ -235,7 +235,7 @@ class Fold:
             kind = op["op"]
             # Only a living client's: what a forgotten one's ops said is not kept.
             if kind in STATE_OPS and self.client(str(op.get("c"))) is not None:
-                self.state_ops.append((str(op["c"]), key, dumps(op)))
+                self.state_ops.append((str(op["c"]), key, dumps(op).decode()))
 
     def _touch(self, gid: str, tp_id: str | None = None) -> None:
         if tp_id is None:
