@@ -61,9 +61,11 @@ def test_the_layout_a_newcomer_sees(crm: Crm, home: Path) -> None:
     assert me is not None and re.fullmatch(r"[a-z2-7]{8}", me)
     month = time.strftime("%Y-%m", time.gmtime())
     found = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    # Each write's version is kept in the backups (this one, and the one before it).
     assert found == [
         f"devices/{me}/{month}.json",
         f"local/backups/{me}/{month}~" + found[1].split("~")[1],
+        f"local/backups/{me}/{month}~" + found[2].split("~")[1],
         "local/cache.sqlite3",
         "local/device.json",
         "local/lock",
@@ -140,17 +142,19 @@ def test_a_failed_command_writes_nothing(crm: Crm, home: Path) -> None:
     assert [c["id"] for c in json.loads(crm.ok("list", "--json").stdout)] == ["mario-rossi"]
 
 
-def test_each_write_keeps_the_previous_version_as_a_hard_link(crm: Crm, home: Path) -> None:
+def test_each_write_keeps_its_version_as_a_copy_and_the_ones_before(crm: Crm, home: Path) -> None:
     crm.add("Mario Rossi")
     [current] = files(home)
     for _ in range(5):
-        before = current.stat().st_ino
         crm.log("mario", "call")
     saved = devices.backups_of(home, current.parent.name, current.name)
     assert len(saved) == devices.KEEP_BACKUPS
-    # The newest backup is the version before the last write: its very inode, no copy.
-    assert len(ops(saved[-1])) == len(ops(current)) - 1
-    assert saved[-1].stat().st_ino == before != current.stat().st_ino
+    # The newest backup is the version just written: a copy (a file damaged in place
+    # leaves it whole), then the versions before it.
+    assert saved[-1].read_bytes() == current.read_bytes()
+    assert saved[-1].stat().st_ino != current.stat().st_ino
+    count = len(ops(current))
+    assert [len(ops(p)) for p in saved] == [count - 2, count - 1, count]
 
 
 # --------------------------------------------------------------------------- two devices
@@ -355,6 +359,68 @@ def months(crm: Crm, home: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         crm.log("mario", "email")
     crm.ok("edit", "mario", "--city", "Roma")  # into the latest file again
     return files(home)
+
+
+DAMAGE = ["deleted", "truncated", "garbled", "not a book", "another book"]
+
+
+def damage_file(target: Path, damage: str) -> bytes:
+    """``target`` damaged in place (as an editor or a disk would), and its new bytes."""
+    raw = target.read_bytes()
+    bad = {
+        "deleted": b"",
+        "truncated": raw[: len(raw) // 2],
+        "garbled": raw.replace(b'"ops"', b'"o\x00s"'),
+        "not a book": b'{"clients": {}}',
+        "another book": raw.replace(b'"book":"', b'"book":"x'),
+    }[damage]
+    if damage == "deleted":
+        target.unlink()
+    else:
+        with target.open("r+b") as handle:  # the same inode: a hard link would share it
+            handle.write(bad)
+            handle.truncate()
+    return bad
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+@pytest.mark.parametrize("which", ["closed month", "current file", "another device's"])
+def test_every_device_file_has_a_sound_backup_of_its_last_version(
+    crm: Crm,
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: str,
+    which: str,
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(devices, "ROLL_BYTES", 1)  # a new file for each command
+        crm.add("Mario Rossi", "--email", "mario@example.com")
+        crm.log("mario", "call")  # the first month, written once, is closed now
+    laptop = tmp_path / "laptop"
+    clone(home, laptop)
+    with as_home(monkeypatch, laptop):
+        crm.log("mario", "email", "--note", "from the laptop")  # written once, there
+    sync(home, laptop)
+    crm.ok("list")  # folds the laptop's file
+    before = crm.ok("export", "json").stdout
+    mine, theirs = (
+        files(home),
+        [p for p in (home / "devices").rglob("*.json") if p not in files(home)],
+    )
+    target = {"closed month": mine[0], "current file": mine[-1], "another device's": theirs[0]}[
+        which
+    ]
+    damage_file(target, damage)
+    [saved] = devices.backups_of(home, target.parent.name, target.name)[-1:]
+    message = crm.fail("list")
+    reason = "missing" if damage == "deleted" else "damaged ("
+    assert message.startswith(f"the book file {target} is {reason}")
+    assert message.endswith(
+        f"; it was not changed; restore the newest backup with: cp '{saved}' '{target}'"
+    )
+    shutil.copy(saved, target)  # the hint works: the very version last written or folded
+    assert crm.ok("export", "json").stdout == before
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbled", "not a book", "another book"])

@@ -268,6 +268,8 @@ class Book:
             return
         if not self.writable and self.db_is_file():
             raise NeedsWrite
+        if not rebuild and self.writable:
+            self._back_up(changed)
         new_ops: list[dict[str, Any]] = []
         for df in changed:
             rel = relative(self.home, df.path)
@@ -291,6 +293,26 @@ class Book:
         for gone in set(recorded) - names:
             self.db.execute("DELETE FROM files WHERE path=?", (gone,))
         self._commit_cache()
+
+    def _back_up(self, files: list[devices.DeviceFile]) -> None:
+        """The version of each file about to be folded, in the backups (if the newest
+        is not it): a file written once, or by another device, has one too. What a
+        forget erased here is left out of the copy."""
+        erased = dict(self.db.execute("SELECT k, h FROM forgotten").fetchall())
+        for df in files:
+            raw = df.raw
+            if erased and df.device != self.device:
+                kept = [
+                    op
+                    for op in df.ops
+                    if not (
+                        isinstance(op.get("c"), str)
+                        and op_key(op) < erased.get(forget_key(op["c"]), "")
+                    )
+                ]
+                if len(kept) != len(df.ops):
+                    raw = devices.encode(df.meta, kept)
+            devices.save_backup(self.home, df.device, df.name, raw)
 
     def _fold_late(self, new_ops: list[dict[str, Any]], oldest: str) -> bool:
         """Fold ops of which some are older than what the cache holds (a sync brought
@@ -418,6 +440,8 @@ class Book:
     def _rebuild(self, found: list[Path]) -> Repair:
         """The cache afresh from every device file."""
         files = [devices.read(self.home, p, self.book_id) for p in found]
+        if self.writable and self.db_is_file():
+            self._back_up(files)
         for table in ("files", "clients", "tps", "summaries", "snoozes", "steps", "meta"):
             self.db.execute(f"DELETE FROM {table}")
         scrubbed = {r[0]: r for r in self.db.execute("SELECT k, h, scrubbed, sk FROM forgotten")}
