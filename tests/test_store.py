@@ -551,3 +551,37 @@ def test_a_schema_two_book_migrates_on_first_open_keeping_the_old_files(
     ]
     crm.log("mario", "email", "--date", "2026-11-03")
     assert json.loads(crm.ok("history", "mario", "--json").stdout)[0]["date"] == "2026-11-03"
+
+
+def test_doctor_reports_orphan_and_duplicate_ops_and_the_book_still_reads(
+    crm: Crm, home: Path
+) -> None:
+    crm.add("Mario Rossi", "--email", "mario@example.com")
+    crm.log("mario", "call", "--note", "first call")
+    [mine] = files(home)
+    book_id = json.loads(mine.read_bytes())["_meta"]["1"]["book"]
+    first = ops(mine)[0]
+    orphan = {
+        "op": "log",
+        "h": "1700000000000-000000-bbbbbbbb",
+        "n": 2,
+        "c": "cnobody000000",
+        "t": {"id": "t-orphan", "date": FIXED_DATE, "channel": "call", "direction": "out"},
+    }
+    meta = {"schema": 3, "book": book_id, "device": "bbbbbbbb", "file": "2026-01.json"}
+    other = home / "devices" / "bbbbbbbb" / "2026-01.json"
+    other.parent.mkdir()
+    other.write_bytes(devices.encode({**meta, "manifest": {}}, [first, orphan]))
+    listed = json.loads(crm.ok("list", "--json").stdout)
+    assert [c["id"] for c in listed] == ["mario-rossi"]  # the book reads as before
+    result = crm("doctor")
+    assert result.exit_code == 1
+    assert (
+        "problems:     1 op concerns a client no device created, ignored "
+        "(1700000000000-000000-bbbbbbbb/0000002); "
+        f"1 op id found twice, folded once ({first['h']}/0000001)\n"
+    ) in result.stdout
+    assert result.stderr == "the book needs attention: see the problems above\n"
+    report = json.loads(crm("doctor", "--json").stdout)
+    assert report["orphans"] == ["1700000000000-000000-bbbbbbbb/0000002"]
+    assert report["duplicates"] == [f"{first['h']}/0000001"]

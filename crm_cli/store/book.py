@@ -437,9 +437,11 @@ class Book:
             ),
         )
 
-    def _rebuild(self, found: list[Path]) -> Repair:
-        """The cache afresh from every device file."""
+    def _rebuild(self, found: list[Path], check: bool = False) -> Repair:
+        """The cache afresh from every device file; ``check``: with the ops that concern
+        a client no device created, and the op ids found twice (``crm doctor``)."""
         files = [devices.read(self.home, p, self.book_id) for p in found]
+        problems = self._problems(files) if check else ([], [])
         if self.writable and self.db_is_file():
             self._back_up(files)
         for table in ("files", "clients", "tps", "summaries", "snoozes", "steps", "meta"):
@@ -468,7 +470,37 @@ class Book:
             self.record_file(path, count, last, (info.st_size, info.st_mtime_ns))
         self._commit_cache()
         self._clients = None
-        return Repair(clients=self._count("clients"), touchpoints=self._count("tps"))
+        return Repair(
+            clients=self._count("clients"),
+            touchpoints=self._count("tps"),
+            orphans=problems[0],
+            duplicates=problems[1],
+        )
+
+    def _problems(self, files: list[devices.DeviceFile]) -> tuple[list[str], list[str]]:
+        """Ops of a client no device created (nor forgot), and op ids used twice: folded
+        harmlessly (ignored, once), reported."""
+        created: set[str] = set()
+        erased = {str(r[0]) for r in self.db.execute("SELECT k FROM forgotten")}
+        seen: set[str] = set()
+        twice: set[str] = set()
+        for df in files:
+            for op in df.ops:
+                key = op_key(op)
+                (twice if key in seen else seen).add(key)
+                if op.get("op") == "client":
+                    created.add(str(op.get("c")))
+                elif op.get("op") == "forget":
+                    erased.add(str(op.get("k")))
+        orphans = sorted(
+            op_key(op)
+            for df in files
+            for op in df.ops
+            if isinstance(op.get("c"), str)
+            and op["c"] not in created
+            and forget_key(op["c"]) not in erased
+        )
+        return orphans, sorted(twice)
 
     def _count(self, table: str) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
@@ -916,7 +948,7 @@ class Book:
         """The cache afresh from every device file (``crm doctor``)."""
         self._flush()
         before = {gid: doc for gid, doc in self.db.execute("SELECT gid, doc FROM summaries")}
-        report = self._rebuild(devices.all_files(self.home))
+        report = self._rebuild(devices.all_files(self.home), check=True)
         after = {gid: doc for gid, doc in self.db.execute("SELECT gid, doc FROM summaries")}
         report.differed = sum(1 for gid in {*before, *after} if before.get(gid) != after.get(gid))
         report.clients = len(after)
