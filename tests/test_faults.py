@@ -69,6 +69,23 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "First Name,Last Name,E-mail 1 - Value\n"
         + "".join(f"Gente,Numero {i},g{i}@example.com\n" for i in range(20))
     )
+    # Mail to and from the clients for `crm capture mail` (config: your addresses).
+    import mailbox
+    from email.message import EmailMessage
+
+    config.mkdir(exist_ok=True)
+    (config / "config.toml").write_text('my_emails = ["me@example.com"]\n')
+    maildir = mailbox.Maildir(root / "mail")
+    for n, (sender, to) in enumerate(
+        [("mario@example.com", "me@example.com"), ("me@example.com", "mario@example.com")]
+    ):
+        message = EmailMessage()
+        message["From"], message["To"] = sender, to
+        message["Subject"] = f"Preventivo {n}"
+        message["Date"] = f"Mon, {16 + n} Nov 2026 10:00:00 +0100"
+        message["Message-ID"] = f"<m{n}@example.com>"
+        message.set_content("...")
+        maildir.add(message)
     book = root / "book.json"
     result = runner.invoke(app, ["export", "json", "--out", str(book)], env=env)
     assert result.exit_code == 0, result.output
@@ -81,6 +98,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "csv": table,
         "json": book,
         "empty": empty,
+        "mail": root / "mail",
     }
 
 
@@ -104,6 +122,7 @@ COMMANDS: dict[str, list[str]] = {
     "playbook start": ["playbook", "start", "anna", "onboarding", "--date", FIXED_DATE],
     "topic done": ["topic", "done", "anna"],
     "doctor": ["doctor"],
+    "capture mail": ["capture", "mail", "--maildir", "MAIL", "--date", FIXED_DATE],
 }
 
 
@@ -145,6 +164,7 @@ def sweep(base: dict[str, Path], name: str, work: Path) -> tuple[int, list[str]]
             "CARDS": str(base["cards"]),
             "CSV": str(base["csv"]),
             "JSON": str(base["json"]),
+            "MAIL": str(base["mail"]),
         }.get(a, a)
         for a in COMMANDS[name]
     ]

@@ -61,9 +61,11 @@ def test_the_layout_a_newcomer_sees(crm: Crm, home: Path) -> None:
     assert me is not None and re.fullmatch(r"[a-z2-7]{8}", me)
     month = time.strftime("%Y-%m", time.gmtime())
     found = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    # Each write's version is kept in the backups (this one, and the one before it).
     assert found == [
         f"devices/{me}/{month}.json",
         f"local/backups/{me}/{month}~" + found[1].split("~")[1],
+        f"local/backups/{me}/{month}~" + found[2].split("~")[1],
         "local/cache.sqlite3",
         "local/device.json",
         "local/lock",
@@ -140,17 +142,19 @@ def test_a_failed_command_writes_nothing(crm: Crm, home: Path) -> None:
     assert [c["id"] for c in json.loads(crm.ok("list", "--json").stdout)] == ["mario-rossi"]
 
 
-def test_each_write_keeps_the_previous_version_as_a_hard_link(crm: Crm, home: Path) -> None:
+def test_each_write_keeps_its_version_as_a_copy_and_the_ones_before(crm: Crm, home: Path) -> None:
     crm.add("Mario Rossi")
     [current] = files(home)
     for _ in range(5):
-        before = current.stat().st_ino
         crm.log("mario", "call")
     saved = devices.backups_of(home, current.parent.name, current.name)
     assert len(saved) == devices.KEEP_BACKUPS
-    # The newest backup is the version before the last write: its very inode, no copy.
-    assert len(ops(saved[-1])) == len(ops(current)) - 1
-    assert saved[-1].stat().st_ino == before != current.stat().st_ino
+    # The newest backup is the version just written: a copy (a file damaged in place
+    # leaves it whole), then the versions before it.
+    assert saved[-1].read_bytes() == current.read_bytes()
+    assert saved[-1].stat().st_ino != current.stat().st_ino
+    count = len(ops(current))
+    assert [len(ops(p)) for p in saved] == [count - 2, count - 1, count]
 
 
 # --------------------------------------------------------------------------- two devices
@@ -357,6 +361,68 @@ def months(crm: Crm, home: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return files(home)
 
 
+DAMAGE = ["deleted", "truncated", "garbled", "not a book", "another book"]
+
+
+def damage_file(target: Path, damage: str) -> bytes:
+    """``target`` damaged in place (as an editor or a disk would), and its new bytes."""
+    raw = target.read_bytes()
+    bad = {
+        "deleted": b"",
+        "truncated": raw[: len(raw) // 2],
+        "garbled": raw.replace(b'"ops"', b'"o\x00s"'),
+        "not a book": b'{"clients": {}}',
+        "another book": raw.replace(b'"book":"', b'"book":"x'),
+    }[damage]
+    if damage == "deleted":
+        target.unlink()
+    else:
+        with target.open("r+b") as handle:  # the same inode: a hard link would share it
+            handle.write(bad)
+            handle.truncate()
+    return bad
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+@pytest.mark.parametrize("which", ["closed month", "current file", "another device's"])
+def test_every_device_file_has_a_sound_backup_of_its_last_version(
+    crm: Crm,
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: str,
+    which: str,
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(devices, "ROLL_BYTES", 1)  # a new file for each command
+        crm.add("Mario Rossi", "--email", "mario@example.com")
+        crm.log("mario", "call")  # the first month, written once, is closed now
+    laptop = tmp_path / "laptop"
+    clone(home, laptop)
+    with as_home(monkeypatch, laptop):
+        crm.log("mario", "email", "--note", "from the laptop")  # written once, there
+    sync(home, laptop)
+    crm.ok("list")  # folds the laptop's file
+    before = crm.ok("export", "json").stdout
+    mine, theirs = (
+        files(home),
+        [p for p in (home / "devices").rglob("*.json") if p not in files(home)],
+    )
+    target = {"closed month": mine[0], "current file": mine[-1], "another device's": theirs[0]}[
+        which
+    ]
+    damage_file(target, damage)
+    [saved] = devices.backups_of(home, target.parent.name, target.name)[-1:]
+    message = crm.fail("list")
+    reason = "missing" if damage == "deleted" else "damaged ("
+    assert message.startswith(f"the book file {target} is {reason}")
+    assert message.endswith(
+        f"; it was not changed; restore the newest backup with: cp '{saved}' '{target}'"
+    )
+    shutil.copy(saved, target)  # the hint works: the very version last written or folded
+    assert crm.ok("export", "json").stdout == before
+
+
 @pytest.mark.parametrize("damage", ["truncated", "garbled", "not a book", "another book"])
 def test_a_damaged_device_file_stops_every_command_and_is_left_as_it_is(
     crm: Crm, home: Path, months: list[Path], damage: str
@@ -485,3 +551,37 @@ def test_a_schema_two_book_migrates_on_first_open_keeping_the_old_files(
     ]
     crm.log("mario", "email", "--date", "2026-11-03")
     assert json.loads(crm.ok("history", "mario", "--json").stdout)[0]["date"] == "2026-11-03"
+
+
+def test_doctor_reports_orphan_and_duplicate_ops_and_the_book_still_reads(
+    crm: Crm, home: Path
+) -> None:
+    crm.add("Mario Rossi", "--email", "mario@example.com")
+    crm.log("mario", "call", "--note", "first call")
+    [mine] = files(home)
+    book_id = json.loads(mine.read_bytes())["_meta"]["1"]["book"]
+    first = ops(mine)[0]
+    orphan = {
+        "op": "log",
+        "h": "1700000000000-000000-bbbbbbbb",
+        "n": 2,
+        "c": "cnobody000000",
+        "t": {"id": "t-orphan", "date": FIXED_DATE, "channel": "call", "direction": "out"},
+    }
+    meta = {"schema": 3, "book": book_id, "device": "bbbbbbbb", "file": "2026-01.json"}
+    other = home / "devices" / "bbbbbbbb" / "2026-01.json"
+    other.parent.mkdir()
+    other.write_bytes(devices.encode({**meta, "manifest": {}}, [first, orphan]))
+    listed = json.loads(crm.ok("list", "--json").stdout)
+    assert [c["id"] for c in listed] == ["mario-rossi"]  # the book reads as before
+    result = crm("doctor")
+    assert result.exit_code == 1
+    assert (
+        "problems:     1 op concerns a client no device created, ignored "
+        "(1700000000000-000000-bbbbbbbb/0000002); "
+        f"1 op id found twice, folded once ({first['h']}/0000001)\n"
+    ) in result.stdout
+    assert result.stderr == "the book needs attention: see the problems above\n"
+    report = json.loads(crm("doctor", "--json").stdout)
+    assert report["orphans"] == ["1700000000000-000000-bbbbbbbb/0000002"]
+    assert report["duplicates"] == [f"{first['h']}/0000001"]

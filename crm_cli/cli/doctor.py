@@ -12,8 +12,8 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
     """Check every file of the book and rebuild the cache from the device files.
 
     Summaries and recent touchpoints are derived data: rebuilding them loses
-    nothing. Touchpoints of unknown clients or ids used twice are reported
-    (exit 1), never deleted.
+    nothing. Ops of a client no device created, and op ids found twice, are
+    reported (exit 1), never deleted; every other command reads the book as usual.
     """
     with common.book(write=True) as book:
         on_open = book.repaired
@@ -23,12 +23,18 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
         device = book.device
     problems = []
     if report.orphans:
+        more = "…" if len(report.orphans) > 5 else ""
         problems.append(
-            f"{len(report.orphans)} touchpoints belong to no client "
-            f"({', '.join(report.orphans[:5])}{'…' if len(report.orphans) > 5 else ''})"
+            f"{_count(report.orphans, 'op concerns', 'ops concern')} a client no device "
+            "created, ignored "
+            f"({', '.join(report.orphans[:5])}{more})"
         )
     if report.duplicates:
-        problems.append(f"touchpoint ids used twice: {', '.join(report.duplicates[:5])}")
+        more = "…" if len(report.duplicates) > 5 else ""
+        problems.append(
+            f"{_count(report.duplicates, 'op id', 'op ids')} found twice, folded once "
+            f"({', '.join(report.duplicates[:5])}{more})"
+        )
     if as_json:
         print_json(
             {
@@ -58,6 +64,10 @@ def doctor(as_json: bool = typer.Option(False, "--json", help="The report as JSO
     if problems:
         err("the book needs attention: see the problems above")
         raise typer.Exit(1)
+
+
+def _count(items: list[str], one: str, many: str) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many}"
 
 
 def register(app: typer.Typer) -> None:

@@ -31,6 +31,8 @@ from crm_cli.store.devices import DEVICES_DIR, LEGACY_BACKUP, LOCAL_DIR, dumps, 
 from crm_cli.store.fold import (
     CACHE_VERSION,
     SET_FIELDS,
+    STATE_OPS,
+    STATE_OPS_TABLE,
     Fold,
     compact_client,
     create,
@@ -45,6 +47,7 @@ SCHEMA_VERSION = 2  # of exports (`crm export json`): unchanged by the device fi
 CACHE_FILE = "cache.sqlite3"
 LOCK_FILE = "lock"
 LOCK_TIMEOUT = 10.0
+FOLD_CHUNK = 20_000  # records a batch's fold holds in memory before writing them
 LEGACY_FILES = ("book.json", "summaries.json", "index.json", "history", "recent", "backups")
 
 
@@ -58,6 +61,16 @@ class Repair:
     orphans: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     counter: int = 1
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A device file the next batch does not go into: what the next one's manifest lists."""
+
+    name: str
+    manifest: dict[str, Any]
+    ops: int
+    sha256: str
 
 
 def orjson_loads(raw: str | bytes) -> Any:
@@ -155,6 +168,7 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
                 db.execute(f"SELECT * FROM {table} ORDER BY rowid DESC LIMIT 1").fetchall()
             if not has_plan_indexes(db):  # a cache of an earlier crm: once, 0.5 s on D3
                 add_plan_indexes(db)
+            db.executescript(STATE_OPS_TABLE)  # a cache of an older crm: empty, not 'complete'
             return db, False
         db.close()
     except sqlite3.DatabaseError:
@@ -281,6 +295,8 @@ class Book:
             return
         if not self.writable and self.db_is_file():
             raise NeedsWrite
+        if not rebuild and self.writable:
+            self._back_up(changed)
         new_ops: list[dict[str, Any]] = []
         for df in changed:
             rel = relative(self.home, df.path)
@@ -291,17 +307,117 @@ class Book:
                 break
             new_ops.extend(df.ops[done:])
         oldest = min((op_key(op) for op in new_ops), default=None)
-        if rebuild or (oldest is not None and oldest <= self.max_key()):
+        late = oldest is not None and oldest <= self.max_key()
+        if rebuild or (late and not self._fold_late(new_ops, oldest or "")):
             self._rebuild(found)
             return
-        for op in sorted(new_ops, key=op_key):
-            self.fold.apply(op)
+        if not late:
+            for op in sorted(new_ops, key=op_key):
+                self.fold.apply(op)
         self.fold.flush()
         for df in changed:
             self.record_file(df.path, len(df.ops), df.ops, stats[relative(self.home, df.path)])
         for gone in set(recorded) - names:
             self.db.execute("DELETE FROM files WHERE path=?", (gone,))
         self._commit_cache()
+
+    def _back_up(self, files: list[devices.DeviceFile]) -> None:
+        """The version of each file about to be folded, in the backups (if the newest
+        is not it): a file written once, or by another device, has one too. What a
+        forget erased here is left out of the copy."""
+        erased = dict(self.db.execute("SELECT k, h FROM forgotten").fetchall())
+        for df in files:
+            raw = df.raw
+            if erased and df.device != self.device:
+                kept = [
+                    op
+                    for op in df.ops
+                    if not (
+                        isinstance(op.get("c"), str)
+                        and op_key(op) < erased.get(forget_key(op["c"]), "")
+                    )
+                ]
+                if len(kept) != len(df.ops):
+                    raw = devices.encode(df.meta, kept)
+            devices.save_backup(self.home, df.device, df.name, raw)
+
+    def _fold_late(self, new_ops: list[dict[str, Any]], oldest: str) -> bool:
+        """Fold ops of which some are older than what the cache holds (a sync brought
+        another device's work): the clients they touch are derived again from all their
+        ops in clock order, the rest of the cache stays. The result is the one a rebuild
+        gives; False (nothing to keep, rebuild) where a late op could reach further
+        than its own clients: a reset, a forget, a short id another client holds, a
+        touchpoint already folded."""
+        meta = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
+        if meta.get("state_ops") != "1":
+            return False  # a cache of an older crm: it has not kept its clients' ops
+        reset = str(meta.get("reset", ""))
+        ops = sorted((op for op in new_ops if op_key(op) > reset), key=op_key)
+        forgets = self.db.execute("SELECT 1 FROM forgotten WHERE h >= ? LIMIT 1", (oldest,))
+        if forgets.fetchone() is not None:
+            return False
+        gids: set[str] = set()
+        wanted: list[tuple[str, str]] = []
+        for op in ops:
+            kind, gid = op.get("op"), op.get("c")
+            if kind in ("reset", "forget"):
+                return False
+            if kind == "log":
+                seen = self.db.execute("SELECT 1 FROM tps WHERE id=?", (op["t"]["id"],))
+                if seen.fetchone() is not None:
+                    return False  # the same import on two devices: the older one wins
+            if kind in ("amend", "unlog"):
+                row = self.db.execute("SELECT gid FROM tps WHERE id=?", (op.get("id"),))
+                found = row.fetchone()
+                if found is not None:
+                    gids.add(str(found[0]))
+            if kind == "client":
+                wanted.append((str(gid), str(op.get("id"))))
+            if isinstance(gid, str) and (kind in STATE_OPS or kind in ("log", "amend", "unlog")):
+                gids.add(gid)
+        for gid, short in wanted:
+            taken = self.db.execute(
+                "SELECT id FROM clients WHERE gid<>? AND (id=? OR substr(id, 1, ?)=?)",
+                (gid, short, len(short) + 1, short + "-"),
+            )
+            if any(rest == short or rest[len(short) + 1 :].isdigit() for (rest,) in taken):
+                return False  # two clients want one short id: who gets it may change
+        self.fold.flush()
+        chosen = sorted(gids)
+        before: dict[str, str] = {}
+        state: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(chosen), 500):
+            chunk = chosen[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for gid, short in self.db.execute(
+                f"SELECT gid, id FROM clients WHERE gid IN ({marks})", chunk
+            ):
+                before[gid] = short
+            for key, raw in self.db.execute(
+                f"SELECT k, op FROM state_ops WHERE gid IN ({marks})", chunk
+            ):
+                state[key] = loads(raw)
+            for table in ("clients", "snoozes", "steps"):
+                self.db.execute(f"DELETE FROM {table} WHERE gid IN ({marks})", chunk)
+        for op in ops:
+            if op.get("op") in STATE_OPS:
+                state[op_key(op)] = op
+        for key in sorted(state):
+            self.fold.apply(state[key])
+        for op in ops:
+            if op.get("op") not in STATE_OPS:
+                self.fold.apply(op)
+        for gid in chosen:
+            self.fold.touched[gid] = None  # its digest from all its touchpoints
+        self.fold.flush()
+        after = self._rows_of_gids("SELECT gid, id FROM clients WHERE gid IN", before)
+        return all(before[gid] == short for gid, short in after)
+
+    def _rows_of_gids(self, sql: str, gids: Iterable[str]) -> Iterator[Any]:
+        wanted = sorted(gids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            yield from self.db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
 
     def db_is_file(self) -> bool:
         return any(row[2] for row in self.db.execute("PRAGMA database_list"))
@@ -344,32 +460,74 @@ class Book:
                 stat[0],
                 stat[1],
                 count,
-                op_key(ops[count - 1]) if count else "",
+                op_key(ops[-1]) if count else "",  # ops: all of them, or the last
             ),
         )
 
-    def _rebuild(self, found: list[Path]) -> Repair:
-        """The cache afresh from every device file."""
+    def _rebuild(self, found: list[Path], check: bool = False) -> Repair:
+        """The cache afresh from every device file; ``check``: with the ops that concern
+        a client no device created, and the op ids found twice (``crm doctor``)."""
         files = [devices.read(self.home, p, self.book_id) for p in found]
+        problems = self._problems(files) if check else ([], [])
+        if self.writable and self.db_is_file():
+            self._back_up(files)
         for table in ("files", "clients", "tps", "summaries", "snoozes", "steps", "meta"):
             self.db.execute(f"DELETE FROM {table}")
         scrubbed = {r[0]: r for r in self.db.execute("SELECT k, h, scrubbed, sk FROM forgotten")}
         self.db.execute("DELETE FROM forgotten")
+        self.db.execute("DELETE FROM state_ops")
         self.db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
+        self.db.execute("INSERT INTO meta VALUES ('state_ops', '1')")
         self.fold = Fold(self.db, fresh=True)
         ops = sorted((op for df in files for op in df.ops), key=op_key)
+        kept = [(df.path, len(df.ops), df.ops[-1:]) for df in files]
+        del files  # only the ops are needed again (a 70 MB file is 500 MB of objects)
+        fold = self.fold
         for op in ops:
-            self.fold.apply(op)
-        for fkey, (h, _, sk) in list(self.fold.forgotten.items()):
-            if fkey in scrubbed and scrubbed[fkey][2]:
-                self.fold.forgotten[fkey] = (h, 1, sk)
-        self.fold.flush()
-        for df in files:
-            info = df.path.stat()
-            self.record_file(df.path, len(df.ops), df.ops, (info.st_size, info.st_mtime_ns))
+            fold.apply(op)
+            if fold.pending() >= FOLD_CHUNK:
+                fold.flush(summaries=False)
+        del ops
+        fold.flush()
+        for fkey, row in scrubbed.items():
+            if row[2]:  # erased from this device's files before: not to be done again
+                self.db.execute("UPDATE forgotten SET scrubbed=1 WHERE k=?", (fkey,))
+        for path, count, last in kept:
+            info = path.stat()
+            self.record_file(path, count, last, (info.st_size, info.st_mtime_ns))
         self._commit_cache()
         self._clients = None
-        return Repair(clients=self._count("clients"), touchpoints=self._count("tps"))
+        return Repair(
+            clients=self._count("clients"),
+            touchpoints=self._count("tps"),
+            orphans=problems[0],
+            duplicates=problems[1],
+        )
+
+    def _problems(self, files: list[devices.DeviceFile]) -> tuple[list[str], list[str]]:
+        """Ops of a client no device created (nor forgot), and op ids used twice: folded
+        harmlessly (ignored, once), reported."""
+        created: set[str] = set()
+        erased = {str(r[0]) for r in self.db.execute("SELECT k FROM forgotten")}
+        seen: set[str] = set()
+        twice: set[str] = set()
+        for df in files:
+            for op in df.ops:
+                key = op_key(op)
+                (twice if key in seen else seen).add(key)
+                if op.get("op") == "client":
+                    created.add(str(op.get("c")))
+                elif op.get("op") == "forget":
+                    erased.add(str(op.get("k")))
+        orphans = sorted(
+            op_key(op)
+            for df in files
+            for op in df.ops
+            if isinstance(op.get("c"), str)
+            and op["c"] not in created
+            and forget_key(op["c"]) not in erased
+        )
+        return orphans, sorted(twice)
 
     def _count(self, table: str) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
@@ -423,6 +581,8 @@ class Book:
         if kind == "client":
             self.batch_gids.add(op["c"])
         self.fold.apply(op)
+        if self.fold.pending() >= FOLD_CHUNK:
+            self.fold.flush(summaries=False)  # a big batch (an import, a capture): in chunks
         self._clients = None
         return op
 
@@ -861,7 +1021,7 @@ class Book:
         """The cache afresh from every device file (``crm doctor``)."""
         self._flush()
         before = {gid: doc for gid, doc in self.db.execute("SELECT gid, doc FROM summaries")}
-        report = self._rebuild(devices.all_files(self.home))
+        report = self._rebuild(devices.all_files(self.home), check=True)
         after = {gid: doc for gid, doc in self.db.execute("SELECT gid, doc FROM summaries")}
         report.differed = sum(1 for gid in {*before, *after} if before.get(gid) != after.get(gid))
         report.clients = len(after)
@@ -1013,19 +1173,43 @@ class Book:
         self._flush()
 
     # -- writing -----------------------------------------------------------------------
-    def current_file(self) -> tuple[Path, devices.DeviceFile | None, devices.DeviceFile | None]:
-        """Where the next batch goes, the file there now, and the file it follows."""
+    def current_file(self) -> tuple[Path, devices.DeviceFile | None, Closed | None]:
+        """Where the next batch goes, the file there now, and the closed file it follows."""
         folder = self.home / DEVICES_DIR / self.device
         mine = devices.files_of(folder)
-        latest = devices.read(self.home, mine[-1], self.book_id) if mine else None
         month = devices.month_now()
-        if latest is not None:
-            same_month = devices.file_key(latest.name)[0] == month
-            if same_month and len(latest.raw) < devices.ROLL_BYTES:
-                return latest.path, latest, None
+        previous = None
+        if mine:
+            info = mine[-1].stat()
+            if devices.file_key(mine[-1].name)[0] == month and info.st_size < devices.ROLL_BYTES:
+                latest = devices.read(self.home, mine[-1], self.book_id)
+                if len(latest.raw) < devices.ROLL_BYTES:
+                    return latest.path, latest, None
+            previous = self._closed(mine[-1], (info.st_size, info.st_mtime_ns))
         n = max((devices.file_key(p.name)[1] for p in mine if p.name.startswith(month)), default=0)
         name = f"{month}.json" if n == 0 else f"{month}.{n + 1}.json"
-        return folder / name, None, latest
+        return folder / name, None, previous
+
+    def _closed(self, path: Path, stat: tuple[int, int]) -> Closed:
+        """What the next file's manifest needs of a closed one. Its ops are not parsed
+        when the cache folded this very version (a 70 MB file is 500 MB of objects)."""
+        raw = path.read_bytes()
+        row = self.db.execute(
+            "SELECT size, mtime, ops FROM files WHERE path=?", (relative(self.home, path),)
+        ).fetchone()
+        meta = devices.head_meta(raw)
+        if (
+            row is not None
+            and (row[0], row[1]) == stat
+            and meta is not None
+            and meta.get("device") == self.device
+            and meta.get("book") == self.book_id
+        ):
+            manifest = meta.get("manifest") or {}
+            if isinstance(manifest, dict):
+                return Closed(path.name, manifest, int(row[2]), devices.sha(raw))
+        found = devices.read(self.home, path, self.book_id)
+        return Closed(found.name, found.manifest, len(found.ops), devices.sha(found.raw))
 
     def _write_batch(self) -> None:
         path, current, previous = self.current_file()
@@ -1036,10 +1220,7 @@ class Book:
             meta = {"schema": devices.FILE_SCHEMA, "book": self.book_id, "device": self.device}
             manifest = dict(previous.manifest) if previous else {}
             if previous is not None:
-                manifest[previous.name] = {
-                    "ops": len(previous.ops),
-                    "sha256": devices.sha(previous.raw),
-                }
+                manifest[previous.name] = {"ops": previous.ops, "sha256": previous.sha256}
             meta["manifest"] = manifest
             meta["file"] = path.name
             old_ops = []

@@ -232,6 +232,20 @@ def read(home: Path, path: Path, book: str | None) -> DeviceFile:
     return DeviceFile(path, device, data["_meta"]["1"], ops, raw)
 
 
+def head_meta(raw: bytes) -> dict[str, Any] | None:
+    """A device file's ``_meta`` record, parsed without its ops (the encoder sorts
+    keys: ``_meta`` comes first), or None if the file does not start so."""
+    end = raw.find(b'},"ops":')
+    if not raw.startswith(b'{"_meta":{"1":') or end < 0:
+        return None
+    try:
+        head = loads(raw[: end + 1] + b"}")
+    except ValueError:
+        return None
+    meta = head.get("_meta", {}).get("1") if isinstance(head, dict) else None
+    return meta if isinstance(meta, dict) and set(head) == {"_meta"} else None
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -254,24 +268,62 @@ def _backup_order(path: Path) -> tuple[str, int]:
     return stamp, int(n) if n.isdigit() else 1
 
 
-def keep_backup(home: Path, path: Path) -> None:
-    """Hard-link the current version of ``path`` into the backups (before a rename)."""
-    if not path.exists():
+def backed_up(home: Path, device: str, name: str, raw: bytes) -> bool:
+    """Whether the newest backup of a device file holds exactly ``raw``."""
+    found = backups_of(home, device, name)
+    if not found:
+        return False
+    try:
+        newest = found[-1]
+        return newest.stat().st_size == len(raw) and newest.read_bytes() == raw
+    except OSError:
+        return False
+
+
+def save_backup(home: Path, device: str, name: str, raw: bytes) -> None:
+    """A copy of a device file's version (the one just written, or folded from another
+    device) in the backups, unless the newest is that very version: every file has
+    one that parses, a file written once included. A copy, not a link: a file damaged
+    in place leaves it whole."""
+    if backed_up(home, device, name, raw):
         return
-    folder = backups_dir(home) / path.parent.name
+    _check_backups_dir(home)
+    fsops.write_atomic(_backup_target(home, device, name), raw)
+    rotate(home, device, name)
+
+
+def _check_backups_dir(home: Path) -> None:
     if backups_dir(home).is_symlink():
         raise StoreError(
             f"the backups folder {backups_dir(home)} is a symbolic link: crm keeps backups "
             "only in a folder of its own; nothing was written (replace the link with a folder)"
         )
+
+
+def _backup_target(home: Path, device: str, name: str) -> Path:
+    folder = backups_dir(home) / device
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    stem = path.name.removesuffix(".json")
+    stem = name.removesuffix(".json")
     target = folder / f"{stem}~{stamp}.json"
     n = 2
     while target.exists():
         target = folder / f"{stem}~{stamp}-{n}.json"
         n += 1
-    fsops.link(path, target)
+    return target
+
+
+def keep_backup(home: Path, path: Path) -> None:
+    """Hard-link the current version of ``path`` into the backups (before a rename),
+    unless the newest backup is that version already."""
+    if not path.exists():
+        return
+    try:
+        if backed_up(home, path.parent.name, path.name, path.read_bytes()):
+            return
+    except OSError:
+        pass
+    _check_backups_dir(home)
+    fsops.link(path, _backup_target(home, path.parent.name, path.name))
 
 
 def rotate(home: Path, device: str, name: str) -> None:
@@ -296,7 +348,7 @@ def write(home: Path, path: Path, meta: dict[str, Any], ops: list[dict[str, Any]
     raw = encode(meta, ops)
     fsops.write_atomic(path, raw, lambda: keep_backup(home, path))
     info = path.stat()
-    rotate(home, path.parent.name, path.name)
+    save_backup(home, path.parent.name, path.name, raw)
     return Written(path, len(ops), raw, (info.st_size, info.st_mtime_ns))
 
 

@@ -50,6 +50,15 @@ CREATE TABLE snoozes(gid TEXT PRIMARY KEY, h TEXT, doc TEXT);
 CREATE TABLE steps(k TEXT PRIMARY KEY, gid TEXT, doc TEXT);
 CREATE TABLE forgotten(k TEXT PRIMARY KEY, h TEXT, scrubbed INT, sk TEXT);
 """
+# Every folded op that makes a client's record, snooze or steps (not touchpoints), by
+# client: what re-derives one client when an op older than the fold arrives (a sync),
+# instead of folding every device file again. Added to caches of CACHE_VERSION 4 on
+# their first write; meta 'state_ops' = '1' once it holds every such op.
+STATE_OPS_TABLE = """
+CREATE TABLE IF NOT EXISTS state_ops(gid TEXT, k TEXT, op TEXT, PRIMARY KEY (gid, k))
+    WITHOUT ROWID;
+"""
+STATE_OPS = frozenset({"client", "set", "snooze", "unsnooze", "steps", "stop"})
 DATA_TABLES = ("clients", "tps", "summaries", "snoozes", "steps")
 
 DEFAULTS: dict[str, Any] = {
@@ -129,6 +138,7 @@ class Fold:
         self.meta: dict[str, str] = {}
         self.max_key = ""
         self.forgot: list[str] = []  # global ids forgotten in this fold
+        self.state_ops: list[tuple[str, str, str]] = []  # (gid, key, op) to record
 
     # -- lookups -----------------------------------------------------------------
     def client(self, gid: str) -> dict[str, Any] | None:
@@ -210,6 +220,10 @@ class Fold:
         row = self.db.execute("SELECT gid FROM clients WHERE fkey=?", (fkey,)).fetchone()
         return row[0] if row and self.client(row[0]) is not None else None
 
+    def pending(self) -> int:
+        """How many records this fold holds in memory."""
+        return len(self.tps) + len(self.clients) + len(self.steps)
+
     # -- applying ----------------------------------------------------------------
     def apply(self, op: dict[str, Any]) -> None:
         key = op_key(op)
@@ -218,6 +232,10 @@ class Fold:
         handler = getattr(self, "op_" + str(op.get("op")), None)
         if handler is not None:  # an op of a newer crm: ignored, never fatal
             handler(op, key)
+            kind = op["op"]
+            # Only a living client's: what a forgotten one's ops said is not kept.
+            if kind in STATE_OPS and self.client(str(op.get("c"))) is not None:
+                self.state_ops.append((str(op["c"]), key, dumps(op).decode()))
 
     def _touch(self, gid: str, tp_id: str | None = None) -> None:
         if tp_id is None:
@@ -404,15 +422,18 @@ class Fold:
         self.clients[gid] = None
         self.dirty_clients.add(gid)
         self.touched.pop(gid, None)
+        self.state_ops = [entry for entry in self.state_ops if entry[0] != gid]
         if not self.fresh:
             self.db.execute("DELETE FROM summaries WHERE gid=?", (gid,))
             self.db.execute("DELETE FROM tps WHERE gid=?", (gid,))
             self.db.execute("DELETE FROM steps WHERE gid=?", (gid,))
+            self.db.execute("DELETE FROM state_ops WHERE gid=?", (gid,))
 
     def op_reset(self, op: dict[str, Any], key: str) -> None:
         if not self.fresh:
-            for table in DATA_TABLES:
+            for table in (*DATA_TABLES, "state_ops"):
                 self.db.execute(f"DELETE FROM {table}")
+        self.state_ops.clear()
         self.fresh = True
         for held in (
             self.clients,
@@ -433,11 +454,14 @@ class Fold:
     # -- writing -------------------------------------------------------------------
     reset_db = False
 
-    def flush(self) -> None:
-        """Write what changed into the cache (inside the caller's transaction)."""
+    def flush(self, summaries: bool = True) -> None:
+        """Write what changed into the cache (inside the caller's transaction).
+        ``summaries=False``: a chunk of a big batch; the digests of the clients it
+        touched are made once, by the last flush, from the rows written."""
         db = self.db
         fresh = self.fresh
-        self._summaries()
+        if summaries:
+            self._summaries()
         client_rows = []
         for gid in self.dirty_clients:
             rec = self.clients.get(gid)
@@ -502,8 +526,14 @@ class Fold:
                 )
         for fkey, (h, scrubbed, sk) in self.forgotten.items():
             db.execute("INSERT OR IGNORE INTO forgotten VALUES (?,?,?,?)", (fkey, h, scrubbed, sk))
+        if self.state_ops:
+            db.executemany("INSERT OR IGNORE INTO state_ops VALUES (?,?,?)", self.state_ops)
+            self.state_ops = []
         if self.max_key:
-            self.meta["max_key"] = max(self.max_key, self.meta.get("max_key", ""))
+            # A late op folded (re-deriving its clients) never lowers the mark.
+            row = db.execute("SELECT v FROM meta WHERE k='max_key'").fetchone()
+            known = max(str(row[0]) if row else "", self.meta.get("max_key", ""))
+            self.meta["max_key"] = max(self.max_key, known)
         for k, v in self.meta.items():
             db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (k, v))
         # Everything is written: later ops read rows from the database again.
@@ -515,7 +545,8 @@ class Fold:
         self.new_of.clear()
         self.snoozes.clear()
         self.steps.clear()
-        self.touched.clear()
+        if summaries:
+            self.touched.clear()
         self.dirty_clients.clear()
         self.forgotten.clear()
 
@@ -542,7 +573,7 @@ class Fold:
                         break
                     current = add_touchpoint(current, tp)
             if current is None:
-                tps = [self.touchpoint(i) for i in self.tp_ids_of(gid)]
+                tps = self.touchpoints_of(gid)
                 if not tps:
                     if not self.fresh:
                         self.db.execute("DELETE FROM summaries WHERE gid=?", (gid,))
@@ -555,6 +586,27 @@ class Fold:
             )
         self.db.executemany("INSERT OR REPLACE INTO summaries VALUES (?,?,?,?,?)", rows)
 
+    def touchpoints_of(self, gid: str) -> list[Touchpoint]:
+        """A client's touchpoints, read without keeping their rows in this fold."""
+        if self.fresh:
+            return [self.touchpoint(i) for i in self.by_client.get(gid, ())]
+        found: dict[str, Touchpoint] = {}
+        rows = self.db.execute("SELECT id, ord, doc FROM tps WHERE gid=?", (gid,))
+        for tp_id, order, raw in rows:
+            if tp_id in self.tps:  # changed in this fold (amended, unlogged): from memory
+                if self.tps[tp_id] is not None:
+                    found[tp_id] = self.touchpoint(tp_id)
+                continue
+            doc = loads(raw)
+            doc.pop("_st", None)
+            tp = Touchpoint.from_dict(doc)
+            tp.order = int(order)
+            found[tp_id] = tp
+        for tp_id in self.new_of.get(gid, ()):
+            if tp_id not in found and self.tps.get(tp_id) is not None:
+                found[tp_id] = self.touchpoint(tp_id)
+        return list(found.values())
+
     def touchpoint(self, tp_id: str) -> Touchpoint:
         rec = self.tp(tp_id)
         assert rec is not None
@@ -564,5 +616,6 @@ class Fold:
 
 
 def create(db: sqlite3.Connection) -> None:
-    db.executescript(SCHEMA)
+    db.executescript(SCHEMA + STATE_OPS_TABLE)
     db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
+    db.execute("INSERT INTO meta VALUES ('state_ops', '1')")
