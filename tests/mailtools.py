@@ -6,7 +6,10 @@ from __future__ import annotations
 import mailbox
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -196,3 +199,31 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def radicale_server(root: Path, user: str, password: str) -> Iterator[int]:
+    """A Radicale (CalDAV and CardDAV) server on 127.0.0.1 storing under ``root``,
+    with one user; its port. Stopped by its PID on the way out."""
+    port = free_port()
+    users = root / "users"
+    users.write_text(f"{user}:{password}\n", encoding="utf-8")
+    log_path = root / "radicale.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "radicale",
+                "--server-hosts", f"127.0.0.1:{port}",
+                "--storage-filesystem-folder", str(root / "collections"),
+                "--auth-type", "htpasswd",
+                "--auth-htpasswd-filename", str(users),
+                "--auth-htpasswd-encryption", "plain",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_for_port(proc, port, log_path, "radicale")
+            yield port
+        finally:
+            stop(proc)

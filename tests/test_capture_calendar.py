@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import FIXED_DATE, Crm
-from mailtools import ME, free_port, stop, wait_for_port
+from mailtools import ME, radicale_server
 
 ANNA = "anna.bianchi@example.it"
 
@@ -112,24 +110,7 @@ def test_an_unreadable_calendar_is_one_error_line(crm: Crm, config: Path, tmp_pa
 @pytest.fixture
 def radicale(tmp_path: Path) -> Iterator[str]:
     """A Radicale server with user chiara/s3cret-caldav and one calendar; its URL."""
-    port = free_port()
-    users = tmp_path / "users"
-    users.write_text("chiara:s3cret-caldav\n", encoding="utf-8")
-    log = (tmp_path / "radicale.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "radicale",
-            "--server-hosts", f"127.0.0.1:{port}",
-            "--storage-filesystem-folder", str(tmp_path / "collections"),
-            "--auth-type", "htpasswd",
-            "--auth-htpasswd-filename", str(users),
-            "--auth-htpasswd-encryption", "plain",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        wait_for_port(proc, port, tmp_path / "radicale.log", "radicale")
+    with radicale_server(tmp_path, "chiara", "s3cret-caldav") as port:
         url = f"http://127.0.0.1:{port}/chiara/work/"
         _dav(url, "MKCALENDAR", b"")
         # One calendar object per UID (RFC 4791): the recurring event with its exception.
@@ -140,9 +121,6 @@ def radicale(tmp_path: Path) -> Iterator[str]:
         for n, group in enumerate(by_uid.values()):
             _dav(f"{url}{n}.ics", "PUT", _calendar(*group).encode(), "text/calendar")
         yield url
-    finally:
-        stop(proc)
-        log.close()
 
 
 def _dav(url: str, method: str, body: bytes, kind: str = "application/xml") -> None:

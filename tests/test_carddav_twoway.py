@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXED_DATE, Crm, book_clients
-from mailtools import free_port, stop, wait_for_port
+from mailtools import radicale_server
 
 from crm_cli.interchange.vcard import client_uid
 
@@ -224,25 +224,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     """Radicale on 127.0.0.1 with one address book, and a vdirsyncer pair for it."""
     if vdirsyncer_command() is None and not os.environ.get("CI"):
         pytest.skip("vdirsyncer is not installed (pip install -e '.[test]')")
-    port = free_port()
-    users = tmp_path / "users"
-    users.write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
-    log_path = tmp_path / "radicale.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "radicale",
-            "--server-hosts", f"127.0.0.1:{port}",
-            "--storage-filesystem-folder", str(tmp_path / "collections"),
-            "--auth-type", "htpasswd",
-            "--auth-htpasswd-filename", str(users),
-            "--auth-htpasswd-encryption", "plain",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        wait_for_port(proc, port, log_path, "radicale")
+    with radicale_server(tmp_path, USER, PASSWORD) as port:
         vdir = tmp_path / "contacts"
         config = tmp_path / "vdirsyncer.conf"
         config.write_text(
@@ -274,9 +256,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
             ),
         )
         yield found
-    finally:
-        stop(proc)
-        log.close()
 
 
 @pytest.mark.usefixtures("giulia")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,7 @@ from typing import Any, NamedTuple
 
 import pytest
 from conftest import FIXED_DATE, Crm, due_json, use_demo_book
-from mailtools import free_port, stop, wait_for_port
+from mailtools import radicale_server
 
 from crm_cli.capture.calendar import caldav_calendars
 
@@ -56,24 +54,7 @@ def _dav(url: str, method: str, body: bytes, kind: str = "application/xml") -> N
 @pytest.fixture
 def dav(tmp_path: Path) -> Iterator[Dav]:
     """Radicale with user chiara and one calendar holding someone else's event."""
-    port = free_port()
-    users = tmp_path / "users"
-    users.write_text(f"chiara:{PASSWORD}\n", encoding="utf-8")
-    log = (tmp_path / "radicale.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "radicale",
-            "--server-hosts", f"127.0.0.1:{port}",
-            "--storage-filesystem-folder", str(tmp_path / "collections"),
-            "--auth-type", "htpasswd",
-            "--auth-htpasswd-filename", str(users),
-            "--auth-htpasswd-encryption", "plain",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        wait_for_port(proc, port, tmp_path / "radicale.log", "radicale")
+    with radicale_server(tmp_path, "chiara", PASSWORD) as port:
         url = f"http://127.0.0.1:{port}/chiara/plan/"
         _dav(url, "MKCALENDAR", b"")
         _dav(f"{url}dentist.ics", "PUT", FOREIGN.encode(), "text/calendar")
@@ -81,9 +62,6 @@ def dav(tmp_path: Path) -> Iterator[Dav]:
         secret.mkdir()
         (secret / "dav").write_text(PASSWORD + "\n", encoding="utf-8")
         yield Dav(url, f"cat {secret / 'dav'}")
-    finally:
-        stop(proc)
-        log.close()
 
 
 def publish(crm: Crm, dav: Dav, day: str = FIXED_DATE) -> str:
