@@ -752,3 +752,44 @@ def test_a_promise_is_named_by_its_topic_and_only_once(book: Crm) -> None:
         assert text.count("il preventivo per la vetrina") == 1, text
         assert "per quanto riguarda il preventivo per la vetrina, " in text
         assert "come va con il preventivo" not in text
+
+
+def test_compiled_templates_outlive_the_process(
+    book: Crm, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_cli.core.drafting import render
+
+    def fresh_process() -> None:  # what a new process starts with: no compiled template
+        monkeypatch.setattr(render, "_COMPILED", {})
+        monkeypatch.setattr(render, "_CODE_CACHE", None)
+
+    fresh_process()
+    first = book.ok("draft", "lukasz", "--date", FIXED_DATE).stdout
+    kept = sorted((home / "local" / "compiled").glob("*.bin"))
+    assert kept, "crm draft keeps the code of the templates it compiled"
+    fresh_process()
+    assert book.ok("draft", "lukasz", "--date", FIXED_DATE).stdout == first
+    # A damaged entry is compiled again and replaced; the draft is the same.
+    for path in kept:
+        path.write_bytes(b"\x00 not code")
+    fresh_process()
+    assert book.ok("draft", "lukasz", "--date", FIXED_DATE).stdout == first
+    assert all(path.read_bytes() != b"\x00 not code" for path in kept)
+
+
+def test_a_template_edited_is_compiled_anew(
+    book: Crm, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_cli.core.drafting import render
+
+    own = config / "templates" / "email"
+    own.mkdir(parents=True)
+    for version in ("the first version", "the edited one"):
+        (own / "check-in.en.j2").write_text(
+            "{% block subject %}Hello{% endblock %}"
+            "{% block body %}Hi {{ client.first_name }}, " + version + ".{% endblock %}\n",
+            encoding="utf-8",
+        )
+        monkeypatch.setattr(render, "_COMPILED", {})
+        shown = book.ok("draft", "lukasz", "--channel", "email", "--date", FIXED_DATE).stdout
+        assert f"Hi Łukasz, {version}." in shown

@@ -46,6 +46,7 @@ class Morning:
 
 
 def morning(book: Book, settings: Settings, day: date) -> Morning:
+    drafting.keep_compiled_templates(book)
     progress = load_progress(book.home, day)
     items = planning.plan_for_day(book, settings, day)
     return Morning(day, book.home, entries(items, progress), progress)

@@ -9,6 +9,7 @@ A book is a directory (``CRM_HOME``)::
         backups/<device-id>/...          the previous version of each file written
         backups/schema-2/                the old layout, after its migration
         lock                             held by a writing command
+        compiled/                        templates compiled once (compiled_templates)
 
 Each device file is a TinyDB JSON document of *ops* (a client created, a
 client's fields set, a touchpoint logged, amended or removed, a snooze set or

@@ -11,14 +11,17 @@ for them at start-up.
 
 from __future__ import annotations
 
+import marshal
 import re
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from types import CodeType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crm_cli.core import terms
 from crm_cli.core.drafting.context import (
@@ -329,6 +332,54 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+class CodeCache(Protocol):
+    """Where compiled templates outlive the process (the store's, under ``local/``)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+
+_CODE_CACHE: CodeCache | None = None
+# Bump when what is compiled changes for the same source: Bounded, or the
+# environment's options (trim_blocks, finalize...).
+CODE_FORMAT = "1"
+
+
+def use_code_cache(cache: CodeCache | None) -> None:
+    """Keep compiled templates in ``cache`` from now on in this process (None: do not)."""
+    global _CODE_CACHE
+    _CODE_CACHE = cache
+
+
+def code_key(name: str, source: str) -> str:
+    """The cache key of a template's code: its name and source, Jinja's and Python's versions."""
+    import hashlib
+
+    import jinja2
+
+    seed = "\x1f".join((CODE_FORMAT, sys.version, jinja2.__version__, name, source))
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+def _cached_code(name: str, source: str) -> CodeType | None:
+    if _CODE_CACHE is None:
+        return None
+    data = _CODE_CACHE.get(code_key(name, source))
+    if not data:
+        return None
+    try:
+        code = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):  # damaged: compiled again and replaced
+        return None
+    return code if isinstance(code, CodeType) else None
+
+
+def _keep_code(name: str, source: str, code: Any) -> None:
+    if _CODE_CACHE is not None and isinstance(code, CodeType):
+        _CODE_CACHE.put(code_key(name, source), marshal.dumps(code))
+
+
 def _environment() -> Any:
     """The sandbox of the process, built on first use."""
     global _ENV
@@ -377,9 +428,12 @@ def _environment() -> Any:
                 raise TemplateNotFound(name)
             template = _COMPILED.get((valid, source))
             if template is None:
-                # The filename is the template's name: tracebacks then name it and its line.
-                tree = Bounded().visit(environment.parse(source, valid, valid))
-                code = environment.compile(tree, valid, valid)
+                code = _cached_code(valid, source)
+                if code is None:
+                    # The filename is the template's name: tracebacks then name it and its line.
+                    tree = Bounded().visit(environment.parse(source, valid, valid))
+                    code = environment.compile(tree, valid, valid)
+                    _keep_code(valid, source, code)
                 template = environment.template_class.from_code(
                     environment, code, environment.make_globals(globals), lambda: True
                 )
