@@ -631,7 +631,8 @@ def _skip_preamble(text: str) -> tuple[str, int]:
     return text, 0
 
 
-def _header(text: str, name: str) -> tuple[list[str], Any]:
+def read_header(text: str, name: str) -> tuple[list[str], Any]:
+    """The sheet's header (cells stripped) and a reader positioned after it."""
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
     try:
@@ -649,7 +650,7 @@ def read_csv(text: str, name: str, wanted: str = "auto", mapping: str | None = N
     # A long note is no reason to refuse a file: the size limit is checked before.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     text, skipped = _skip_preamble(text)
-    header, reader = _header(text, name)
+    header, reader = read_header(text, name)
     original: dict[str, str] = {}
     if mapping is not None:
         from crm_cli.interchange.csv_mapping import mapped_reader, parse_map

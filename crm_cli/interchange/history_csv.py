@@ -8,11 +8,10 @@ which column holds what. The cells are returned as written; what they mean
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 
 from crm_cli.errors import InvalidValue, UsageError
-from crm_cli.interchange.csv_formats import sniff_delimiter
+from crm_cli.interchange.csv_formats import read_header
 
 REQUIRED_KEYS = ("date", "client", "channel")
 MAP_KEYS = ("date", "client", "channel", "direction", "note", "topic")
@@ -48,14 +47,7 @@ def parse_map(text: str) -> dict[str, str]:
 def read_history(text: str, name: str, mapping: dict[str, str]) -> list[HistoryRow]:
     """The non-empty rows of the sheet, each as the cells of the mapped columns."""
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InvalidValue(f"{name} is empty") from None
-    except csv.Error as exc:
-        raise InvalidValue(f"{name}: line 1 is not valid CSV: {exc}") from None
+    header, reader = read_header(text, name)
     folded = {h.casefold(): i for i, h in reversed(list(enumerate(header))) if h}
     index: dict[str, int] = {}
     for key, column in mapping.items():

@@ -27,6 +27,7 @@ from typing import Any
 
 from crm_cli.errors import ConfigError, StoreError
 from crm_cli.safefile import atomic_write, make_private_dirs
+from crm_cli.store.fsops import read_state as _read
 
 STATE_DIR = Path("local") / "capture"
 STATE_FILE = "state.json"
@@ -41,22 +42,6 @@ def _dumps(data: Any) -> bytes:
     import orjson
 
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-
-
-def _read(path: Path) -> Any:
-    import orjson
-
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        # Only marks of what was read: starting over re-reads, and ids keep it idempotent.
-        return None
 
 
 class CaptureState:

@@ -12,7 +12,9 @@ import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from crm_cli.errors import StoreError
 from crm_cli.safefile import fsync_dir
 
 __all__ = ["fsync_dir", "link", "move", "step", "unlink", "write_atomic"]
@@ -84,3 +86,24 @@ def move(source: Path, target: Path) -> None:
     step(f"move {source.name}")
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.replace(source, target)
+
+
+def read_state(path: Path) -> Any:
+    """A device-local JSON state file; None when missing or damaged.
+
+    Such state (capture marks, the morning's progress) can always start over:
+    a damaged file is never fatal and the book is untouched. A file that
+    cannot be read at all is an error.
+    """
+    import orjson
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None

@@ -20,6 +20,7 @@ from typing import Any
 from crm_cli.errors import StoreError
 from crm_cli.safefile import atomic_write, make_private_dirs
 from crm_cli.store.devices import LOCAL_DIR
+from crm_cli.store.fsops import read_state as _read
 
 TODAY_DIR = Path(LOCAL_DIR) / "today"
 PROGRESS_FILE = "progress.json"
@@ -29,21 +30,6 @@ OUTCOMES = ("done", "skipped", "snoozed")
 
 Progress = dict[str, tuple[str, str]]
 """Item id -> (client id, outcome)."""
-
-
-def _read(path: Path) -> Any:
-    import orjson
-
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None  # a damaged file: the morning starts over, the book is untouched
 
 
 def _days(home: Path) -> dict[str, Any]:
