@@ -39,9 +39,11 @@ __all__ = [
     "Item",
     "PlanIndex",
     "agenda",
+    "arrange",
     "build_index",
     "client_cadence",
     "index_candidates",
+    "items_by_client",
     "items_for_client",
     "next_items",
     "plan_day",
@@ -907,25 +909,34 @@ def sort_key(item: Item) -> tuple[int, float, str, str, date, str]:
     )
 
 
-def _collect(view: BookView, settings: Settings, today: date, horizon: date) -> list[Item]:
+def items_by_client(
+    view: BookView, settings: Settings, today: date, horizon: date
+) -> dict[str, list[Item]]:
+    """Each client's items due on or before ``horizon``, unordered, clients with none
+    left out: the plan of a day is these, sorted (what a memo of the plan keeps)."""
     steps: dict[str, list[PlannedStep]] = {}
     for step in view.steps:
         if not step.stopped:
             steps.setdefault(step.client_id, []).append(step)
-    items: list[Item] = []
+    found: dict[str, list[Item]] = {}
     for client in view.clients:
-        items.extend(
-            items_for_client(
-                client,
-                view.summaries.get(client.id),
-                view.snoozes.get(client.id),
-                steps.get(client.id, ()),
-                settings,
-                today,
-                horizon,
-                view.planned.get(client.id, ()),
-            )
+        items = items_for_client(
+            client,
+            view.summaries.get(client.id),
+            view.snoozes.get(client.id),
+            steps.get(client.id, ()),
+            settings,
+            today,
+            horizon,
+            view.planned.get(client.id, ()),
         )
+        if items:
+            found[client.id] = items
+    return found
+
+
+def _collect(view: BookView, settings: Settings, today: date, horizon: date) -> list[Item]:
+    items = [i for found in items_by_client(view, settings, today, horizon).values() for i in found]
     items.sort(key=sort_key)
     return items
 
@@ -960,6 +971,13 @@ def agenda(
     first, each on the earliest day on or after its due date with room left;
     those that fit nowhere in the window are left out of this plan.
     """
+    return arrange(upcoming(view, settings, start, days), settings, start, days, capacity)
+
+
+def arrange(
+    items: list[Item], settings: Settings, start: date, days: int, capacity: int | None = None
+) -> list[tuple[date, list[Item]]]:
+    """``agenda`` from the items ``upcoming`` gives for the same days (most urgent first)."""
     _check_days(days)
     limit = settings.capacity if capacity is None else capacity
     if limit < 1:
@@ -967,7 +985,7 @@ def agenda(
     window = [start + timedelta(days=i) for i in range(days)]
     planned: list[list[Item]] = [[] for _ in window]
     check_ins: list[Item] = []
-    for item in upcoming(view, settings, start, days):
+    for item in items:
         if item.reason in terms.FIXED_REASONS:
             planned[max((item.due - start).days, 0)].append(item)
         else:

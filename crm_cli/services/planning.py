@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the scheduler is imported only by the commands that plan
     from crm_cli.core.models import Client, PlannedStep
     from crm_cli.core.scheduler import BookView, Item
     from crm_cli.core.settings import Settings
-    from crm_cli.store import Book
+    from crm_cli.store import Book, PlanMemo
 
 
 def book_view(book: Book, settings: Settings, today: date, horizon: date) -> BookView:
@@ -22,20 +22,126 @@ def book_view(book: Book, settings: Settings, today: date, horizon: date) -> Boo
     Clients the plan index (or, without one, the screen) shows to have nothing due
     by ``horizon`` are left out: their records and digests are never built.
     """
+    return _book_view(book, settings, today, horizon, planned_meetings(book))[0]
+
+
+def _book_view(
+    book: Book, settings: Settings, today: date, horizon: date, planned: dict[str, list[date]]
+) -> tuple[BookView, dict[str, str] | None]:
+    """``book_view``, with each client's global id when the screen read the records."""
     from crm_cli.core.scheduler import BookView, index_candidates, screen
 
     snoozes, steps = book.snoozes(), book.steps()
-    planned = planned_meetings(book)
     index = book.plan_index()
     if index is not None:  # kept by every write: no need to look at every client
         wanted = index_candidates(index, steps, settings, today, horizon)
-        return BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps, planned)
+        view = BookView(book.clients_of(wanted), book.summaries_of(wanted), snoozes, steps, planned)
+        return view, None
     hints = book.hints()
     if hints is None:  # a malformed record: plan everyone, and the parse names it
-        return BookView(book.clients(ordered=False), book.summaries(), snoozes, steps, planned)
+        view = BookView(book.clients(ordered=False), book.summaries(), snoozes, steps, planned)
+        return view, None
     wanted = screen(hints, snoozes, steps, settings, today, horizon)
-    clients, summaries = book.plan_records(wanted)
-    return BookView(clients, summaries, snoozes, steps, planned)
+    rows = book.plan_rows(wanted)
+    summaries = {client.id: digest for _, client, digest in rows if digest is not None}
+    view = BookView([client for _, client, _ in rows], summaries, snoozes, steps, planned)
+    return view, {client.id: gid for gid, client, _ in rows}
+
+
+# More clients changed than this since a memo was made (an import, a sync of a big
+# batch): screening the book again is quicker than planning each of them.
+MEMO_STALE_MAX = 1_000
+
+
+def planned_items(book: Book, settings: Settings, start: date, horizon: date) -> list[Item]:
+    """Every item due on or before ``horizon`` as seen on ``start``, most urgent first.
+
+    From the book's memo of this plan when there is one: only the clients changed
+    since it was made are planned again (``crm due`` a second time, after a ``log``,
+    ``crm today`` resumed). Otherwise planned from the records, and the memo kept."""
+    from crm_cli.core.scheduler import items_by_client, sort_key
+
+    planned = planned_meetings(book)
+    key = _memo_key(settings, planned, start, horizon)
+    memo = book.plan_memo(key)
+    if memo is not None and len(memo.stale) <= MEMO_STALE_MAX:
+        items = _from_memo(book, memo, key, settings, start, horizon, planned)
+        if items is not None:
+            return items
+    at = book.plan_position()  # before the records: a change made meanwhile is seen
+    view, gids = _book_view(book, settings, start, horizon, planned)
+    found = items_by_client(view, settings, start, horizon)
+    if at is not None and gids is not None:
+        rows: dict[str, str | None] = {gids[cid]: _memo_doc(its) for cid, its in found.items()}
+        book.save_plan_memo(key, at, rows, replace=True)
+    items = [item for its in found.values() for item in its]
+    items.sort(key=sort_key)
+    return items
+
+
+def _from_memo(
+    book: Book,
+    memo: PlanMemo,
+    key: str,
+    settings: Settings,
+    start: date,
+    horizon: date,
+    planned: dict[str, list[date]],
+) -> list[Item] | None:
+    """The memo's items, the changed clients planned again; None if it is damaged."""
+    import orjson
+
+    from crm_cli.core.plan_memo import item_record, ordered
+    from crm_cli.core.scheduler import BookView, items_by_client
+
+    try:
+        records = [record for kept in orjson.loads(memo.kept) for record in kept]
+    except (ValueError, TypeError):
+        return None  # a damaged memo: planned from the records, and made again
+    if memo.stale:
+        fresh = book.plan_rows(memo.stale, by_gid=True)
+        summaries = {client.id: digest for _, client, digest in fresh if digest is not None}
+        clients = [client for _, client, _ in fresh]
+        view = BookView(clients, summaries, book.snoozes(), book.steps(), planned)
+        gid_of = {client.id: gid for gid, client, _ in fresh}
+        updates: dict[str, str | None] = dict.fromkeys(memo.stale)
+        for cid, its in items_by_client(view, settings, start, horizon).items():
+            updates[gid_of[cid]] = _memo_doc(its)
+            records.extend(item_record(item) for item in its)
+        book.save_plan_memo(key, (memo.token, memo.now), updates, replace=False)
+    try:
+        return ordered(records)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def _memo_doc(items: list[Item]) -> str:
+    import orjson
+
+    from crm_cli.core.plan_memo import item_record
+
+    return orjson.dumps([item_record(item) for item in items]).decode("utf-8")
+
+
+def _memo_key(
+    settings: Settings, planned: dict[str, list[date]], start: date, horizon: date
+) -> str:
+    """What a plan depends on besides the clients' records: the days, the settings,
+    the planned meetings and the planner's own code (an upgrade plans afresh)."""
+    import os
+
+    from crm_cli import __version__
+    from crm_cli.core import contacts, dates, models, plan_memo, scheduler, summary, terms
+    from crm_cli.core import settings as settings_module
+
+    modules = (contacts, dates, models, plan_memo, scheduler, settings_module, summary, terms)
+    code = ",".join(
+        f"{st.st_mtime_ns}:{st.st_size}" for st in (os.stat(m.__file__ or "") for m in modules)
+    )
+    meetings = repr(sorted((cid, sorted(days)) for cid, days in planned.items()))
+    return plan_memo.memo_key(
+        start.isoformat(), horizon.isoformat(), repr(settings), meetings, __version__, code
+    )
 
 
 def planned_meetings(book: Book) -> dict[str, list[date]]:
@@ -69,19 +175,19 @@ def client_view(book: Book, client: Client) -> BookView:
 
 def plan_for_day(book: Book, settings: Settings, today: date) -> list[Item]:
     """The items due on ``today``, most urgent first (``crm due``, ``crm drafts``)."""
-    from crm_cli.core.scheduler import plan_day
-
-    return plan_day(book_view(book, settings, today, today), settings, today)
+    return planned_items(book, settings, today, today)
 
 
 def plan_days(
     book: Book, settings: Settings, start: date, days: int, capacity: int | None
 ) -> list[tuple[date, list[Item]]]:
     """The agenda: ``days`` days from ``start``, at most ``capacity`` items a day."""
-    from crm_cli.core.scheduler import agenda
+    from crm_cli.core.scheduler import arrange
 
-    view = book_view(book, settings, start, start + timedelta(days=days - 1))
-    return agenda(view, settings, start, days, capacity)
+    if days < 1:
+        return arrange([], settings, start, days, capacity)  # its error names the days
+    items = planned_items(book, settings, start, start + timedelta(days=days - 1))
+    return arrange(items, settings, start, days, capacity)
 
 
 def shared_ids(book: Book, plan: list[tuple[date, list[Item]]]) -> set[str]:

@@ -41,6 +41,10 @@ What ``crm sync`` uses:
 
 ``crm today`` keeps its morning in ``local/today/`` (:mod:`today_state`), never
 synced: :func:`load_progress`, :func:`save_progress`, :func:`drafts_dir`.
+
+The cache also keeps the memo of a day's plan (:mod:`plan_memo`): each client's
+items, dropped by SQLite triggers when the client's record, digest, snooze or
+steps change (:meth:`Book.plan_memo`, :meth:`Book.save_plan_memo`).
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ from crm_cli.store.devices import (
     conflict_copies,
 )
 from crm_cli.store.notify_state import NotifyState, book_devices, notify_lock
+from crm_cli.store.plan_memo import PlanMemo
 from crm_cli.store.today_state import (
     Progress,
     drafts_dir,
@@ -91,6 +96,7 @@ __all__ = [
     "Book",
     "CaptureState",
     "NotifyState",
+    "PlanMemo",
     "Progress",
     "Repair",
     "book_devices",

@@ -17,7 +17,7 @@ from crm_cli.core.book import ClientRef
 from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
 from crm_cli.core.summary import ClientSummary
 from crm_cli.errors import BookLocked, Conflict, CorruptBook, NotFound, StoreError
-from crm_cli.store import devices, fsops
+from crm_cli.store import devices, fsops, plan_memo
 from crm_cli.store.clock import (
     Clock,
     client_gid,
@@ -169,6 +169,8 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
             if not has_plan_indexes(db):  # a cache of an earlier crm: once, 0.5 s on D3
                 add_plan_indexes(db)
             db.executescript(STATE_OPS_TABLE)  # a cache of an older crm: empty, not 'complete'
+            if not plan_memo.has_tables(db):
+                plan_memo.add_tables(db)
             return db, False
         db.close()
     except sqlite3.DatabaseError:
@@ -182,6 +184,7 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
     db = connect(path)
     create(db)
     add_plan_indexes(db)
+    plan_memo.add_tables(db)
     return db, True
 
 
@@ -190,6 +193,7 @@ def memory() -> sqlite3.Connection:
     db = connect(":memory:")
     create(db)
     add_plan_indexes(db)
+    plan_memo.add_tables(db)
     return db
 
 
@@ -245,7 +249,11 @@ class Book:
         self.clock = Clock(self.device or "00000000")
         self.db, fresh = open_cache(home, writable)
         self.plan_indexed = fresh or has_plan_indexes(self.db)
-        unbuilt = (fresh and devices.device_dirs(home)) or not self.plan_indexed
+        unbuilt = (
+            (fresh and devices.device_dirs(home))
+            or not self.plan_indexed
+            or not (fresh or plan_memo.has_tables(self.db))
+        )
         if not writable and unbuilt and os.access(home, os.W_OK):
             self.db.close()
             raise NeedsWrite  # build the cache file (or its indexes) once, under the lock
@@ -471,6 +479,7 @@ class Book:
         problems = self._problems(files) if check else ([], [])
         if self.writable and self.db_is_file():
             self._back_up(files)
+        plan_memo.drop(self.db)
         for table in ("files", "clients", "tps", "summaries", "snoozes", "steps", "meta"):
             self.db.execute(f"DELETE FROM {table}")
         scrubbed = {r[0]: r for r in self.db.execute("SELECT k, h, scrubbed, sk FROM forgotten")}
@@ -536,6 +545,8 @@ class Book:
         if not self.db_is_file():
             return
         fsops.step("cache commit")
+        if self.writable:
+            plan_memo.trim(self.db)
         if self.db.in_transaction:
             self.db.execute("COMMIT")
         if self.writable:
@@ -657,26 +668,58 @@ class Book:
     def plan_records(self, ids: set[str]) -> tuple[list[Client], dict[str, ClientSummary]]:
         """These clients and their digests (without recent touchpoints), read together
         in one look-up per client: what the plan of a day reads of the screened clients."""
+        rows = self.plan_rows(ids)
+        summaries = {client.id: digest for _, client, digest in rows if digest is not None}
+        return [client for _, client, _ in rows], summaries
+
+    def plan_rows(
+        self, ids: set[str], by_gid: bool = False
+    ) -> list[tuple[str, Client, ClientSummary | None]]:
+        """``(global id, client, digest)`` of these clients (short ids, or global ids
+        with ``by_gid``); a global id no client has is left out."""
         import orjson
 
-        clients: list[Client] = []
-        summaries: dict[str, ClientSummary] = {}
+        found: list[tuple[str, Client, ClientSummary | None]] = []
         sql = (
-            "SELECT c.id, c.doc, s.doc FROM clients c LEFT JOIN summaries s USING (gid)"
-            " WHERE c.id IN"
+            "SELECT c.gid, c.doc, s.doc FROM clients c LEFT JOIN summaries s USING (gid)"
+            f" WHERE c.{'gid' if by_gid else 'id'} IN"
         )
         parse_client, parse_digest = Client.from_dict, ClientSummary.from_dict
         paused = gc.isenabled()
         gc.disable()  # thousands of records, no cycles among them
         try:
-            for cid, client_doc, digest_doc in self._rows_of(sql, ids):
-                clients.append(self._parse(parse_client, orjson.loads(client_doc), "client"))
+            for gid, client_doc, digest_doc in self._rows_of(sql, ids):
+                client = self._parse(parse_client, orjson.loads(client_doc), "client")
+                digest = None
                 if digest_doc is not None:
-                    summaries[cid] = self._parse(parse_digest, orjson.loads(digest_doc), "digest")
+                    digest = self._parse(parse_digest, orjson.loads(digest_doc), "digest")
+                found.append((str(gid), client, digest))
         finally:
             if paused:
                 gc.enable()
-        return clients, summaries
+        return found
+
+    # -- the memo of a day's plan (store/plan_memo.py) -----------------------------
+    def plan_memo(self, key: str) -> plan_memo.PlanMemo | None:
+        """The memo named ``key``, with the clients changed since it was made."""
+        self._flush()
+        return plan_memo.read(self.db, key) if self.db_is_file() else None
+
+    def plan_position(self) -> tuple[str, int] | None:
+        """Where the log of changes stands: read before the records a memo is made of."""
+        self._flush()
+        return plan_memo.position(self.db) if self.db_is_file() else None
+
+    def save_plan_memo(
+        self, key: str, at: tuple[str, int], rows: dict[str, str | None], replace: bool
+    ) -> None:
+        """Keep a memo (best effort: a busy cache skips it)."""
+        if not self.db_is_file():
+            return
+        if self.writable:  # with the command's own transaction
+            plan_memo.write(self.db, key, at, rows, replace)
+        else:
+            plan_memo.write_apart(str(cache_path(self.home)), key, at, rows, replace)
 
     def add_client(self, client: Client) -> None:
         self.add_clients([client])
