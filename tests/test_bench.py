@@ -254,8 +254,9 @@ def test_a_tiny_run_times_every_command(tmp_path: Path, capsys: pytest.CaptureFi
     errors = [(r["label"], r["error"]) for r in report["results"] if r["status"] == "ERROR"]
     assert (code, errors) == (0, [])
     assert {r["command"] for r in report["results"]} == {
-        "python-floor", "typer-hello", "help", "due", "agenda", "list", "show", "history",
-        "export", "report", "report-html", "log", "draft", "drafts", "naive-due",
+        "python-floor", "typer-hello", "help", "due", "due-first", "agenda", "list", "show",
+        "history", "export", "report", "report-html", "log", "due-after-log", "draft",
+        "drafts", "naive-due",
         "naive-insert", "sync-idle",
         "sync-day", "sync-clone",
     }  # fmt: skip

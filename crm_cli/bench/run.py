@@ -108,6 +108,7 @@ COMMANDS: tuple[str, ...] = (
     "typer-hello",
     "help",
     "due",
+    "due-first",
     "agenda",
     "list",
     "show",
@@ -116,6 +117,7 @@ COMMANDS: tuple[str, ...] = (
     "report",
     "report-html",
     "log",
+    "due-after-log",
     "draft",
     "drafts",
     "naive-due",
@@ -694,6 +696,24 @@ def jobs_for_book(
     def crm_job(command: str, args: list[str]) -> Job:
         return Job(command, size, _label(args), _fixed([*crm, *args]), env)
 
+    # The first plan of a day: on a copy whose memos of the plan are dropped before
+    # each run (`due` above reads the memo its warm-up made, as a second `due` does).
+    first_home = scratch / f"first-{size}"
+    shutil.copytree(book.home, first_home, symlinks=True)
+
+    def forget_plans(_i: int) -> None:
+        import sqlite3
+
+        db = sqlite3.connect(first_home / "local" / "cache.sqlite3")
+        try:
+            with db:
+                db.execute("DELETE FROM plan_items")
+                db.execute("DELETE FROM plan_memos")
+        except sqlite3.OperationalError:
+            pass  # a cache not yet opened by this crm: no memo in it
+        finally:
+            db.close()
+
     def log_argv(i: int) -> list[str]:
         return [*crm, "log", who, "email", "--note", f"benchmark run {i}", "--date", day]
 
@@ -702,6 +722,14 @@ def jobs_for_book(
 
     return [
         crm_job("due", ["due", "--date", day]),
+        Job(
+            "due-first",
+            size,
+            _label(["due", "--date", day]) + " (first of the day: no memo)",
+            _fixed([*crm, "due", "--date", day]),
+            {**env, "CRM_HOME": str(first_home)},
+            prepare=forget_plans,
+        ),
         crm_job("agenda", ["agenda", "--from", day]),
         crm_job("list", ["list"]),
         crm_job("show", ["show", who, "--date", day]),
@@ -726,6 +754,13 @@ def jobs_for_book(
             size,
             _label(["log", who, "email", "--note", "…", "--date", day]),
             log_argv,
+            log_env,
+        ),
+        Job(  # in each turn right after the log above: one client to plan again
+            "due-after-log",
+            size,
+            _label(["due", "--date", day]) + " (after a log)",
+            _fixed([*crm, "due", "--date", day]),
             log_env,
         ),
         crm_job("draft", ["draft", who, "--date", day]),
