@@ -30,8 +30,8 @@ WATCHED = ("clients", "summaries", "snoozes", "steps")
 TABLES = """
 CREATE TABLE IF NOT EXISTS plan_changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, gid TEXT);
 CREATE TABLE IF NOT EXISTS plan_epoch(token TEXT);
-CREATE TABLE IF NOT EXISTS plan_memos(k TEXT PRIMARY KEY, seq INT, made INT);
-CREATE TABLE IF NOT EXISTS plan_items(k TEXT, gid TEXT, doc TEXT, PRIMARY KEY (k, gid))
+CREATE TABLE IF NOT EXISTS plan_memos(m INTEGER PRIMARY KEY, k TEXT UNIQUE, seq INT, used INT);
+CREATE TABLE IF NOT EXISTS plan_items(m INT, gid TEXT, doc TEXT, PRIMARY KEY (m, gid))
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS plan_items_gid ON plan_items(gid);
 CREATE TRIGGER IF NOT EXISTS plan_forget AFTER DELETE ON clients
@@ -65,14 +65,29 @@ def _names() -> set[str]:
 
 
 def has_tables(db: sqlite3.Connection) -> bool:
+    """Whether the tables and triggers are there, in this crm's shape."""
     found = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'plan_%'")}
-    return _names() <= found
+    if not _names() <= found:
+        return False
+    try:
+        db.execute("SELECT m, k, seq, used FROM plan_memos LIMIT 0").fetchall()
+        db.execute("SELECT m, gid, doc FROM plan_items LIMIT 0").fetchall()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def add_tables(db: sqlite3.Connection) -> None:
-    """The tables and triggers (a writer, under the lock: from now on changes are logged)."""
+    """The tables and triggers (a writer, under the lock: from now on changes are logged);
+    those of another shape are replaced."""
     import secrets
 
+    if not has_tables(db):
+        for kind, name in db.execute(
+            "SELECT type, name FROM sqlite_master WHERE name LIKE 'plan\\_%' ESCAPE '\\'"
+            " AND type IN ('table', 'trigger')"
+        ).fetchall():
+            db.execute(f"DROP {'TRIGGER' if kind == 'trigger' else 'TABLE'} IF EXISTS {name}")
     db.executescript(TABLES)
     if db.execute("SELECT 1 FROM plan_epoch").fetchone() is None:
         # Names this cache file: a memo computed from another (one replaced meanwhile)
@@ -103,10 +118,10 @@ def read(db: sqlite3.Connection, key: str) -> PlanMemo | None:
     if at is None:
         return None
     try:
-        memo = db.execute("SELECT seq FROM plan_memos WHERE k=?", (key,)).fetchone()
+        memo = db.execute("SELECT m, seq FROM plan_memos WHERE k=?", (key,)).fetchone()
         if memo is None:
             return None
-        seq = int(memo[0])
+        m, seq = int(memo[0]), int(memo[1])
         oldest = db.execute("SELECT min(seq) FROM plan_changes").fetchone()[0]
         if oldest is not None and seq < int(oldest) - 1:
             return None  # changes after it were trimmed: it cannot be brought up to date
@@ -117,8 +132,8 @@ def read(db: sqlite3.Connection, key: str) -> PlanMemo | None:
         # One text for every kept client (one parse, not one per client).
         kept = db.execute(
             "SELECT '[' || coalesce(group_concat(doc, ','), '') || ']' FROM plan_items"
-            " WHERE k=? AND gid NOT IN (SELECT gid FROM plan_changes WHERE seq > ?)",
-            (key, seq),
+            " WHERE m=? AND gid NOT IN (SELECT gid FROM plan_changes WHERE seq > ?)",
+            (m, seq),
         ).fetchone()[0]
     except sqlite3.Error:
         return None
@@ -139,23 +154,29 @@ def write(
     here = db.execute("SELECT token FROM plan_epoch").fetchone()
     if here is None or here[0] != token:
         return  # another cache file than the one read
-    if replace:
-        db.execute("DELETE FROM plan_items WHERE k=?", (key,))
+    memo = db.execute("SELECT m FROM plan_memos WHERE k=?", (key,)).fetchone()
+    if memo is None and not replace:
+        return  # dropped meanwhile (a rebuild, a trim): updating it would half-make it
+    used = db.execute("SELECT coalesce(max(used), 0) + 1 FROM plan_memos").fetchone()[0]
+    if memo is None:
+        insert = "INSERT INTO plan_memos(k, seq, used) VALUES (?, ?, ?)"
+        m = int(db.execute(insert, (key, seq, used)).lastrowid or 0)
     else:
-        if db.execute("SELECT 1 FROM plan_memos WHERE k=?", (key,)).fetchone() is None:
-            return  # dropped meanwhile (a rebuild, a trim): updating it would half-make it
-        db.executemany("DELETE FROM plan_items WHERE k=? AND gid=?", [(key, gid) for gid in rows])
+        m = int(memo[0])
+        db.execute("UPDATE plan_memos SET seq=?, used=? WHERE m=?", (seq, used, m))
+    if replace:
+        db.execute("DELETE FROM plan_items WHERE m=?", (m,))
+    else:
+        db.executemany("DELETE FROM plan_items WHERE m=? AND gid=?", [(m, gid) for gid in rows])
     db.executemany(
         "INSERT INTO plan_items VALUES (?, ?, ?)",
-        [(key, gid, doc) for gid, doc in rows.items() if doc is not None],
+        [(m, gid, doc) for gid, doc in rows.items() if doc is not None],
     )
-    made = db.execute("SELECT coalesce(max(made), 0) + 1 FROM plan_memos").fetchone()[0]
-    db.execute("INSERT OR REPLACE INTO plan_memos VALUES (?, ?, ?)", (key, seq, made))
     for (old,) in db.execute(
-        "SELECT k FROM plan_memos ORDER BY made DESC LIMIT -1 OFFSET ?", (MEMOS_KEPT,)
+        "SELECT m FROM plan_memos ORDER BY used DESC LIMIT -1 OFFSET ?", (MEMOS_KEPT,)
     ).fetchall():
-        db.execute("DELETE FROM plan_items WHERE k=?", (old,))
-        db.execute("DELETE FROM plan_memos WHERE k=?", (old,))
+        db.execute("DELETE FROM plan_items WHERE m=?", (old,))
+        db.execute("DELETE FROM plan_memos WHERE m=?", (old,))
 
 
 def write_apart(
