@@ -185,7 +185,7 @@ def write_apart(
     """``write`` through a connection of its own (the command reads the book only):
     skipped if a writer holds the cache, the next command tries again."""
     with contextlib.suppress(sqlite3.Error):
-        db = sqlite3.connect(path, isolation_level=None, timeout=0.2)
+        db = sqlite3.connect(path, isolation_level=None, timeout=0.02)
         try:
             db.execute("PRAGMA secure_delete=ON")
             db.execute("PRAGMA synchronous=NORMAL")
