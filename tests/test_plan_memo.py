@@ -365,3 +365,20 @@ def test_each_change_is_in_the_next_plan(crm: Crm, book: Path, tmp_path: Path, c
     expected = reference_due(book, tmp_path / "ref", tmp_path / "config", "--date", FIXED_DATE)
     assert after == expected
     assert after != before  # the change shows
+
+
+def test_the_morning_digest_plans_the_day_for_due(crm: Crm, book: Path) -> None:
+    """`crm notify` (its timer, at notify_time) plans the day: `crm due` then reads it."""
+    crm.ok("notify", "--dry-run", "--date", FIXED_DATE)
+    db = sqlite3.connect(cache(book))
+    try:
+        memos = db.execute("SELECT k, used FROM plan_memos").fetchall()
+    finally:
+        db.close()
+    assert len(memos) == 1 and f"{FIXED_DATE}\x1f{FIXED_DATE}" in memos[0][0]
+    crm.ok("due", "--date", FIXED_DATE)
+    db = sqlite3.connect(cache(book))
+    try:  # read, not made again (that would have renewed its use)
+        assert db.execute("SELECT k, used FROM plan_memos").fetchall() == memos
+    finally:
+        db.close()
