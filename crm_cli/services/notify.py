@@ -247,20 +247,21 @@ def publish_week(
 ) -> Published:
     """Each item of the week an event at ``at`` on its day; events of items no longer
     in the plan (done, or gone) are deleted: only those crm published here."""
-    from crm_cli.notify.caldav import CalDav, collection, item_event
+    from crm_cli.notify.caldav import CalDav, collection, item_event, local_zone
 
     calendar = CalDav(url, user, password)
     calendar.check()
     key = collection(url)
     known = state.published(key)
     stamp = datetime.now(UTC)
+    zone = local_zone()  # events at the user's notify_time, in UTC (see item_event)
     now: set[str] = set()
     new = updated = 0
     for day, items in morning.week:
         for item in items:
             if item.id in now:
                 continue
-            data = item_event(item, day, at, stamp, shared=morning.shared)
+            data = item_event(item, day, at, stamp, shared=morning.shared, zone=zone)
             if calendar.put(item.id, data):
                 new += 1
             else:
