@@ -143,6 +143,7 @@ class Smtp:
     user: str
     sender: str
     to: str
+    cafile: str = ""  # smtp_cafile, with ~ expanded
 
 
 def smtp_settings(settings: Settings) -> Smtp:
@@ -165,6 +166,7 @@ def smtp_settings(settings: Settings) -> Smtp:
         user=settings.smtp_user,
         sender=settings.email or to,
         to=to,
+        cafile=os.path.expanduser(settings.smtp_cafile) if settings.smtp_cafile else "",
     )
 
 
@@ -212,7 +214,15 @@ def send_digest(digest: Digest, account: Smtp, password: str | None) -> None:
     from crm_cli.notify.smtp import send
 
     message = digest_message(digest, account, datetime.now(UTC).astimezone())
-    send(message, account.host, account.port, account.security, account.user, password)
+    send(
+        message,
+        account.host,
+        account.port,
+        account.security,
+        account.user,
+        password,
+        account.cafile,
+    )
 
 
 def already_sent(state: NotifyState, channel: str, today: date) -> bool:
