@@ -131,7 +131,8 @@ CASES = {
 def _sheet(crm: Crm, case: str) -> str:
     options, logs, playbook, _ = CASES[case]
     start = "2026-11-16" if playbook else FIXED_DATE
-    crm.add("Marta Ricci", "--lang", "it", "--phone", "+39 340 555 0001", "--date", start, *options)
+    crm.add("Marta Ricci", "--lang", "it", "--phone", "+39 340 555 0001",
+            "--email", "marta@example.it", "--date", start, *options)  # fmt: skip
     for channel, *rest in logs:
         crm.log("Marta", channel, *rest)
     if playbook:
@@ -147,6 +148,11 @@ def test_italian_call_sheet_says_why_in_italian(crm: Crm, case: str) -> None:
     assert ENGLISH.findall(text) == []
     formal = "--formal" in CASES[case][0]
     assert ("Registro: dare del Lei." if formal else "Registro: dare del tu.") in text
+    # The messages of the same item, by email and SMS, carry no English either.
+    for channel in ("email", "sms"):
+        sent = crm.ok("draft", "Marta", "--channel", channel, "--date", FIXED_DATE).stdout
+        assert sent.strip()
+        assert ENGLISH.findall(sent) == [], (channel, sent)
 
 
 def test_english_call_sheet_keeps_the_scheduler_line(crm: Crm) -> None:
