@@ -82,6 +82,53 @@ def test_demo_accepts_an_empty_existing_dir(crm: Crm, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("day", ["2024-02-29", "2026-01-01", "2026-12-31", "2027-03-01"])
-def test_demo_works_on_any_day(crm: Crm, tmp_path: Path, day: str) -> None:
+def test_demo_works_on_any_day(
+    crm: Crm, tmp_path: Path, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = crm.ok("demo", "--home", str(tmp_path / "d"), "--date", day)
-    assert result.stdout.startswith("A sample book: 15 clients, ")
+    assert result.stdout.startswith("A sample book: 15 clients, 138 touchpoints")
+    # Its year of history never starts before a client did, nor after the day.
+    monkeypatch.setenv("CRM_HOME", str(tmp_path / "d"))
+    backup = json.loads(crm.ok("export", "json").stdout)
+    since = {c["id"]: c["since"] for c in backup["clients"]}
+    assert all(since[t["client_id"]] <= t["date"] <= day for t in backup["touchpoints"])
+
+
+def test_the_demo_book_has_a_year_of_history_that_the_report_reads(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = crm.ok("demo", "--home", str(tmp_path / "d"), "--date", FIXED_DATE).stdout
+    assert shown.startswith("A sample book: 15 clients, 138 touchpoints, in ")
+    monkeypatch.setenv("CRM_HOME", str(tmp_path / "d"))
+    monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "d" / "config"))
+    report = json.loads(crm.ok("report", "--date", FIXED_DATE, "--json").stdout)
+    # The lessons the demo tells: the two loyal tier C clients who never ask drift away,
+    # new clients get the most attention.
+    assert report["headline"] == (
+        "Small clients (tier C) get less attention than large ones (tier A): 40% contacted "
+        "within their cadence, against 50% (10 points lower); 2 of them are neglected. "
+        "Long-standing clients (5 years or more) get less attention than new ones (under a "
+        "year): 60% contacted within their cadence, against 100% (40 points lower); 2 of "
+        "them are neglected."
+    )
+    tiers = {g["group"]: g["within_cadence"] for g in report["fairness"]["by_tier"]}
+    assert tiers == {"A": 1, "B": 5, "C": 2, "none": 0}
+    replies = report["replies"]
+    assert (replies["answered"], replies["median_days"], replies["unanswered"]) == (7, 2.0, 1)
+    recoveries = report["recoveries"]
+    assert (recoveries["recovered_within"], recoveries["recovered_late"]) == (1, 1)
+    assert recoveries["never_recovered"] == 1
+    assert report["activity"]["contacts"] == 127  # 22 before the year was added
+    # The year is older than every line of the recent story: the day's plan is unchanged.
+    due = json.loads(crm.ok("due", "--date", FIXED_DATE, "--json").stdout)
+    assert [(i["reason"], i["client"]) for i in due] == [
+        ("reply", "Sofia Marino"),
+        ("recovery", "Francesca Conti"),
+        ("follow-up", "Emma Clarke"),
+        ("birthday", "Elena Bruno"),
+        ("check-in", "Giuseppe Russo"),
+        ("check-in", "Pietro Gallo"),
+        ("check-in", "Wang Fang 王芳"),
+        ("anniversary", "Giuseppe Russo"),
+    ]
+    assert [i["channel"] for i in due if i["reason"] == "check-in"] == ["call", "call", "email"]

@@ -464,6 +464,7 @@ def test_context_has_exactly_the_documented_fields() -> None:
         "reason",
         "purpose",
         "detail",
+        "agenda",
         "due",
         "request",
         "incident",

@@ -185,6 +185,21 @@ def test_one_full_stop_after_an_abbreviation(before: str, after: str) -> None:
     assert polish(before, "en") == after
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("- La richiesta, dagli appunti: Il conto?.", "- La richiesta, dagli appunti: Il conto?"),
+        ("- What happened: it was late!.\n- Next.", "- What happened: it was late!\n- Next."),
+        ("- Dagli appunti: Chiede molto molto…. Poi", "- Dagli appunti: Chiede molto molto… Poi"),
+        ("Agenda: richiesta: «Il conto?».", "Agenda: richiesta: «Il conto?»."),  # after »: kept
+        ("Come va?.. Bene.", "Come va?.. Bene."),  # not one stop: left alone
+    ],
+)
+def test_no_full_stop_after_a_question_or_exclamation_mark(before: str, after: str) -> None:
+    assert polish(before, "it") == after
+    assert polish(before, "en") == after
+
+
 def test_speech_is_cheap_to_import() -> None:
     """No Jinja, no Babel: ``crm due`` and the guard may import it."""
     code = (

@@ -430,6 +430,7 @@ def test_crm_config_shows_the_notify_settings(crm: Crm, config: Path) -> None:
         "smtp_user": "",
         "smtp_security": "ssl",
         "smtp_password_command": "",
+        "smtp_cafile": "",
         "notify_to": "",
         "notify_time": "08:00",
         "notify_device": "",

@@ -7,6 +7,7 @@ import base64
 import json
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -75,6 +76,7 @@ def publish(crm: Crm, dav: Dav, day: str = FIXED_DATE) -> str:
 def test_events_with_alarms_updated_in_place_and_removed_when_done(
     crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dav: Dav
 ) -> None:
+    monkeypatch.setenv("TZ", "Europe/Rome")
     demo = use_demo_book(crm, tmp_path, monkeypatch)
     with (demo / "config" / "config.toml").open("a", encoding="utf-8") as handle:
         handle.write('notify_time = "07:30"\n')
@@ -88,8 +90,10 @@ def test_events_with_alarms_updated_in_place_and_removed_when_done(
     assert planned.keys() == events.keys()
     for uid, event in events.items():
         start = event["DTSTART"].dt
-        assert (start.date().isoformat(), start.strftime("%H:%M")) == (planned[uid], "07:30")
-        assert start.tzinfo is None  # floating: 07:30 wherever the phone is
+        # In UTC: 07:30 in Rome (CET in November) for a phone in any zone.
+        assert event["DTSTART"].to_ical().endswith(b"Z")
+        assert (start.date().isoformat(), start.strftime("%H:%M")) == (planned[uid], "06:30")
+        assert "TZID" not in event["DTSTART"].params
         (alarm,) = event.walk("VALARM")
         assert str(alarm["ACTION"]) == "DISPLAY"
         assert alarm["TRIGGER"].dt.total_seconds() == 0
@@ -144,3 +148,75 @@ def test_due_agenda_and_notify_name_the_same_items_with_the_same_ids(
     assert {f"{i}@crm" for i in due} <= agenda_uids
     publish(crm, dav)
     assert dav.crm_events().keys() == agenda_uids
+
+
+def test_events_follow_summer_time_across_the_change(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dav: Dav
+) -> None:
+    """A week over 25 October 2026 in Rome: 08:00 is 06:00Z before, 07:00Z after."""
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    for name, birthday in (("Anna Neri", "1980-10-24"), ("Bruno Sala", "1975-10-26")):
+        crm.add(name, "--email", f"{name.split()[0].lower()}@example.it", "--birthday", birthday,
+                "--every", "never", "--date", "2026-10-01")  # fmt: skip
+    assert publish(crm, dav, "2026-10-22") == "caldav: 2 new, 0 updated, 0 removed\n"
+    starts = {
+        str(e["SUMMARY"]).split(": ")[1].split(" (")[0]: e["DTSTART"].dt
+        for e in dav.crm_events().values()
+    }
+    assert starts == {
+        "Anna Neri": datetime(2026, 10, 24, 6, 0, tzinfo=UTC),
+        "Bruno Sala": datetime(2026, 10, 26, 7, 0, tzinfo=UTC),
+    }
+    rome = ZoneInfo("Europe/Rome")
+    assert {s.astimezone(rome).time() for s in starts.values()} == {time(8, 0)}
+
+    # Another zone on the publishing machine moves the moment, not the idea of 08:00 there.
+    monkeypatch.setenv("TZ", "America/New_York")
+    assert publish(crm, dav, "2026-10-22") == "caldav: 0 new, 2 updated, 0 removed\n"
+    anna = next(e for e in dav.crm_events().values() if "Anna Neri" in str(e["SUMMARY"]))
+    assert anna["DTSTART"].dt == datetime(2026, 10, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "at", "utc"),
+    [
+        # Spring: the clocks go from 02:00 to 03:00 on 29 March 2026.
+        (date(2026, 3, 28), time(8, 0), datetime(2026, 3, 28, 7, 0, tzinfo=UTC)),
+        (date(2026, 3, 29), time(8, 0), datetime(2026, 3, 29, 6, 0, tzinfo=UTC)),
+        (date(2026, 3, 29), time(1, 30), datetime(2026, 3, 29, 0, 30, tzinfo=UTC)),
+        # 02:30 does not exist that night: read before the change, 03:30 on the wall.
+        (date(2026, 3, 29), time(2, 30), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        (date(2026, 3, 29), time(3, 0), datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        # Autumn: from 03:00 back to 02:00 on 25 October 2026.
+        (date(2026, 10, 24), time(8, 0), datetime(2026, 10, 24, 6, 0, tzinfo=UTC)),
+        (date(2026, 10, 25), time(8, 0), datetime(2026, 10, 25, 7, 0, tzinfo=UTC)),
+        # 02:30 is shown twice that night: the first, still in summer time.
+        (date(2026, 10, 25), time(2, 30), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        (date(2026, 10, 25), time(3, 0), datetime(2026, 10, 25, 2, 0, tzinfo=UTC)),
+    ],
+)
+def test_local_to_utc_around_the_changes_in_rome(day: date, at: time, utc: datetime) -> None:
+    from zoneinfo import ZoneInfo
+
+    from crm_cli.core.dates import local_to_utc
+
+    assert local_to_utc(day, at, ZoneInfo("Europe/Rome")) == utc
+
+
+def test_the_zone_comes_from_tz_else_the_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_cli.notify.caldav import event_start, local_zone
+
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    assert str(local_zone()) == "Europe/Rome"
+    monkeypatch.setenv("TZ", ":Asia/Tokyo")
+    assert event_start(date(2026, 3, 29), time(8, 0), local_zone()) == datetime(
+        2026, 3, 28, 23, 0, tzinfo=UTC
+    )
+    # A POSIX rule names no zone: the C library's local time is used instead.
+    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+    assert local_zone() is None
+    monkeypatch.delenv("TZ")
+    zone = local_zone()
+    assert zone is None or datetime(2026, 1, 1, tzinfo=zone).utcoffset() is not None

@@ -60,7 +60,8 @@ KNOWN = (
     "date_order, default_lang, email, my_emails, my_gender, my_name, "
     "notify_device, notify_time, notify_to, phone_region, "
     "recover_within, reply_within, "
-    "signature, smtp_host, smtp_password_command, smtp_port, smtp_security, smtp_user, workdays"
+    "signature, smtp_cafile, smtp_host, smtp_password_command, smtp_port, smtp_security, "
+    "smtp_user, workdays"
 )
 
 

@@ -228,6 +228,19 @@ DETAILS = {
     "welcome": "new-client: welcome",
 }
 
+# ``item.agenda`` in Italian: the same facts, said from the item's fields (see agenda.py).
+AGENDA_IT = {
+    "check-in": "ultimo contatto lunedì 21 settembre (63 giorni fa); cadenza: ogni 8 settimane",
+    "reply": "richiesta di venerdì 20 novembre: «{request}» — in attesa da 3 giorni, "
+    "oltre il giorno lavorativo previsto per rispondere",
+    "recovery": "disguido di venerdì 20 novembre: «{incident}»",
+    "follow-up": "promessa fatta mercoledì 21 ottobre: «{promise}»",
+    "birthday": "compleanno di lunedì 23 novembre",
+    "anniversary": "anniversario di lunedì 23 novembre: 6 anni da cliente (da novembre 2020)",
+    "thanks": "playbook after-project: il passo «thank-you note»",
+    "welcome": "playbook new-client: il passo «welcome»",
+}
+
 
 def reason_of(purpose: str) -> str:
     """The item's reason: a purpose that is no reason (welcome, thanks) is a playbook step."""
@@ -283,6 +296,7 @@ def sample_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
         reason=reason_of(purpose),
         purpose=purpose,
         detail=detail,
+        agenda=AGENDA_IT[purpose].format(**n) if lang == "it" else detail,
         due=due,
         request=request,
         incident=incident,
@@ -340,7 +354,9 @@ def also_item(reason: str, due: date, **parts: Any) -> NS:
     """An item folded into the draft (``also``), shaped like ``item``."""
     fields: dict[str, Any] = dict(request=None, incident=None, step=None, promise=None)
     fields.update(parts)
-    return NS(reason=reason, purpose=reason, due=due, detail=reason, delay="none", **fields)
+    return NS(
+        reason=reason, purpose=reason, due=due, detail=reason, agenda=reason, delay="none", **fields
+    )
 
 
 def shared_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]:
@@ -348,6 +364,9 @@ def shared_context(lang: str, formal: bool | None, purpose: str) -> dict[str, An
     ctx = everything_context(lang, formal, purpose)
     ctx["shared"] = True
     ctx["item"].detail = f"{purpose} (shared contact: notes withheld)"
+    ctx["item"].agenda = (
+        f"{purpose} (nota non mostrata: numero condiviso)" if lang == "it" else ctx["item"].detail
+    )
     ctx["client"].preferences = []
     ctx["client"].prefers = []
     ctx["client"].tenure_years = 12
@@ -384,6 +403,11 @@ def bare_context(lang: str, formal: bool | None, purpose: str) -> dict[str, Any]
         reason=reason_of(purpose),
         purpose=purpose,
         detail="no contact yet",
+        agenda=(
+            "nessun contatto finora (cliente da novembre 2026)"
+            if lang == "it"
+            else "no contact yet"
+        ),
         due=TODAY,
         request=None,
         incident=None,
@@ -529,6 +553,15 @@ def test_private_note_is_never_reachable() -> None:
         source = path.read_text(encoding="utf-8")
         assert "private_note" not in source and ".private" not in source, path
         assert "item.detail" not in source or path.parent.name == "call", path
+
+
+def test_italian_templates_never_show_the_english_detail() -> None:
+    """The scheduler's ``detail`` is English: an Italian template says ``agenda`` instead."""
+    italian = sorted(TEMPLATES.glob("*/*.it.j2"))
+    assert len(italian) == 32
+    for path in italian:
+        source = path.read_text(encoding="utf-8")
+        assert ".detail" not in source, path
 
 
 # --------------------------------------------------------------------------- the engine

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,7 @@ __all__ = [
     "LAST_DAY",
     "Cadence",
     "birthday_in_year",
+    "local_to_utc",
     "parse_birthday",
     "parse_cadence",
     "parse_date",
@@ -486,3 +487,15 @@ def parse_cadence(text: str) -> Cadence:
             f"invalid cadence {_show(text)}: the interval must be between 1 day and 10 years"
         )
     return Cadence("interval", n, unit)
+
+
+def local_to_utc(day: date, at: time, zone: tzinfo) -> datetime:
+    """The moment the clocks of ``zone`` show ``at`` on ``day``, in UTC.
+
+    Each day is converted on its own, so the hour follows summer time: 08:00 in
+    Rome is 07:00Z in winter and 06:00Z in summer. A time the clocks skip (02:30
+    on the spring change) is read with the offset before the change, so it falls
+    an hour later on the wall (03:30); a time they show twice (02:30 on the
+    autumn change) is the first of the two, still in summer time.
+    """
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)

@@ -23,6 +23,9 @@ DEMO_SETTINGS: dict[str, Any] = {
 }
 
 
+History = list[tuple[int, str, str, str, tuple[str, ...]]]
+
+
 @dataclass
 class DemoClient:
     name: str
@@ -30,7 +33,7 @@ class DemoClient:
     # (days ago, channel, direction, note, flags) — flags among needs_reply,
     # incident, private, "follow_up:+N" (days after the touchpoint) and
     # "topic:TEXT" (what the next message may bring back, in the client's words).
-    history: list[tuple[int, str, str, str, tuple[str, ...]]] = field(default_factory=list)
+    history: History = field(default_factory=list)
 
     def touchpoints(self, client_id: str, today: date) -> list[Touchpoint]:
         """The history as touchpoints dated from ``today`` (ids left for the store)."""
@@ -57,6 +60,186 @@ class DemoClient:
         return found
 
 
+def _each(days: tuple[int, ...], channel: str, direction: str, notes: tuple[str, ...]) -> History:
+    """Contacts on ``days`` (days ago), the notes taken in turn."""
+    return [(d, channel, direction, notes[i % len(notes)], ()) for i, d in enumerate(days)]
+
+
+# The year before each client's recent contacts (all older than them, so the demo
+# day's plan is the same): regular clients seen within their cadence, the two
+# long-standing tier C clients who never ask for anything left to drift, requests
+# answered in one to four days, incidents mended the next day or late. No topics
+# and no promises: what is open on the demo day is only what the recent lines say.
+# Each client's newest added outbound contact is on another channel than its newest
+# recent one, so no "the last two contacts were by …: time for a coffee" appears.
+_YEAR: dict[str, History] = {
+    "Giulia Bianchi": [
+        *_each(
+            (100, 128, 158, 221, 250, 283, 312, 341, 365),
+            "visit",
+            "in",
+            (
+                "Ha preso il pane ai semi per il fine settimana",
+                "Ha comprato due filoni e una focaccia per una cena con amici",
+                "Passata con la figlia, hanno preso i grissini",
+            ),
+        ),
+        (190, "call", "out", "Chiamata per dirle che era pronta la torta ordinata", ()),
+    ],
+    "Marco Ferri": [
+        *_each(
+            (165, 255, 345),
+            "email",
+            "out",
+            ("Mandato il listino dei caffè in grani", "Mandate le foto del nuovo bancone"),
+        ),
+        (210, "coffee", "out", "Caffè al bar: parlato dei nuovi orari del locale", ()),
+        (300, "email", "in", "Chiede se facciamo consegne il lunedì", ("needs_reply",)),
+        (297, "email", "out", "Risposto: le consegne il lunedì partono dal mese prossimo", ()),
+        (390, "visit", "in", "Passato a scegliere le tazze per il locale", ()),
+    ],
+    "Giuseppe Russo": [
+        (330, "visit", "in", "Passato per un caricabatterie nuovo; non ha chiesto altro", ()),
+        (260, "visit", "in", "Ha chiesto una custodia per il telefono del nipote", ()),
+    ],
+    "Anna Colombo": [
+        *_each(
+            (130, 220, 310),
+            "email",
+            "out",
+            ("Mandate le foto delle novità", "Mandato il catalogo dei regali"),
+        ),
+        *_each((175, 265, 355), "visit", "in", ("Ha scelto un regalo per un'amica",)),
+        (85, "call", "out", "Chiamata per dirle che l'ordine era arrivato", ()),
+        (400, "email", "out", "Mandati gli auguri per le feste con il catalogo", ()),
+    ],
+    "Sofia Marino": [
+        (235, "email", "in", "Primo ordine online: il maglione grigio", ()),
+        (234, "email", "out", "Confermato l'ordine e la spedizione", ()),
+        (180, "email", "out", "Mandata la lista dei saldi", ()),
+        (150, "email", "in", "Chiede se il maglione si può cambiare di taglia", ("needs_reply",)),
+        (148, "email", "out", "Risposto: cambio gratuito, mandata l'etichetta per il reso", ()),
+        (110, "email", "in", "Secondo ordine: una sciarpa", ()),
+        (75, "sms", "out", "Mandato l'SMS con il codice di tracciamento", ()),
+    ],
+    "Emma Clarke": [
+        *_each(
+            (75, 130, 185, 245, 300, 360),
+            "meeting",
+            "out",
+            (
+                "Reviewed the shop-window sketches together",
+                "Went through the budget for the redesign",
+                "Site visit at the studio with the carpenter",
+            ),
+        ),
+        *_each(
+            (100, 160, 270, 330),
+            "email",
+            "out",
+            ("Sent the revised drawings", "Sent the monthly progress notes"),
+        ),
+        (215, "email", "in", "The mock-ups arrived a week later than promised", ("incident",)),
+        (212, "call", "out", "Called to apologise for the late mock-ups; new date agreed", ()),
+        (131, "email", "in", "Asks whether the lighting can be changed", ("needs_reply",)),
+        (130, "email", "out", "Answered about the lighting with two options", ()),
+    ],
+    "Łukasz Nowak": [
+        *_each(
+            (68, 116, 188, 236, 284, 332),
+            "email",
+            "out",
+            ("Sent the material samples list", "Sent the printer's quote"),
+        ),
+        *_each(
+            (92, 140, 212, 260, 308, 356),
+            "email",
+            "in",
+            ("Sent back comments on the samples", "Shared the brief for the next box"),
+        ),
+        (164, "email", "in", "Asks for the print files by the end of the week", ("needs_reply",)),
+        (160, "email", "out", "Sent the print files, a few days late", ()),
+        (44, "meeting", "out", "Presented the first packaging sketches", ()),
+        (380, "meeting", "out", "Kick-off of the packaging project at his studio", ()),
+    ],
+    "Pietro Gallo": [
+        (370, "visit", "in", "Ha preso il pane di segale, come sempre il martedì", ()),
+        (300, "call", "out", "Chiamato per dirgli che il forno era chiuso per ferie", ()),
+        (280, "visit", "in", "Ha preso il pane di segale e due panini", ()),
+    ],
+    "Francesca Conti": [
+        *_each(
+            (120, 220, 320),
+            "email",
+            "out",
+            ("Confermato l'ordine della crostata", "Mandato il menù delle torte"),
+        ),
+        *_each((160, 270, 370), "visit", "in", ("Ha ritirato la torta di compleanno",)),
+        (171, "visit", "in", "La crostata non era quella ordinata", ("incident",)),
+        (170, "call", "out", "Chiamata per scusarsi; rifatta la crostata giusta", ()),
+        (70, "call", "out", "Chiamata per fissare il ritiro della domenica", ()),
+    ],
+    "Wang Fang 王芳": [
+        *_each(
+            (115, 225, 335),
+            "email",
+            "out",
+            ("Sent the autumn scarf catalogue", "Sent the care guide for silk"),
+        ),
+        *_each((170, 280), "email", "in", ("Ordered two scarves in grey and green",)),
+        (390, "email", "in", "Asked for the scarf catalogue in English", ()),
+    ],
+    "Elena Bruno": [
+        *_each(
+            (45, 80, 120, 225, 260, 300, 340),
+            "visit",
+            "in",
+            (
+                "Ha preso cornetti per i colleghi",
+                "Colazione al banco prima del lavoro",
+                "Ha ordinato una torta per la festa in ufficio",
+            ),
+        ),
+        (100, "sms", "out", "Avvisata che i cornetti al pistacchio erano tornati", ()),
+        (240, "call", "out", "Chiamata per confermare la torta dell'ufficio", ()),
+    ],
+    "Forno Rinaldi": [
+        *_each(
+            (50, 150, 200, 300, 350),
+            "email",
+            "out",
+            ("Mandato il listino delle farine", "Confermata la consegna settimanale"),
+        ),
+        (
+            101,
+            "email",
+            "in",
+            "Chiede il prezzo della farina integrale a quintali",
+            ("needs_reply",),
+        ),
+        (100, "email", "out", "Risposto con il prezzo a quintale e i tempi di consegna", ()),
+        (250, "visit", "out", "Portati i campioni di farina al forno", ()),
+        (400, "email", "out", "Mandata la prima offerta per la farina di farro", ()),
+    ],
+    "Bassi S.r.l.": [
+        (290, "email", "out", "Mandata la presentazione dello studio", ()),
+        (200, "email", "in", "L'Ing. Bassi chiede un primo incontro", ("needs_reply",)),
+        (197, "email", "out", "Proposte due date per l'incontro", ()),
+        (120, "meeting", "out", "Primo incontro in sede con l'Ing. Bassi", ()),
+        (60, "email", "out", "Mandato il riepilogo dell'incontro", ()),
+    ],
+    "Avv. Ada Riva": [
+        *_each((55, 160, 270), "visit", "in", ("È passata per un regalo di lavoro",)),
+        (105, "email", "out", "Mandate le proposte per i regali dello studio", ()),
+        (215, "email", "in", "Chiede se possiamo incartare venti regali", ("needs_reply",)),
+        (215, "email", "out", "Risposto il giorno stesso: sì, pronti in tre giorni", ()),
+        (325, "sms", "out", "Avvisata che i regali erano pronti", ()),
+        (30, "sms", "out", "Avvisata dell'arrivo del tè nero affumicato", ()),
+        (380, "visit", "in", "Ha ordinato i biglietti di auguri dello studio", ()),
+    ],
+}
+
+
 def demo_clients(today: date) -> list[DemoClient]:
     """Fifteen clients of a small Bologna shop-and-studio, with their history.
 
@@ -71,7 +254,7 @@ def demo_clients(today: date) -> list[DemoClient]:
     birthday_today = f"{today.year - 34}-{today.month:02d}-{today.day:02d}"
     if (today.month, today.day) == (2, 29):
         birthday_today = "1992-02-29"
-    return [
+    clients = [
         DemoClient(
             "Giulia Bianchi",
             dict(
@@ -451,6 +634,9 @@ def demo_clients(today: date) -> list[DemoClient]:
             ],
         ),
     ]
+    for client in clients:
+        client.history = [*_YEAR.get(client.name, []), *client.history]
+    return clients
 
 
 ARCHIVED = ("Roberto Esposito",)

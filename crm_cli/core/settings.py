@@ -49,6 +49,9 @@ class Settings:
     smtp_user: str = ""
     smtp_security: str = "starttls"  # SMTP_SECURITY
     smtp_password_command: str = ""
+    # A CA file to verify the SMTP server's certificate with, instead of the system's
+    # (a server with its own CA); empty: the system's CAs. Never unverified.
+    smtp_cafile: str = ""
     notify_to: str = ""  # empty: `email`
     notify_time: str = "08:00"  # the alarm of published events, and the daily timer
     notify_device: str = ""  # the device id that sends (a synced book has several)
@@ -217,6 +220,7 @@ SPEC: dict[str, Callable[[str, Any], Any]] = {
     "smtp_user": _text,
     "smtp_security": _choice(*SMTP_SECURITY),
     "smtp_password_command": _text,
+    "smtp_cafile": _text,
     "notify_to": _address,
     "notify_time": _clock,
     "notify_device": _device,

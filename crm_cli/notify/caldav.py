@@ -13,7 +13,7 @@ import base64
 import urllib.error
 import urllib.request
 from collections.abc import Collection
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from crm_cli.errors import InputError
@@ -34,17 +34,60 @@ def resource(url: str, item_id: str) -> str:
     return f"{collection(url)}{item_id}.ics"
 
 
+def local_zone() -> tzinfo | None:
+    """The user's time zone: ``$TZ`` when it names a zone, else ``/etc/localtime``;
+    None when neither can be read as a zone (then the C library's local time is used)."""
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("TZ", "").removeprefix(":")
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            return None  # a POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3"): only libc reads it
+    try:
+        with open("/etc/localtime", "rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    except (OSError, ValueError):
+        return None
+
+
+def event_start(day: date, at: time, zone: tzinfo | None) -> datetime:
+    """``at`` on ``day`` in the user's zone, as a UTC moment."""
+    from crm_cli.core.dates import local_to_utc
+
+    if zone is None:
+        return datetime.combine(day, at).astimezone(UTC)  # naive: libc's local time
+    return local_to_utc(day, at, zone)
+
+
 def item_event(
-    item: Item, day: date, at: time, stamp: datetime, *, shared: Collection[str] = ()
+    item: Item,
+    day: date,
+    at: time,
+    stamp: datetime,
+    *,
+    shared: Collection[str] = (),
+    zone: tzinfo | None = None,
 ) -> bytes:
-    """A timed event on ``day`` at ``at`` (floating local time: 08:00 wherever the phone
-    is), with a display alarm at its start."""
+    """A timed event on ``day`` at ``at`` in the user's zone, with a display alarm at
+    its start.
+
+    Written in UTC (``DTSTART:…Z``), not floating: a phone in another zone rings at
+    the user's 08:00, not at 08:00 wherever it is. UTC rather than ``TZID`` with a
+    ``VTIMEZONE``: every CalDAV client must read UTC times (RFC 5545 form 2) and iOS
+    and DAVx5 show them in the phone's zone, with no zone definition to interpret (iOS
+    and Android go by the TZID's name and ignore the VTIMEZONE's rules; a system zone
+    copied to /etc/localtime may have no name at all). Each event is one day, never
+    recurring, so summer time is settled when the day is converted.
+    """
     from icalendar import Alarm, Calendar, Event
 
     from crm_cli.core.drafting.context import withheld_detail
     from crm_cli.interchange.ics import PRODID, item_uid
 
-    start = datetime.combine(day, at)
+    start = event_start(day, at, zone)
     event = Event()
     event.add("uid", item_uid(item))
     event.add("dtstamp", stamp)

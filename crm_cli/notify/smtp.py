@@ -19,15 +19,25 @@ def send(
     security: str,
     user: str,
     password: str | None,
+    cafile: str = "",
 ) -> None:
     """Send ``message``; every failure is one ``InputError`` naming the server.
 
     ``security``: ``ssl`` (TLS from the start), ``starttls`` (upgrade, refused if the
     server does not offer it) or ``none`` (a local relay; a login then goes unencrypted).
+    The server's certificate and name are always verified: against ``cafile`` when
+    given (``smtp_cafile``), else the system's CAs.
     """
     port = port or PORTS[security]
     where = f"{host}:{port}"
-    context = ssl.create_default_context()
+    try:
+        context = ssl.create_default_context(cafile=cafile or None)
+    except ssl.SSLError:  # an OSError too: first
+        raise InputError(
+            f"smtp_cafile: cannot read {cafile}: not a PEM file of certificates"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"smtp_cafile: cannot read {cafile}: {exc.strerror or exc}") from None
     try:
         client: smtplib.SMTP
         if security == "ssl":
@@ -55,6 +65,11 @@ def send(
         said = exc.smtp_error
         reason = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
         raise InputError(f"the SMTP server {where} answered {exc.smtp_code} {reason}") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise InputError(
+            f"the SMTP server {where} has a certificate that cannot be verified "
+            f"({exc.verify_message}): if it has its own CA, set smtp_cafile to its file"
+        ) from None
     except (smtplib.SMTPException, ssl.SSLError) as exc:
         raise InputError(f"the SMTP server {where} failed: {exc}") from None
     except OSError as exc:

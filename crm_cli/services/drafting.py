@@ -374,6 +374,7 @@ def deliver(
 
         slot = coffee_slot(today, settings)
         end = slot + timedelta(minutes=30)
+        italian = draft.lang == "it"
         written.shown += f"\n\n(proposed slot: {slot:%A %d %B, %H:%M} to {end:%H:%M})"
         if out_dir is not None:
             ics = coffee_ics(
@@ -384,10 +385,11 @@ def deliver(
                 settings.my_name or "crm",
                 settings.email or "",
                 f"coffee/{client.id}/{slot.isoformat()}",
-                f"Coffee with {client.name}",
+                # Said in the draft's language: the event goes to the client with it.
+                f"Caffè con {client.name}" if italian else f"Coffee with {client.name}",
                 # The event goes to the client: the draft's subject, never the scheduler's
                 # line (it quotes notes, which a shared contact's drafts must not carry).
-                draft.subject or "A coffee together",
+                draft.subject or ("Un caffè insieme" if italian else "A coffee together"),
             )
             written.files.append(_save(durable, target(".ics"), ics))
     return written

@@ -143,6 +143,7 @@ class Smtp:
     user: str
     sender: str
     to: str
+    cafile: str = ""  # smtp_cafile, with ~ expanded
 
 
 def smtp_settings(settings: Settings) -> Smtp:
@@ -165,6 +166,7 @@ def smtp_settings(settings: Settings) -> Smtp:
         user=settings.smtp_user,
         sender=settings.email or to,
         to=to,
+        cafile=os.path.expanduser(settings.smtp_cafile) if settings.smtp_cafile else "",
     )
 
 
@@ -212,7 +214,15 @@ def send_digest(digest: Digest, account: Smtp, password: str | None) -> None:
     from crm_cli.notify.smtp import send
 
     message = digest_message(digest, account, datetime.now(UTC).astimezone())
-    send(message, account.host, account.port, account.security, account.user, password)
+    send(
+        message,
+        account.host,
+        account.port,
+        account.security,
+        account.user,
+        password,
+        account.cafile,
+    )
 
 
 def already_sent(state: NotifyState, channel: str, today: date) -> bool:
@@ -247,20 +257,21 @@ def publish_week(
 ) -> Published:
     """Each item of the week an event at ``at`` on its day; events of items no longer
     in the plan (done, or gone) are deleted: only those crm published here."""
-    from crm_cli.notify.caldav import CalDav, collection, item_event
+    from crm_cli.notify.caldav import CalDav, collection, item_event, local_zone
 
     calendar = CalDav(url, user, password)
     calendar.check()
     key = collection(url)
     known = state.published(key)
     stamp = datetime.now(UTC)
+    zone = local_zone()  # events at the user's notify_time, in UTC (see item_event)
     now: set[str] = set()
     new = updated = 0
     for day, items in morning.week:
         for item in items:
             if item.id in now:
                 continue
-            data = item_event(item, day, at, stamp, shared=morning.shared)
+            data = item_event(item, day, at, stamp, shared=morning.shared, zone=zone)
             if calendar.put(item.id, data):
                 new += 1
             else:

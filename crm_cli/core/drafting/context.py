@@ -159,14 +159,18 @@ def _item_record(
     settings: Settings | None = None,
     label: str = "item",
     birthday: str | None = None,
+    client: Client | None = None,
+    last_contact: date | None = None,
 ) -> Record:
     if item is None:
         reason = purpose if purpose in terms.REASONS else "check-in"
+        english = "nothing due: a check-in"
         return Record(
             label,
             reason=reason,
             purpose=purpose,
-            detail="nothing due: a check-in",
+            detail=english,
+            agenda=_agenda(None, lang, today, client, shared, None, None, settings, english),
             # A birthday asked for off its day is dated on the birthday: "a little early".
             due=nearest_birthday(birthday, today) if purpose == "birthday" and birthday else today,
             request=None,
@@ -176,6 +180,7 @@ def _item_record(
             delay="none",
         )
     request = incident = promise = step = None
+    planned: PlannedStep | None = None
     ref = item.source
     source = by_id.get(ref.id) if ref is not None and ref.kind == "touchpoint" else None
     if source is not None:
@@ -213,17 +218,68 @@ def _item_record(
                 # What the step is about, said to the client; the name is the user's label.
                 say=words.get(lang) or None,
             )
+    english = withheld_detail(item) if shared else item.detail
     return Record(
         label,
         reason=item.reason,
         purpose=purpose,
-        detail=withheld_detail(item) if shared else item.detail,
+        detail=english,
+        agenda=_agenda(
+            item,
+            lang,
+            today,
+            client,
+            shared,
+            source,
+            planned,
+            settings,
+            english,
+            last_contact,
+            step.say if step is not None else None,
+        ),
         due=item.due,
         request=request,
         incident=incident,
         step=step,
         promise=promise,
         delay=_delay(item, source, today, settings),
+    )
+
+
+def _agenda(
+    item: Item | None,
+    lang: str,
+    today: date,
+    client: Client | None,
+    shared: bool,
+    source: Touchpoint | None,
+    planned: PlannedStep | None,
+    settings: Settings | None,
+    english: str,
+    last_contact: date | None = None,
+    step_say: str | None = None,
+) -> str:
+    """``item.agenda``: the scheduler's line said in the draft's language (see agenda.py)."""
+    if lang != "it" or client is None:
+        return english
+    from crm_cli.core.drafting.agenda import agenda_line
+    from crm_cli.core.scheduler import client_cadence
+
+    mine = settings or Settings()
+    return agenda_line(
+        item,
+        lang=lang,
+        today=today,
+        client=client,
+        shared=shared,
+        source=source,
+        step_name=planned.step if planned is not None else None,
+        step_say=step_say,
+        playbook=planned.playbook if planned is not None else None,
+        reply_window=mine.reply_within,
+        cadence=client_cadence(client, mine),
+        last_contact=last_contact,
+        english=english,
     )
 
 
@@ -261,6 +317,10 @@ def build_context(
     records = [_touch(tp, today, shared, "history[]") for tp in history[:HISTORY]]
     last_touch = _touch(history[0], today, shared, "last_touch") if history else None
     by_id = {tp.id: tp for tp in touchpoints if tp.client_id == client.id}
+    # The check-in's "last contact", as the scheduler counts it: private contacts too.
+    last_contact_on = max(
+        (tp.date for tp in by_id.values() if tp.is_contact and tp.date <= today), default=None
+    )
     parts = client_parts(client.name, client.first_name, client.business, client.contact_person)
     short_name = short_business_name(client.name) if client.business else client.name
     # A topic logged with today's request, incident or promise is that item's own
@@ -335,6 +395,8 @@ def build_context(
             step_words,
             settings,
             birthday=client.birthday,
+            client=client,
+            last_contact=last_contact_on,
         ),
         "also": tuple(
             _item_record(
@@ -348,6 +410,8 @@ def build_context(
                 step_words,
                 settings,
                 "also[]",
+                client=client,
+                last_contact=last_contact_on,
             )
             for other in also
         ),

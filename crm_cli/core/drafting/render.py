@@ -734,7 +734,9 @@ def compose(
         settings.my_name,
         settings.signature,
         context["item"].detail,
+        context["item"].agenda,
         *(other.detail for other in context["also"]),
+        *(other.agenda for other in context["also"]),
         (vetted(name) or "") if vetted else "",
     )
     check_privacy(draft.text, client, touchpoints, name, public=public)

@@ -178,6 +178,8 @@ _CAP_A_BEFORE_A = re.compile(r"(?:(?<=^)|(?<=[\n.!?«\"“] )|(?<=[\n«\"“]))A
 # months that start with a vowel (the only vowel-initial words crm writes after them).
 _ELIDED_MONTH = re.compile(r"\b([Dd]al|[Nn]el|[Dd]el|[Aa]l)l? (?=(?:aprile|agosto|ottobre)\b)")
 _DOUBLE_STOP = re.compile(r"(?<=\w\.)\.(?![.\w])")
+# A note ending in "?", "!" or "…" before a template's own full stop ("Il conto?.").
+_STOP_AFTER_MARK = re.compile(r"(?<=[?!…])\.(?![.\w])")
 _SALUTATION = re.compile(
     r"\A\s*(?P<greeting>(?:Gentil\w*|Car[oaie]|Ciao|Buongiorno|Buonasera|Salve|Egregi\w*)"
     r"\b[^\n,]*,)(?P<gap>\s+)(?P<word>\w+)"
@@ -209,14 +211,15 @@ _COURTESY = frozenset(
 def polish(text: str, lang: str, names: Iterable[str] = ()) -> str:
     """The orthographic post-pass of a rendered draft.
 
-    Both languages: one full stop after an abbreviation ("S.r.l.." → "S.r.l.").
+    Both languages: one full stop after an abbreviation ("S.r.l.." → "S.r.l."), none
+    after a question or exclamation mark or an ellipsis ("Il conto?." → "Il conto?").
     Italian: "a a-" → "ad a-" where "a" is the preposition, "dal agosto" →
     "dall'agosto" (and nel, del, al before aprile, agosto, ottobre), and the first word
     after the salutation's comma in lower case unless it is a courtesy form
     ("Le", "Sua"...) or one of ``names`` (proper nouns: the client's name,
     company, city).
     """
-    text = _DOUBLE_STOP.sub("", text)
+    text = _STOP_AFTER_MARK.sub("", _DOUBLE_STOP.sub("", text))
     if _lang(lang) != "it":
         return text
     text = _A_BEFORE_A.sub("ad ", text)
