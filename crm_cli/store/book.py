@@ -637,6 +637,34 @@ class Book:
             )
         ]
 
+    def find_client(self, text: str) -> Client:
+        """The one client ``text`` names, exactly as :func:`crm_cli.core.book.resolve_client`
+        says (the same choice, the same errors), without reading every client: an exact id
+        is one look-up; else only the clients whose folded name or email contains the
+        fragment (a scan of the ``clients_names`` index) are handed to it."""
+        from crm_cli.core.book import resolve_client
+        from crm_cli.core.contacts import fold
+
+        self._flush()
+        wanted = " ".join(text.split())
+        row = self.db.execute("SELECT 1 FROM clients WHERE id=?", (wanted,)).fetchone()
+        if row is not None:
+            return self.client(wanted)
+        needle = fold(wanted)
+        refs: list[ClientRef] = []
+        if needle:  # else resolve_client names the empty fragment
+            # A superset of what it matches (a needle across the line breaks is dropped
+            # there); no id equals ``wanted``, so the rest of the book cannot change it.
+            sql = (
+                "SELECT id, name, emails, archived FROM clients WHERE id IN"
+                " (SELECT id FROM clients INDEXED BY clients_names WHERE instr(names, ?))"
+            )
+            refs = [
+                ClientRef(cid, name, tuple(loads(emails)), bool(archived))
+                for cid, name, emails, archived in self.db.execute(sql, (needle,))
+            ]
+        return self.client(resolve_client(refs, text).id)
+
     def _rows_of(self, sql: str, ids: set[str]) -> Iterator[Any]:
         """``sql`` (ending in ``IN``) for these client ids, 500 at a time."""
         self._flush()
