@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from crm_cli import __version__
+from crm_cli.cli import GC_THRESHOLDS
 from crm_cli.cli.output import err
 from crm_cli.errors import CrmError
 
@@ -238,10 +239,7 @@ def load_commands(module_name: str) -> Any:
 
 
 def main() -> None:
-    # A command lives for a fraction of a second but builds 10,000s of small
-    # objects from the book: collecting every 700 allocations (the default)
-    # only costs time. Cycles are still collected, just less often.
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(*GC_THRESHOLDS)  # as crm_cli.cli set it on import
     _check_arguments(sys.argv[1:])
     app()
 

@@ -829,6 +829,26 @@ class Book:
         tps = [self._tp(doc, order) for doc, order in rows]
         return sorted(tps, key=lambda t: (t.date, t.seq))
 
+    def contact_dates(self, client_id: str) -> list[date]:
+        """The dates of the client's contacts (not their notes), read from two fields of
+        each record in SQL: ``crm show`` draws months from them, parsing no touchpoint."""
+        from crm_cli.core.terms import NOT_A_CONTACT
+
+        self._flush()
+        rows = self.db.execute(
+            "SELECT json_extract(doc, '$.date'), json_extract(doc, '$.channel') FROM tps"
+            " WHERE gid=?",
+            (self.gid_or_none(client_id),),
+        )
+        fromiso = date.fromisoformat
+        try:
+            return [fromiso(day) for day, channel in rows if channel not in NOT_A_CONTACT]
+        except (TypeError, ValueError) as exc:
+            raise CorruptBook(
+                f"a touchpoint record of the cache {cache_path(self.home)} is invalid "
+                f"({type(exc).__name__}: {exc}): run 'crm doctor' to rebuild it"
+            ) from None
+
     def captured_touchpoints(self, ids: set[str]) -> list[Touchpoint]:
         """The captured touchpoints (those with a ``source``) of these clients, oldest
         first, read through the client index: no other client's history is parsed."""
