@@ -74,3 +74,18 @@ def test_the_contact_dates_are_the_touchpoints_read_whole(crm: Crm, home: Path) 
         assert sorted(book.contact_dates("mario-rossi")) == sorted(whole)
         assert book.contact_dates("anna-bianchi") == []
     assert sorted(whole) == [date(2026, 8, 15), date(2026, 10, 2), date(2026, 11, 20)]
+
+
+def test_one_clients_snooze_is_the_one_in_every_snooze(crm: Crm, home: Path) -> None:
+    _book(crm)
+    crm.ok(
+        "snooze", "mario", "--until", "2026-12-01", "--reason", "on holiday", "--date", FIXED_DATE
+    )
+    with open_book(home) as book:
+        assert book.snooze("mario-rossi") == book.snoozes()["mario-rossi"]
+        assert book.snooze("mario-rossi").until == date(2026, 12, 1)  # type: ignore[union-attr]
+        assert book.snooze("anna-bianchi") is None
+        assert book.snooze("nobody") is None
+    crm.ok("unsnooze", "mario")
+    with open_book(home) as book:
+        assert book.snooze("mario-rossi") is None

@@ -1089,6 +1089,17 @@ class Book:
             found[snooze.client_id] = snooze
         return found
 
+    def snooze(self, client_id: str) -> Snooze | None:
+        """This client's snooze, if any: one look-up (``snoozes()`` parses all of them)."""
+        self._flush()
+        row = self.db.execute(
+            "SELECT doc FROM snoozes WHERE gid=?", (self.gid_or_none(client_id),)
+        ).fetchone()
+        if row is None:
+            return None
+        found: Snooze = self._parse(Snooze.from_dict, loads(row[0]), "snooze")
+        return found
+
     def set_snooze(self, snooze: Snooze) -> None:
         self._op(
             "snooze",
