@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crm_cli.core.book import ClientRef
 from crm_cli.core.models import Client, PlannedStep, Snooze, Touchpoint
@@ -63,9 +63,9 @@ class Repair:
     counter: int = 1
 
 
-@dataclass(frozen=True)
-class Closed:
-    """A device file the next batch does not go into: what the next one's manifest lists."""
+class Closed(NamedTuple):
+    """A device file the next batch does not go into: what the next one's manifest lists
+    (a tuple, not a frozen dataclass: 5x cheaper to define, on every command)."""
 
     name: str
     manifest: dict[str, Any]
