@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import FIXED_DATE, Crm, crm_env
 
@@ -23,6 +24,24 @@ def test_the_command_table_matches_the_commands() -> None:
     for module, group in groups.items():  # no command is left out of the table
         for name in group.commands:
             assert COMMANDS.get(name, ("",))[0] == module, f"'{name}' of {module} is not listed"
+
+
+def test_a_command_is_built_alone_with_the_options_of_the_whole_module() -> None:
+    """``crm show`` builds the show command only, and it is the one the module builds."""
+    for name, (module, _) in COMMANDS.items():
+        alone = load_commands(module, only=name)
+        assert list(alone.commands) == [name]
+        whole = load_commands(module).commands[name]
+        assert _shape(alone.commands[name]) == _shape(whole), name
+
+
+def _shape(command: Any) -> Any:
+    """What a user sees of a command: its help, options and subcommands, recursively."""
+    params = [
+        (p.name, p.opts, p.secondary_opts, repr(p.default), p.required) for p in command.params
+    ]
+    subcommands = getattr(command, "commands", {})
+    return command.help, params, {n: _shape(c) for n, c in subcommands.items()}
 
 
 def _run_python(home: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:

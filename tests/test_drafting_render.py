@@ -307,6 +307,29 @@ def test_babel_dates(lang: str, long: str, short: str) -> None:
     assert draft.body == f"{long}/{short}"
 
 
+@pytest.mark.parametrize("lang", terms.LANGUAGES)
+def test_date_names_are_cldrs(lang: str) -> None:
+    """The filters write the names from crm's own table (no Babel at run time): the
+    same wide names as CLDR's ``EEEE d MMMM``, for every month and weekday, with the
+    year outside today's year."""
+    from babel.dates import format_date
+
+    days = [date(2026, month, 1 + month) for month in range(1, 13)]
+    days += [date(2025, 12, 22 + n) for n in range(7)]  # Monday to Sunday, last year
+    source = "{% for d in days %}{{ d | longdate }}/{{ d | shortdate }}\n{% endfor %}"
+    client = _client(lang=lang)
+    context = build_context(client, [], None, SETTINGS, TODAY, lang, "check-in", "sms")
+    name = f"sms/x.{lang}"
+    drawn = render({name: source}.get, name, {**context, "days": days}, "sms").body
+    expected = [
+        format_date(d, "EEEE d MMMM" + (" y" if d.year != TODAY.year else ""), locale=lang)
+        + "/"
+        + format_date(d, "d MMMM" + (" y" if d.year != TODAY.year else ""), locale=lang)
+        for d in days
+    ]
+    assert drawn.split("\n") == expected
+
+
 def test_dates_follow_the_client_language_not_the_option() -> None:
     templates = {"sms/check-in.en": "{{ today | longdate }} {{ last_touch.note }}"}
     client = _client(lang="en")

@@ -57,3 +57,35 @@ def test_the_hints_are_the_same_read_from_the_indexes_or_the_records(crm: Crm, h
         ("anna-bianchi", date(2026, 11, 2), False),
         ("mario-rossi", date(2026, 11, 20), True),
     ]
+
+
+def test_the_contact_dates_are_the_touchpoints_read_whole(crm: Crm, home: Path) -> None:
+    """``crm show``'s months read two fields of each record: the same dates as the
+    touchpoints, an amended date and channel included, the notes left out."""
+    _book(crm)
+    crm.log("mario", "call", "--date", "2026-10-02")
+    crm.log("mario", "note", "--note", "likes espresso", "--date", "2026-10-03")
+    moved = crm.log("mario", "visit", "--date", "2026-09-01")
+    crm.ok("amend", moved, "--date", "2026-08-15")
+    noted = crm.log("mario", "email", "--date", "2026-07-01")
+    crm.ok("amend", noted, "--channel", "note")
+    with open_book(home) as book:
+        whole = [t.date for t in book.touchpoints("mario-rossi") if t.is_contact]
+        assert sorted(book.contact_dates("mario-rossi")) == sorted(whole)
+        assert book.contact_dates("anna-bianchi") == []
+    assert sorted(whole) == [date(2026, 8, 15), date(2026, 10, 2), date(2026, 11, 20)]
+
+
+def test_one_clients_snooze_is_the_one_in_every_snooze(crm: Crm, home: Path) -> None:
+    _book(crm)
+    crm.ok(
+        "snooze", "mario", "--until", "2026-12-01", "--reason", "on holiday", "--date", FIXED_DATE
+    )
+    with open_book(home) as book:
+        assert book.snooze("mario-rossi") == book.snoozes()["mario-rossi"]
+        assert book.snooze("mario-rossi").until == date(2026, 12, 1)  # type: ignore[union-attr]
+        assert book.snooze("anna-bianchi") is None
+        assert book.snooze("nobody") is None
+    crm.ok("unsnooze", "mario")
+    with open_book(home) as book:
+        assert book.snooze("mario-rossi") is None

@@ -52,6 +52,4 @@ def book(write: bool = False) -> Iterator[Book]:
 
 def find_client(book: Book, ref: str) -> Client:
     """The one client that ``ref`` names (an id, or part of a name or email)."""
-    from crm_cli.core.book import resolve_client
-
-    return book.client(resolve_client(book.client_refs(), ref).id)
+    return book.find_client(ref)

@@ -632,12 +632,11 @@ def export_client(
     out_: Path | None = OUT,
 ) -> None:
     """Everything held about one client, private notes included (a data-access request)."""
-    from crm_cli.core.book import resolve_client
     from crm_cli.interchange.json_book import client_json
 
     with common.book() as book:
-        client = resolve_client(book.clients(), client_ref)
-        snooze = book.snoozes().get(client.id)
+        client = common.find_client(book, client_ref)
+        snooze = book.snooze(client.id)
         data = client_json(
             client,
             book.touchpoints(client.id),

@@ -25,27 +25,7 @@ from crm_cli.core.names import id_words, is_business_name
 from crm_cli.core.settings import Settings
 from crm_cli.errors import Conflict, InvalidValue
 
-CLEARABLE = (
-    "company",
-    "city",
-    "channel",
-    "tier",
-    "every",
-    "birthday",
-    "lang",
-    "formal",
-    "note",
-    "private-note",
-    "prefers",
-    "likes",
-    "first-name",
-    "salutation",
-    "gender",
-    "contact-person",
-    "tags",
-    "emails",
-    "phones",
-)
+CLEARABLE = terms.CLEARABLE  # the vocabulary is in terms (read by --help)
 
 
 @dataclass

@@ -77,6 +77,30 @@ GENDERS: Final = ("f", "m", "x")
 ``x`` asks for sentences that need no gendered form."""
 
 
+CLEARABLE: Final = (
+    "company",
+    "city",
+    "channel",
+    "tier",
+    "every",
+    "birthday",
+    "lang",
+    "formal",
+    "note",
+    "private-note",
+    "prefers",
+    "likes",
+    "first-name",
+    "salutation",
+    "gender",
+    "contact-person",
+    "tags",
+    "emails",
+    "phones",
+)
+"""What ``crm edit --clear`` empties (option names: ``every`` is the cadence)."""
+
+
 def choices(values: tuple[str, ...] | frozenset[str]) -> str:
     """``a, b or c``: the values as a help text or an error message lists them."""
     items = list(values) if isinstance(values, tuple) else sorted(values)

@@ -162,7 +162,7 @@ def client_view(book: Book, client: Client) -> BookView:
     """The scheduler's view of one client only (show, draft): no other digest is parsed."""
     from crm_cli.core.scheduler import BookView
 
-    snooze = book.snoozes().get(client.id)
+    snooze = book.snooze(client.id)
     planned = planned_meetings(book).get(client.id)
     return BookView(
         clients=[client],
@@ -212,7 +212,7 @@ def client_items(
         items_for_client(
             client,
             book.summary(client.id),
-            book.snoozes().get(client.id),
+            book.snooze(client.id),
             book.steps(client.id) if steps is None else steps,
             settings,
             today,

@@ -47,7 +47,7 @@ def client_months(book: Book, client_id: str, end: date) -> list[int]:
     """The client's contacts per month over the 24 months ending with ``end``'s."""
     from crm_cli.core.report import monthly_counts
 
-    return monthly_counts((tp.date for tp in book.touchpoints(client_id) if tp.is_contact), end)
+    return monthly_counts(book.contact_dates(client_id), end)
 
 
 def write_html(path: Path, data: dict[str, Any]) -> int:

@@ -21,9 +21,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from crm_cli.core import terms
 from crm_cli.core.contacts import fold
@@ -122,8 +121,7 @@ _WORD = re.compile(r"\w+")
 _OPENERS = " \t\"'«»\u201c\u201d\u2018\u2019([-"
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # not a frozen dataclass: 5x cheaper to define and to make
     text: str  # as written
     folded: str
     start: int
