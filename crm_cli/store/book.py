@@ -533,6 +533,7 @@ class Book:
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def _commit_cache(self) -> None:
+        self.fold.end_bulk()
         if not self.db_is_file():
             return
         fsops.step("cache commit")
@@ -571,7 +572,9 @@ class Book:
         return state
 
     # -- ops -------------------------------------------------------------------------
-    def _op(self, kind: str, **payload: Any) -> dict[str, Any]:
+    def _op(self, kind: str, _tp: Touchpoint | None = None, **payload: Any) -> dict[str, Any]:
+        """Append an op to the batch and fold it; ``_tp``: a log op's Touchpoint (its
+        ``order`` is set here), kept by the fold for the client's digest."""
         if not self.writable:
             raise StoreError("the book was opened for reading")
         if self.stamp is None or len(self.batch) % 1024 == 1023:
@@ -581,6 +584,11 @@ class Book:
         if kind == "client":
             self.batch_gids.add(op["c"])
         self.fold.apply(op)
+        if _tp is not None:
+            from crm_cli.store.fold import tp_order
+
+            _tp.order = tp_order(op)
+            self.fold.keep_object(op, _tp)
         if self.fold.pending() >= FOLD_CHUNK:
             self.fold.flush(summaries=False)  # a big batch (an import, a capture): in chunks
         self._clients = None
@@ -687,10 +695,11 @@ class Book:
         self._flush()
         seen: set[str] = set()
         for client in clients:
-            taken = self.db.execute("SELECT 1 FROM clients WHERE id=?", (client.id,)).fetchone()
-            if taken or client.id in seen:
+            if client.id in seen:
                 raise StoreError(f"a client with the id '{client.id}' exists already")
             seen.add(client.id)
+        for (taken,) in self._rows_of_gids("SELECT id FROM clients WHERE id IN", seen):
+            raise StoreError(f"a client with the id '{taken}' exists already")
         for client in clients:
             doc = compact_client(client.to_dict())
             short = doc.pop("id")
@@ -835,23 +844,33 @@ class Book:
                 if gid is None:
                     raise NotFound(f"no client has the id '{tp.client_id}'")
                 gids[tp.client_id] = gid
-        from crm_cli.store.fold import tp_order
-
+        # Which ids are in no row, checked 500 at a time: the fold then looks none up.
+        given = {tp.id for tp in tps if tp.id}
+        taken = {r[0] for r in self._rows_of_gids("SELECT id FROM tps WHERE id IN", given)}
+        self.fold.absent.update(given - taken)
+        fresh = self._new_tp_ids(sum(1 for tp in tps if not tp.id))
+        self.fold.absent.update(fresh)
+        from_dict = Touchpoint.from_dict
         stored = []
         for tp in tps:
-            kept = replace(tp, id=tp.id or self._new_tp_id())
-            doc = kept.to_dict()
+            doc = tp.to_dict()
+            if not tp.id:
+                doc["id"] = fresh.pop()
+            kept = from_dict(doc)  # what a rebuild reads from the record: the same digest
             del doc["client_id"]
-            kept.order = tp_order(self._op("log", c=gids[tp.client_id], t=doc))
+            self._op("log", kept, c=gids[tp.client_id], t=doc)
             stored.append(kept)
         self._flush()
         return stored
 
-    def _new_tp_id(self) -> str:
-        while True:
-            tp_id = touchpoint_id()
-            if self.db.execute("SELECT 1 FROM tps WHERE id=?", (tp_id,)).fetchone() is None:
-                return tp_id
+    def _new_tp_ids(self, count: int) -> list[str]:
+        """``count`` new touchpoint ids that no row has."""
+        found: set[str] = set()
+        while len(found) < count:
+            wanted = {touchpoint_id() for _ in range(count - len(found))} - found
+            taken = {r[0] for r in self._rows_of_gids("SELECT id FROM tps WHERE id IN", wanted)}
+            found |= wanted - taken
+        return sorted(found, reverse=True)  # popped from the end
 
     def amend_touchpoint(self, tp_id: str, changes: dict[str, Any]) -> Touchpoint:
         """Correct a touchpoint: ``changes`` maps Touchpoint fields to new values."""
