@@ -227,7 +227,9 @@ class Book:
         self.home = home
         self.writable = writable
         self.repaired: Repair | None = None
-        self.batch: list[dict[str, Any]] = []
+        # This command's ops, each encoded as it is made (the fold has the dicts).
+        self.batch: list[bytes] = []
+        self.last_op: dict[str, Any] | None = None
         self.batch_gids: set[str] = set()  # clients created in this batch
         self.stamp: str | None = None
         self.erase: set[str] = set()  # global ids forgotten by this command
@@ -561,7 +563,7 @@ class Book:
             self._refresh(rebuild=True)
             self.restore(data, replace=True, migrated=True)
             self._write_batch()
-            self.batch, self.stamp = [], None
+            self.batch, self.last_op, self.stamp = [], None, None
             self.db.close()
         target = devices.backups_dir(self.home) / LEGACY_BACKUP
         for name in LEGACY_FILES:
@@ -574,21 +576,22 @@ class Book:
     # -- ops -------------------------------------------------------------------------
     def _op(self, kind: str, _tp: Touchpoint | None = None, **payload: Any) -> dict[str, Any]:
         """Append an op to the batch and fold it; ``_tp``: a log op's Touchpoint (its
-        ``order`` is set here), kept by the fold for the client's digest."""
+        ``order`` is set by the fold, which keeps it for the client's digest)."""
         if not self.writable:
             raise StoreError("the book was opened for reading")
         if self.stamp is None or len(self.batch) % 1024 == 1023:
             self.stamp = self.clock.tick()
         op = {"op": kind, "h": self.stamp, "n": len(self.batch) + 1, **payload}
-        self.batch.append(op)
+        # A copy of exactly its size: orjson's own bytes keep a 4 KB buffer each.
+        self.batch.append(bytes(memoryview(dumps(op))))
+        self.last_op = op
         if kind == "client":
             self.batch_gids.add(op["c"])
-        self.fold.apply(op)
-        if _tp is not None:
+        self.fold.apply(op, _tp)
+        if _tp is not None and not _tp.order:  # not folded (an id the book has): as given
             from crm_cli.store.fold import tp_order
 
             _tp.order = tp_order(op)
-            self.fold.keep_object(op, _tp)
         if self.fold.pending() >= FOLD_CHUNK:
             self.fold.flush(summaries=False)  # a big batch (an import, a capture): in chunks
         self._clients = None
@@ -1245,9 +1248,10 @@ class Book:
             old_ops = []
         if self.erase:
             old_ops = [op for op in old_ops if op.get("c") not in self.erase]
-        ops = [*old_ops, *self.batch]
+        ops: list[dict[str, Any] | bytes] = [*old_ops, *self.batch]
         written = devices.write(self.home, path, meta, ops)
-        self.record_file(path, len(ops), ops, written.stat)
+        last = [self.last_op] if self.batch and self.last_op else old_ops[-1:]
+        self.record_file(path, len(ops), last, written.stat)
 
     def commit(self) -> None:
         """One atomic write of this device's current file, then the cache."""
@@ -1262,7 +1266,7 @@ class Book:
                 self.db.execute("ROLLBACK")
             raise
         self._commit_cache()
-        self.batch = []
+        self.batch, self.last_op = [], None
         self.stamp = None
         if self.erase:
             self.scrub()
