@@ -485,12 +485,13 @@ class Book:
         kept = [(df.path, len(df.ops), df.ops[-1:]) for df in files]
         del files  # only the ops are needed again (a 70 MB file is 500 MB of objects)
         fold = self.fold
-        for op in ops:
-            fold.apply(op)
-            if fold.pending() >= FOLD_CHUNK:
-                fold.flush(summaries=False)
-        del ops
-        fold.flush()
+        with devices.no_cycles():
+            for op in ops:
+                fold.apply(op)
+                if fold.pending() >= FOLD_CHUNK:
+                    fold.flush(summaries=False)
+            del ops
+            fold.flush()
         for fkey, row in scrubbed.items():
             if row[2]:  # erased from this device's files before: not to be done again
                 self.db.execute("UPDATE forgotten SET scrubbed=1 WHERE k=?", (fkey,))
@@ -703,11 +704,12 @@ class Book:
             seen.add(client.id)
         for (taken,) in self._rows_of_gids("SELECT id FROM clients WHERE id IN", seen):
             raise StoreError(f"a client with the id '{taken}' exists already")
-        for client in clients:
-            doc = compact_client(client.to_dict())
-            short = doc.pop("id")
-            self._op("client", c=self._new_gid(client), id=short, f=doc)
-        self._flush()
+        with devices.no_cycles():
+            for client in clients:
+                doc = compact_client(client.to_dict())
+                short = doc.pop("id")
+                self._op("client", c=self._new_gid(client), id=short, f=doc)
+            self._flush()
 
     def _new_gid(self, client: Client) -> str:
         """From the first email when there is one (the same person added on two devices
@@ -855,15 +857,16 @@ class Book:
         self.fold.absent.update(fresh)
         from_dict = Touchpoint.from_dict
         stored = []
-        for tp in tps:
-            doc = tp.to_dict()
-            if not tp.id:
-                doc["id"] = fresh.pop()
-            kept = from_dict(doc)  # what a rebuild reads from the record: the same digest
-            del doc["client_id"]
-            self._op("log", kept, c=gids[tp.client_id], t=doc)
-            stored.append(kept)
-        self._flush()
+        with devices.no_cycles():
+            for tp in tps:
+                doc = tp.to_dict()
+                if not tp.id:
+                    doc["id"] = fresh.pop()
+                kept = from_dict(doc)  # what a rebuild reads from the record: the same digest
+                del doc["client_id"]
+                self._op("log", kept, c=gids[tp.client_id], t=doc)
+                stored.append(kept)
+            self._flush()
         return stored
 
     def _new_tp_ids(self, count: int) -> list[str]:
@@ -1171,6 +1174,10 @@ class Book:
             reset["migrated"] = 2
         self._op("reset", **reset)
         self._flush()
+        with devices.no_cycles():
+            self._restore_records(records)
+
+    def _restore_records(self, records: dict[str, Any]) -> None:
         gids: dict[str, str] = {}
         for doc in records["clients"]:
             client = Client.from_dict(doc)
@@ -1178,10 +1185,14 @@ class Book:
             fields_ = compact_client(client.to_dict())
             short = fields_.pop("id")
             self._op("client", c=gids[client.id], id=short, f=fields_)
+        # After the reset no row is left: no touchpoint id needs a look-up.
+        self.fold.absent.update(str(doc["id"]) for doc in records["touchpoints"])
+        from_dict = Touchpoint.from_dict
         for n, doc in enumerate(records["touchpoints"], 1):
             tp = dict(doc)
+            kept = from_dict(tp)  # the record a rebuild reads: for the digest
             gid = gids[tp.pop("client_id")]
-            self._op("log", c=gid, t=tp, o=n)
+            self._op("log", kept, c=gid, t=tp, o=n)
         for doc in records["snoozes"]:
             self._op(
                 "snooze", c=gids[doc["client_id"]], until=doc["until"], reason=doc.get("reason")
@@ -1260,7 +1271,8 @@ class Book:
             return
         self._flush()
         try:
-            self._write_batch()
+            with devices.no_cycles():
+                self._write_batch()
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
