@@ -30,6 +30,7 @@ from crm_cli.store.clock import (
 from crm_cli.store.devices import DEVICES_DIR, LEGACY_BACKUP, LOCAL_DIR, dumps, loads, relative
 from crm_cli.store.fold import (
     CACHE_VERSION,
+    FILE_SUMS_TABLE,
     SET_FIELDS,
     STATE_OPS,
     STATE_OPS_TABLE,
@@ -168,7 +169,8 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
                 db.execute(f"SELECT * FROM {table} ORDER BY rowid DESC LIMIT 1").fetchall()
             if not has_plan_indexes(db):  # a cache of an earlier crm: once, 0.5 s on D3
                 add_plan_indexes(db)
-            db.executescript(STATE_OPS_TABLE)  # a cache of an older crm: empty, not 'complete'
+            # Tables a cache of an older crm lacks: state_ops empty (not 'complete').
+            db.executescript(STATE_OPS_TABLE + FILE_SUMS_TABLE)
             return db, False
         db.close()
     except sqlite3.DatabaseError:
@@ -1230,11 +1232,16 @@ class Book:
 
     def _closed(self, path: Path, stat: tuple[int, int]) -> Closed:
         """What the next file's manifest needs of a closed one. Its ops are not parsed
-        when the cache folded this very version (a 70 MB file is 500 MB of objects)."""
-        raw = path.read_bytes()
-        row = self.db.execute(
-            "SELECT size, mtime, ops FROM files WHERE path=?", (relative(self.home, path),)
+        when the cache folded this very version (a 70 MB file is 500 MB of objects),
+        nor is it read past its head when its hash was kept as it was written."""
+        rel = relative(self.home, path)
+        row = self.db.execute("SELECT size, mtime, ops FROM files WHERE path=?", (rel,)).fetchone()
+        summed = self.db.execute(
+            "SELECT sha256 FROM file_sums WHERE path=? AND size=? AND mtime=?", (rel, *stat)
         ).fetchone()
+        raw = devices.head(path) if summed and row and (row[0], row[1]) == stat else None
+        if raw is None or devices.head_meta(raw) is None:
+            raw, summed = path.read_bytes(), None
         meta = devices.head_meta(raw)
         if (
             row is not None
@@ -1245,7 +1252,10 @@ class Book:
         ):
             manifest = meta.get("manifest") or {}
             if isinstance(manifest, dict):
-                return Closed(path.name, manifest, int(row[2]), devices.sha(raw))
+                sha = str(summed[0]) if summed else devices.sha(raw)
+                return Closed(path.name, manifest, int(row[2]), sha)
+        if summed:
+            raw = path.read_bytes()
         found = devices.read(self.home, path, self.book_id)
         return Closed(found.name, found.manifest, len(found.ops), devices.sha(found.raw))
 
@@ -1268,6 +1278,11 @@ class Book:
         written = devices.write(self.home, path, meta, ops)
         last = [self.last_op] if self.batch and self.last_op else old_ops[-1:]
         self.record_file(path, len(ops), last, written.stat)
+        if len(written.raw) >= devices.ROLL_BYTES:  # closed already: the next batch names it
+            self.db.execute(
+                "INSERT OR REPLACE INTO file_sums VALUES (?,?,?,?)",
+                (relative(self.home, path), *written.stat, devices.sha(written.raw)),
+            )
 
     def commit(self) -> None:
         """One atomic write of this device's current file, then the cache."""

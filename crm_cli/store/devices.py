@@ -247,6 +247,13 @@ def read(home: Path, path: Path, book: str | None) -> DeviceFile:
     return DeviceFile(path, device, data["_meta"]["1"], ops, raw)
 
 
+def head(path: Path, size: int = 65_536) -> bytes:
+    """The first bytes of a file: enough for its ``_meta`` record, unless a long manifest
+    runs past them (then :func:`head_meta` finds none and the caller reads it all)."""
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
 def head_meta(raw: bytes) -> dict[str, Any] | None:
     """A device file's ``_meta`` record, parsed without its ops (the encoder sorts
     keys: ``_meta`` comes first), or None if the file does not start so."""

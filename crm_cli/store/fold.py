@@ -58,6 +58,12 @@ STATE_OPS_TABLE = """
 CREATE TABLE IF NOT EXISTS state_ops(gid TEXT, k TEXT, op TEXT, PRIMARY KEY (gid, k))
     WITHOUT ROWID;
 """
+# The sha256 of each device file this device wrote past the roll size (a big batch):
+# what the next batch's manifest names of it, without reading and hashing 300 MB
+# again. Valid for the size and mtime it was taken at, as the files table's rows.
+FILE_SUMS_TABLE = """
+CREATE TABLE IF NOT EXISTS file_sums(path TEXT PRIMARY KEY, size INT, mtime INT, sha256 TEXT);
+"""
 STATE_OPS = frozenset({"client", "set", "snooze", "unsnooze", "steps", "stop"})
 DATA_TABLES = ("clients", "tps", "summaries", "snoozes", "steps")
 # The touchpoints' secondary indexes (as in SCHEMA). A big batch into an empty table
@@ -674,6 +680,6 @@ class Fold:
 
 
 def create(db: sqlite3.Connection) -> None:
-    db.executescript(SCHEMA + STATE_OPS_TABLE)
+    db.executescript(SCHEMA + STATE_OPS_TABLE + FILE_SUMS_TABLE)
     db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
     db.execute("INSERT INTO meta VALUES ('state_ops', '1')")
