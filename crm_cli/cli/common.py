@@ -53,5 +53,10 @@ def book(write: bool = False) -> Iterator[Book]:
 def find_client(book: Book, ref: str) -> Client:
     """The one client that ``ref`` names (an id, or part of a name or email)."""
     from crm_cli.core.book import resolve_client
+    from crm_cli.errors import NotFound
 
+    try:  # an exact id wins (resolve_client's first rule): one look-up, not every client
+        return book.client(" ".join(ref.split()))
+    except NotFound:
+        pass
     return book.client(resolve_client(book.client_refs(), ref).id)
