@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -893,57 +894,67 @@ class _History:
         return picker
 
     def touchpoints(self, client: Client, count: int, end: date) -> list[Touchpoint]:
+        # The loop of a million touchpoints: names bound once, the same draws in the
+        # same order as ever (a seed gives one book).
         rng = self.rng
+        random_, choice, more = rng.random, rng.choice, self.more
         first = client.since.toordinal()
         span = max(0, end.toordinal() - first)
         # Denser recently: the density over the tenure grows like x**0.7.
-        ordinals = sorted(first + int(span * rng.random() ** 0.6) for _ in range(count))
+        ordinals = sorted(first + int(span * random_() ** 0.6) for _ in range(count))
         mix = self.mix(client)
+        values, cum, total = mix.values, mix.cum, mix.total
+        bisect_right = bisect.bisect_right
         lang = _text_lang(client)
         notes = _TP_NOTES[lang]
+        requests, incidents, private_tp = _REQUESTS[lang], _INCIDENTS[lang], _PRIVATE_TP[lang]
+        topics = _TOPICS[lang]
+        inbound, request_topics = _INBOUND, _REQUEST_TOPICS
+        day, client_id = self.day, client.id
         out: list[Touchpoint] = []
+        append = out.append
         for ordinal in ordinals:
-            channel = mix(rng)
-            direction = "in" if rng.random() < _INBOUND[channel] else "out"
-            roll = rng.random()
+            channel = values[bisect_right(cum, random_() * total)]
+            direction = "in" if random_() < inbound[channel] else "out"
+            roll = random_()
             note = None
             needs_reply = incident = private = False
             follow_up = None
             if channel == "note" or roll < 0.55:
-                note = rng.choice(notes[(channel, direction)])
+                note = choice(notes[(channel, direction)])
             if direction == "in" and channel in ("email", "sms") and roll < 0.15:
                 needs_reply = True
-                note = rng.choice(_REQUESTS[lang])
+                note = choice(requests)
             elif direction == "in" and channel in ("visit", "call", "email") and roll > 0.993:
                 incident = True
-                note = rng.choice(_INCIDENTS[lang])
+                note = choice(incidents)
             elif roll > 0.97:
                 private = True
-                note = rng.choice(_PRIVATE_TP[lang])
-            if direction == "out" and channel != "note" and rng.random() < 0.025:
-                follow_up = self.day(ordinal + rng.randrange(3, 31))
+                note = choice(private_tp)
+            if direction == "out" and channel != "note" and random_() < 0.025:
+                follow_up = day(ordinal + rng.randrange(3, 31))
             topic = None
             if needs_reply:
-                topic = _REQUEST_TOPICS.get(note or "")
+                topic = request_topics.get(note or "")
             elif (
                 channel in ("visit", "coffee", "meeting", "call")
                 and not (incident or private)
-                and self.more.random() < 0.15
+                and more.random() < 0.15
             ):
-                topic = self.more.choice(_TOPICS[lang])
-            out.append(
+                topic = more.choice(topics)
+            append(
                 Touchpoint(
-                    id="",
-                    client_id=client.id,
-                    date=self.day(ordinal),
-                    channel=channel,
-                    direction=direction,
-                    note=note,
-                    needs_reply=needs_reply,
-                    incident=incident,
-                    private=private,
-                    follow_up=follow_up,
-                    topic=topic,
+                    "",
+                    client_id,
+                    day(ordinal),
+                    channel,
+                    direction,
+                    note,
+                    needs_reply,
+                    incident,
+                    private,
+                    follow_up,
+                    topic,
                 )
             )
         self._close_old(out)
@@ -1036,7 +1047,7 @@ def build(
         elif i in open_incidents and counts[i]:
             history.open_item(c, tps, "incident")
         all_tps.extend(tps)
-    all_tps.sort(key=lambda t: t.date)  # stable: a client's own order is kept within a day
+    all_tps.sort(key=attrgetter("date"))  # stable: a client's own order is kept within a day
     for n, tp in enumerate(all_tps, start=1):
         tp.id = f"t{n}"
     data.touchpoints = all_tps

@@ -30,6 +30,7 @@ from crm_cli.store.clock import (
 from crm_cli.store.devices import DEVICES_DIR, LEGACY_BACKUP, LOCAL_DIR, dumps, loads, relative
 from crm_cli.store.fold import (
     CACHE_VERSION,
+    FILE_SUMS_TABLE,
     SET_FIELDS,
     STATE_OPS,
     STATE_OPS_TABLE,
@@ -168,7 +169,8 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
                 db.execute(f"SELECT * FROM {table} ORDER BY rowid DESC LIMIT 1").fetchall()
             if not has_plan_indexes(db):  # a cache of an earlier crm: once, 0.5 s on D3
                 add_plan_indexes(db)
-            db.executescript(STATE_OPS_TABLE)  # a cache of an older crm: empty, not 'complete'
+            # Tables a cache of an older crm lacks: state_ops empty (not 'complete').
+            db.executescript(STATE_OPS_TABLE + FILE_SUMS_TABLE)
             if not plan_memo.has_tables(db):
                 plan_memo.add_tables(db)
             return db, False
@@ -231,7 +233,9 @@ class Book:
         self.home = home
         self.writable = writable
         self.repaired: Repair | None = None
-        self.batch: list[dict[str, Any]] = []
+        # This command's ops, each encoded as it is made (the fold has the dicts).
+        self.batch: list[bytes] = []
+        self.last_op: dict[str, Any] | None = None
         self.batch_gids: set[str] = set()  # clients created in this batch
         self.stamp: str | None = None
         self.erase: set[str] = set()  # global ids forgotten by this command
@@ -492,12 +496,13 @@ class Book:
         kept = [(df.path, len(df.ops), df.ops[-1:]) for df in files]
         del files  # only the ops are needed again (a 70 MB file is 500 MB of objects)
         fold = self.fold
-        for op in ops:
-            fold.apply(op)
-            if fold.pending() >= FOLD_CHUNK:
-                fold.flush(summaries=False)
-        del ops
-        fold.flush()
+        with devices.no_cycles():
+            for op in ops:
+                fold.apply(op)
+                if fold.pending() >= FOLD_CHUNK:
+                    fold.flush(summaries=False)
+            del ops
+            fold.flush()
         for fkey, row in scrubbed.items():
             if row[2]:  # erased from this device's files before: not to be done again
                 self.db.execute("UPDATE forgotten SET scrubbed=1 WHERE k=?", (fkey,))
@@ -542,6 +547,7 @@ class Book:
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def _commit_cache(self) -> None:
+        self.fold.end_bulk()
         if not self.db_is_file():
             return
         fsops.step("cache commit")
@@ -571,7 +577,7 @@ class Book:
             self._refresh(rebuild=True)
             self.restore(data, replace=True, migrated=True)
             self._write_batch()
-            self.batch, self.stamp = [], None
+            self.batch, self.last_op, self.stamp = [], None, None
             self.db.close()
         target = devices.backups_dir(self.home) / LEGACY_BACKUP
         for name in LEGACY_FILES:
@@ -582,16 +588,24 @@ class Book:
         return state
 
     # -- ops -------------------------------------------------------------------------
-    def _op(self, kind: str, **payload: Any) -> dict[str, Any]:
+    def _op(self, kind: str, _tp: Touchpoint | None = None, **payload: Any) -> dict[str, Any]:
+        """Append an op to the batch and fold it; ``_tp``: a log op's Touchpoint (its
+        ``order`` is set by the fold, which keeps it for the client's digest)."""
         if not self.writable:
             raise StoreError("the book was opened for reading")
         if self.stamp is None or len(self.batch) % 1024 == 1023:
             self.stamp = self.clock.tick()
         op = {"op": kind, "h": self.stamp, "n": len(self.batch) + 1, **payload}
-        self.batch.append(op)
+        # A copy of exactly its size: orjson's own bytes keep a 4 KB buffer each.
+        self.batch.append(bytes(memoryview(dumps(op))))
+        self.last_op = op
         if kind == "client":
             self.batch_gids.add(op["c"])
-        self.fold.apply(op)
+        self.fold.apply(op, _tp)
+        if _tp is not None and not _tp.order:  # not folded (an id the book has): as given
+            from crm_cli.store.fold import tp_order
+
+            _tp.order = tp_order(op)
         if self.fold.pending() >= FOLD_CHUNK:
             self.fold.flush(summaries=False)  # a big batch (an import, a capture): in chunks
         self._clients = None
@@ -640,13 +654,18 @@ class Book:
         return found
 
     def client_refs(self) -> list[ClientRef]:
+        import orjson
+
         self._flush()
-        return [
-            ClientRef(cid, name, tuple(loads(emails)), bool(archived))
-            for cid, name, emails, archived in self.db.execute(
-                "SELECT id, name, emails, archived FROM clients"
-            )
-        ]
+        with devices.no_cycles():  # one pause for every client's row, not one per row
+            return [
+                ClientRef(
+                    cid, name, tuple(orjson.loads(emails)) if emails != "[]" else (), bool(archived)
+                )
+                for cid, name, emails, archived in self.db.execute(
+                    "SELECT id, name, emails, archived FROM clients"
+                )
+            ]
 
     def find_client(self, text: str) -> Client:
         """The one client ``text`` names, exactly as :func:`crm_cli.core.book.resolve_client`
@@ -758,15 +777,17 @@ class Book:
         self._flush()
         seen: set[str] = set()
         for client in clients:
-            taken = self.db.execute("SELECT 1 FROM clients WHERE id=?", (client.id,)).fetchone()
-            if taken or client.id in seen:
+            if client.id in seen:
                 raise StoreError(f"a client with the id '{client.id}' exists already")
             seen.add(client.id)
-        for client in clients:
-            doc = compact_client(client.to_dict())
-            short = doc.pop("id")
-            self._op("client", c=self._new_gid(client), id=short, f=doc)
-        self._flush()
+        for (taken,) in self._rows_of_gids("SELECT id FROM clients WHERE id IN", seen):
+            raise StoreError(f"a client with the id '{taken}' exists already")
+        with devices.no_cycles():
+            for client in clients:
+                doc = compact_client(client.to_dict())
+                short = doc.pop("id")
+                self._op("client", c=self._new_gid(client), id=short, f=doc)
+            self._flush()
 
     def _new_gid(self, client: Client) -> str:
         """From the first email when there is one (the same person added on two devices
@@ -926,23 +947,34 @@ class Book:
                 if gid is None:
                     raise NotFound(f"no client has the id '{tp.client_id}'")
                 gids[tp.client_id] = gid
-        from crm_cli.store.fold import tp_order
-
+        # Which ids are in no row, checked 500 at a time: the fold then looks none up.
+        given = {tp.id for tp in tps if tp.id}
+        taken = {r[0] for r in self._rows_of_gids("SELECT id FROM tps WHERE id IN", given)}
+        self.fold.absent.update(given - taken)
+        fresh = self._new_tp_ids(sum(1 for tp in tps if not tp.id))
+        self.fold.absent.update(fresh)
+        from_dict = Touchpoint.from_dict
         stored = []
-        for tp in tps:
-            kept = replace(tp, id=tp.id or self._new_tp_id())
-            doc = kept.to_dict()
-            del doc["client_id"]
-            kept.order = tp_order(self._op("log", c=gids[tp.client_id], t=doc))
-            stored.append(kept)
-        self._flush()
+        with devices.no_cycles():
+            for tp in tps:
+                doc = tp.to_dict()
+                if not tp.id:
+                    doc["id"] = fresh.pop()
+                kept = from_dict(doc)  # what a rebuild reads from the record: the same digest
+                del doc["client_id"]
+                self._op("log", kept, c=gids[tp.client_id], t=doc)
+                stored.append(kept)
+            self._flush()
         return stored
 
-    def _new_tp_id(self) -> str:
-        while True:
-            tp_id = touchpoint_id()
-            if self.db.execute("SELECT 1 FROM tps WHERE id=?", (tp_id,)).fetchone() is None:
-                return tp_id
+    def _new_tp_ids(self, count: int) -> list[str]:
+        """``count`` new touchpoint ids that no row has."""
+        found: set[str] = set()
+        while len(found) < count:
+            wanted = {touchpoint_id() for _ in range(count - len(found))} - found
+            taken = {r[0] for r in self._rows_of_gids("SELECT id FROM tps WHERE id IN", wanted)}
+            found |= wanted - taken
+        return sorted(found, reverse=True)  # popped from the end
 
     def amend_touchpoint(self, tp_id: str, changes: dict[str, Any]) -> Touchpoint:
         """Correct a touchpoint: ``changes`` maps Touchpoint fields to new values."""
@@ -1251,6 +1283,10 @@ class Book:
             reset["migrated"] = 2
         self._op("reset", **reset)
         self._flush()
+        with devices.no_cycles():
+            self._restore_records(records)
+
+    def _restore_records(self, records: dict[str, Any]) -> None:
         gids: dict[str, str] = {}
         for doc in records["clients"]:
             client = Client.from_dict(doc)
@@ -1258,10 +1294,14 @@ class Book:
             fields_ = compact_client(client.to_dict())
             short = fields_.pop("id")
             self._op("client", c=gids[client.id], id=short, f=fields_)
+        # After the reset no row is left: no touchpoint id needs a look-up.
+        self.fold.absent.update(str(doc["id"]) for doc in records["touchpoints"])
+        from_dict = Touchpoint.from_dict
         for n, doc in enumerate(records["touchpoints"], 1):
             tp = dict(doc)
+            kept = from_dict(tp)  # the record a rebuild reads: for the digest
             gid = gids[tp.pop("client_id")]
-            self._op("log", c=gid, t=tp, o=n)
+            self._op("log", kept, c=gid, t=tp, o=n)
         for doc in records["snoozes"]:
             self._op(
                 "snooze", c=gids[doc["client_id"]], until=doc["until"], reason=doc.get("reason")
@@ -1294,11 +1334,16 @@ class Book:
 
     def _closed(self, path: Path, stat: tuple[int, int]) -> Closed:
         """What the next file's manifest needs of a closed one. Its ops are not parsed
-        when the cache folded this very version (a 70 MB file is 500 MB of objects)."""
-        raw = path.read_bytes()
-        row = self.db.execute(
-            "SELECT size, mtime, ops FROM files WHERE path=?", (relative(self.home, path),)
+        when the cache folded this very version (a 70 MB file is 500 MB of objects),
+        nor is it read past its head when its hash was kept as it was written."""
+        rel = relative(self.home, path)
+        row = self.db.execute("SELECT size, mtime, ops FROM files WHERE path=?", (rel,)).fetchone()
+        summed = self.db.execute(
+            "SELECT sha256 FROM file_sums WHERE path=? AND size=? AND mtime=?", (rel, *stat)
         ).fetchone()
+        raw = devices.head(path) if summed and row and (row[0], row[1]) == stat else None
+        if raw is None or devices.head_meta(raw) is None:
+            raw, summed = path.read_bytes(), None
         meta = devices.head_meta(raw)
         if (
             row is not None
@@ -1309,7 +1354,10 @@ class Book:
         ):
             manifest = meta.get("manifest") or {}
             if isinstance(manifest, dict):
-                return Closed(path.name, manifest, int(row[2]), devices.sha(raw))
+                sha = str(summed[0]) if summed else devices.sha(raw)
+                return Closed(path.name, manifest, int(row[2]), sha)
+        if summed:
+            raw = path.read_bytes()
         found = devices.read(self.home, path, self.book_id)
         return Closed(found.name, found.manifest, len(found.ops), devices.sha(found.raw))
 
@@ -1328,9 +1376,15 @@ class Book:
             old_ops = []
         if self.erase:
             old_ops = [op for op in old_ops if op.get("c") not in self.erase]
-        ops = [*old_ops, *self.batch]
+        ops: list[dict[str, Any] | bytes] = [*old_ops, *self.batch]
         written = devices.write(self.home, path, meta, ops)
-        self.record_file(path, len(ops), ops, written.stat)
+        last = [self.last_op] if self.batch and self.last_op else old_ops[-1:]
+        self.record_file(path, len(ops), last, written.stat)
+        if len(written.raw) >= devices.ROLL_BYTES:  # closed already: the next batch names it
+            self.db.execute(
+                "INSERT OR REPLACE INTO file_sums VALUES (?,?,?,?)",
+                (relative(self.home, path), *written.stat, devices.sha(written.raw)),
+            )
 
     def commit(self) -> None:
         """One atomic write of this device's current file, then the cache."""
@@ -1339,13 +1393,14 @@ class Book:
             return
         self._flush()
         try:
-            self._write_batch()
+            with devices.no_cycles():
+                self._write_batch()
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
             raise
         self._commit_cache()
-        self.batch = []
+        self.batch, self.last_op = [], None
         self.stamp = None
         if self.erase:
             self.scrub()
