@@ -101,9 +101,9 @@ def test_the_same_answer_as_resolve_client_over_every_client(book: Crm, home: Pa
             assert answer(lambda: opened.find_client(text)) == expected, text  # noqa: B023
 
 
-def test_a_cache_of_an_earlier_crm_without_the_names_is_rebuilt(book: Crm, home: Path) -> None:
-    """A cache of version 4 has no ``names`` column nor its index: it is rebuilt from the
-    device files by the next command (a reader too), never used as it is."""
+def test_a_cache_of_an_earlier_crm_gets_the_names(book: Crm, home: Path) -> None:
+    """A cache of version 4 has no ``names`` column nor its index: the next command (a
+    reader too) adds them in place, without folding the device files again."""
     cache = home / "local" / "cache.sqlite3"
     db = sqlite3.connect(cache)
     db.execute("DROP INDEX clients_names")
@@ -111,10 +111,14 @@ def test_a_cache_of_an_earlier_crm_without_the_names_is_rebuilt(book: Crm, home:
     db.execute("UPDATE meta SET v='4' WHERE k='version'")
     db.commit()
     db.close()
+    db = sqlite3.connect(cache)
+    token = db.execute("SELECT token FROM plan_epoch").fetchall()  # names this very file
+    db.close()
     assert shown(book, "ROSSI") == "mario-rossi"
     db = sqlite3.connect(cache)
     try:
         assert db.execute("SELECT v FROM meta WHERE k='version'").fetchone() == ("5",)
+        assert db.execute("SELECT token FROM plan_epoch").fetchall() == token  # not made anew
         names = dict(db.execute("SELECT id, names FROM clients"))
     finally:
         db.close()

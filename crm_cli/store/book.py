@@ -163,6 +163,9 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
     try:
         db = connect(path)
         row = db.execute("SELECT v FROM meta WHERE k='version'").fetchone()
+        if row and row[0] == "4":  # of the crm before: only the names are new
+            add_names(db)
+            row = (CACHE_VERSION,)
         if row and row[0] == CACHE_VERSION:
             # A cheap look at every table (quick_check reads the whole file: 1 s on D3).
             for table in ("files", "clients", "tps", "summaries", "snoozes", "steps"):
@@ -188,6 +191,31 @@ def open_cache(home: Path, writable: bool) -> tuple[sqlite3.Connection, bool]:
     add_plan_indexes(db)
     plan_memo.add_tables(db)
     return db, True
+
+
+def add_names(db: sqlite3.Connection) -> None:
+    """A cache of version 4 made version 5 in place: each client's folded names (and
+    their index) from its name and emails columns. Seconds on 20,000 clients, where
+    folding the book again would take minutes."""
+    from crm_cli.store.fold import names_of
+
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("ALTER TABLE clients ADD COLUMN names TEXT")
+        rows = db.execute("SELECT gid, name, emails FROM clients").fetchall()
+        db.executemany(
+            "UPDATE clients SET names=? WHERE gid=?",
+            [
+                (names_of({"name": name, "emails": loads(emails)}), gid)
+                for gid, name, emails in rows
+            ],
+        )
+        db.execute("CREATE INDEX clients_names ON clients(names, id)")
+        db.execute("UPDATE meta SET v=? WHERE k='version'", (CACHE_VERSION,))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def memory() -> sqlite3.Connection:
