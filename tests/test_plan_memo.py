@@ -382,3 +382,16 @@ def test_the_morning_digest_plans_the_day_for_due(crm: Crm, book: Path) -> None:
         assert db.execute("SELECT k, used FROM plan_memos").fetchall() == memos
     finally:
         db.close()
+
+
+def test_a_busy_cache_is_not_taken_for_a_damaged_one(crm: Crm, book: Path) -> None:
+    """A writer that meets a busy cache says so and keeps it (a reader keeping its memo
+    takes the book's lock, so this is the last line of defence, not the usual path)."""
+    from crm_cli.errors import BookLocked
+    from crm_cli.store.book import damaged_cache
+
+    busy = "is busy with another crm process; try again"
+    with pytest.raises(BookLocked, match=busy), damaged_cache(book):
+        raise sqlite3.OperationalError("database is locked")
+    assert cache(book).is_file()
+    assert "Bruno Galli" in crm.ok("due", "--date", FIXED_DATE).stdout

@@ -793,8 +793,20 @@ class Book:
             return
         if self.writable:  # with the command's own transaction
             plan_memo.write(self.db, key, at, rows, replace)
-        else:
+            return
+        from filelock import FileLock, Timeout
+
+        # Under the book's lock, taken only if free: a writer holding it could otherwise
+        # meet this write inside SQLite, and one of the two would fail.
+        lock = FileLock(str(self.home / LOCAL_DIR / LOCK_FILE), timeout=0, mode=0o600)
+        try:
+            lock.acquire()
+        except (Timeout, OSError):
+            return  # a writer is at work: a later command keeps the memo
+        try:
             plan_memo.write_apart(str(cache_path(self.home)), key, at, rows, replace)
+        finally:
+            lock.release()
 
     def add_client(self, client: Client) -> None:
         self.add_clients([client])
@@ -1553,8 +1565,12 @@ def damaged_cache(home: Path) -> Iterator[None]:
     """A cache found damaged in the middle of a command: removed, refolded next time."""
     try:
         yield
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
         path = cache_path(home)
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            # Busy, not damaged: another process held the cache past the timeout.
+            busy = f"the cache {path} is busy with another crm process; try again"
+            raise BookLocked(busy) from None
         with contextlib.suppress(OSError):
             path.unlink()  # never kept: it may hold a client forgotten since
         raise StoreError(
