@@ -272,20 +272,32 @@ def reach(client: Client, settings: Settings) -> _Reach:
     return _Reach(tuple(allowed), preferred)
 
 
-def missing_reach(client: Client) -> str:
+# What ``missing_reach`` says, in English; a draft's language passes its own words.
+MISSING_WORDS = {
+    "no email": "no email on file",
+    "no email consent": "no email consent",
+    "no phone": "no phone on file",
+    "no mobile": "no mobile for SMS",
+    "no sms consent": "no SMS consent",
+    "and": " and ",
+    "none allowed": "no channel allowed",
+}
+
+
+def missing_reach(client: Client, words: dict[str, str] = MISSING_WORDS) -> str:
     """Why a client cannot be reached: "no email consent and no phone on file"."""
     parts = []
     if not client.emails:
-        parts.append("no email on file")
+        parts.append(words["no email"])
     elif not client.email_consent:
-        parts.append("no email consent")
+        parts.append(words["no email consent"])
     if not (client.phones or client.mobiles):
-        parts.append("no phone on file")
+        parts.append(words["no phone"])
     elif not client.mobiles:
-        parts.append("no mobile for SMS")
+        parts.append(words["no mobile"])
     elif not client.sms_consent:
-        parts.append("no SMS consent")
-    return " and ".join(parts) or "no channel allowed"
+        parts.append(words["no sms consent"])
+    return words["and"].join(parts) or words["none allowed"]
 
 
 @lru_cache(maxsize=4096)

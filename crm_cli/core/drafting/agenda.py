@@ -17,6 +17,7 @@ from crm_cli.core import terms
 from crm_cli.core.dates import Cadence
 from crm_cli.core.drafting.speech import month_name, weekday_name
 from crm_cli.core.models import Client, Touchpoint
+from crm_cli.core.scheduler import missing_reach
 
 if TYPE_CHECKING:
     from crm_cli.core.scheduler import Item
@@ -80,20 +81,15 @@ def _cadence_it(cadence: Cadence) -> str:
     return "nessuna"
 
 
-def _missing_it(client: Client) -> str:
-    """Why a client cannot be reached (the scheduler's ``missing_reach``, in Italian)."""
-    parts = []
-    if not client.emails:
-        parts.append("nessuna email in archivio")
-    elif not client.email_consent:
-        parts.append("nessun consenso alle email")
-    if not (client.phones or client.mobiles):
-        parts.append("nessun telefono in archivio")
-    elif not client.mobiles:
-        parts.append("nessun cellulare per gli SMS")
-    elif not client.sms_consent:
-        parts.append("nessun consenso agli SMS")
-    return " e ".join(parts) or "nessun canale consentito"
+_MISSING_IT = {
+    "no email": "nessuna email in archivio",
+    "no email consent": "nessun consenso alle email",
+    "no phone": "nessun telefono in archivio",
+    "no mobile": "nessun cellulare per gli SMS",
+    "no sms consent": "nessun consenso agli SMS",
+    "and": " e ",
+    "none allowed": "nessun canale consentito",
+}
 
 
 def _line_it(
@@ -204,5 +200,5 @@ def agenda_line(
         last_contact,
     )
     if item is not None and item.channel == terms.NO_CHANNEL:
-        text += f" — non c'è modo di mettersi in contatto: {_missing_it(client)}"
+        text += f" — non c'è modo di mettersi in contatto: {missing_reach(client, _MISSING_IT)}"
     return text  # after "Agenda:", so in lower case (a list item capitalises it)
