@@ -39,28 +39,32 @@ class Sink(NamedTuple):
         return sorted(found, key=lambda m: str(m["X-CRM-Digest"]))
 
 
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[Sink]:
-    """An SMTP server with one account, chiara/SMTP_PASSWORD, keeping what it receives."""
+def start_sink(tmp_path: Path, *mode: str) -> Iterator[Sink]:
+    """An SMTP server with one account, chiara/SMTP_PASSWORD, keeping what it receives;
+    ``mode``: smtpsink.py's MODE CERT KEY (STARTTLS or SSL), none for plain text."""
     port = free_port()
     folder = tmp_path / "received"
     log_path = tmp_path / "smtp.log"
-    log = log_path.open("wb")
     script = Path(__file__).with_name("smtpsink.py")
-    proc = subprocess.Popen(
-        [sys.executable, str(script), str(port), str(folder), "chiara", SMTP_PASSWORD],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_port(proc, port, log_path, "aiosmtpd")
-        secret = tmp_path / "secret"
-        secret.mkdir()
-        (secret / "smtp").write_text(SMTP_PASSWORD + "\n", encoding="utf-8")
-        yield Sink(port, folder, f"cat {secret / 'smtp'}")
-    finally:
-        stop(proc)
-        log.close()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(port), str(folder), "chiara", SMTP_PASSWORD, *mode],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(proc, port, log_path, "aiosmtpd")
+            secret = tmp_path / "secret"
+            secret.mkdir()
+            (secret / "smtp").write_text(SMTP_PASSWORD + "\n", encoding="utf-8")
+            yield Sink(port, folder, f"cat {secret / 'smtp'}")
+        finally:
+            stop(proc)
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[Sink]:
+    yield from start_sink(tmp_path)
 
 
 def smtp_config(config: Path, sink: Sink, *extra: str) -> None:

@@ -10,15 +10,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from conftest import FIXED_DATE, Crm, use_demo_book
-from mailtools import free_port, stop, wait_for_port
-from test_notify import SMTP_PASSWORD, Sink
+from test_notify import SMTP_PASSWORD, Sink, start_sink
 
 HERE = Path(__file__).resolve().parent
 ME = "chiara@bottegalombardi.example"
@@ -62,24 +60,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
 
 
 def _sink(tmp_path: Path, mode: str, certs: Certs) -> Iterator[Sink]:
-    port = free_port()
-    folder = tmp_path / "received"
-    log_path = tmp_path / "smtp.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(HERE / "smtpsink.py"), str(port), str(folder), "chiara",
-             SMTP_PASSWORD, mode, str(certs.chain), str(certs.key)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            wait_for_port(proc, port, log_path, "aiosmtpd")
-            secret = tmp_path / "secret"
-            secret.mkdir()
-            (secret / "smtp").write_text(SMTP_PASSWORD + "\n", encoding="utf-8")
-            yield Sink(port, folder, f"cat {secret / 'smtp'}")
-        finally:
-            stop(proc)
+    yield from start_sink(tmp_path, mode, str(certs.chain), str(certs.key))
 
 
 @pytest.fixture
