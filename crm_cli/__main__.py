@@ -1,3 +1,3 @@
-from crm_cli.cli.app import main
+from crm_cli.cli.entry import main
 
 main()

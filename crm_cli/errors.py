@@ -2,7 +2,7 @@
 
 Every error carries the exit code the CLI returns for it; the CLI turns any
 ``CrmError`` into a single ``Error: <message>`` line on stderr in one place
-(``crm_cli.cli.app.main``).
+(``crm_cli.cli.exits``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from crm_cli.cli import app as app_module
+from crm_cli.cli import exits
 from crm_cli.cli.app import app
 from crm_cli.core.models import Client
 from crm_cli.store import open_book
@@ -33,7 +33,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "config"))
     monkeypatch.delenv("CRM_DEBUG", raising=False)
     # --debug switches a process-wide flag on; a test must not leak it to the next.
-    monkeypatch.setitem(app_module._state, "debug", False)
+    monkeypatch.setitem(exits._state, "debug", False)
 
 
 @pytest.fixture

@@ -140,7 +140,13 @@ def _calls(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", _sources("capture"), ids=lambda p: p.name)
 def test_capture_reads_only_the_users_mail_and_writes_no_file(path: Path) -> None:
-    writers = ("crm_cli.safefile", "crm_cli.store.fsops", "filelock", "tinydb", "sqlite3")
+    writers = (
+        "crm_cli.safefile",
+        "crm_cli.store.fsops",
+        "crm_cli.store.lockfile",
+        "tinydb",
+        "sqlite3",
+    )
     writers += ("shutil", "tempfile")
     assert sorted(n for n in _imports(path) if _within(n, writers)) == []
     calls = _calls(path)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
 from typing import Any, ClassVar
 
@@ -11,15 +9,8 @@ import typer
 from typer.core import TyperGroup
 
 from crm_cli import __version__
-from crm_cli.cli import GC_THRESHOLDS
+from crm_cli.cli.exits import debug_on, debugging, failed, interrupted
 from crm_cli.cli.output import err
-from crm_cli.errors import CrmError
-
-_state = {"debug": os.environ.get("CRM_DEBUG", "") not in ("", "0")}
-
-
-def debugging() -> bool:
-    return _state["debug"]
 
 
 class CrmGroup(TyperGroup):
@@ -82,19 +73,10 @@ class CrmGroup(TyperGroup):
                 hint = f" (see '{ctx.command_path} --help')"
             err(f"Error: {exc.format_message()}{hint}")
             code = exc.exit_code
-        except CrmError as exc:
-            if debugging():
-                raise
-            err(f"Error: {exc}")
-            code = exc.exit_code
         except (KeyboardInterrupt, typer.Abort):
-            err("Error: interrupted; nothing was written")
-            code = 130
-        except Exception as exc:  # a bug: one line, the traceback only on request
-            if debugging():
-                raise
-            err(f"Error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
-            code = 70
+            code = interrupted()
+        except Exception as exc:  # CrmError and bugs alike: one line, its exit code
+            code = failed(exc)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
@@ -128,7 +110,7 @@ def root(
 ) -> None:
     """A personal CRM for a solo professional: clients, touchpoints, who is due today."""
     if debug:
-        _state["debug"] = True
+        debug_on()
 
 
 # Commands by name: the module that defines them and their one-line help.
@@ -139,8 +121,8 @@ def root(
 COMMANDS: dict[str, tuple[str, str]] = {
     "add-client": ("clients", "Add a client; prints the new id."),
     "edit": ("clients", "Change a client's details."),
-    "list": ("clients", "List clients."),
-    "show": ("clients", "Show a client's profile and recent touchpoints."),
+    "list": ("profiles", "List clients."),
+    "show": ("profiles", "Show a client's profile and recent touchpoints."),
     "find": (
         "clients",
         "Search names, companies, emails, tags, likes, notes, touchpoint notes and topics.",
@@ -240,29 +222,3 @@ def load_commands(module_name: str, only: str | None = None) -> Any:
         holder.registered_commands = [c for c in holder.registered_commands if c.name == only]
         holder.registered_groups = [g for g in holder.registered_groups if g.name == only]
     return get_group(holder)
-
-
-def main() -> None:
-    gc.set_threshold(*GC_THRESHOLDS)  # as crm_cli.cli set it on import
-    try:
-        _check_arguments(sys.argv[1:])
-        app()
-    finally:
-        # At exit the interpreter would walk every object left (Typer's, Jinja's, the
-        # command's) looking for cycles: 8% of a `crm draft`. Frozen, they are left to
-        # the end of the process; the book and files are closed before this point.
-        gc.freeze()
-
-
-def _check_arguments(args: list[str]) -> None:
-    """Refuse bytes that are not UTF-8 before any command sees them.
-
-    Python hands them over as lone surrogates (``'\\udcff'``), which cannot be
-    stored, printed or written: a name or note made of them would fail half-way.
-    """
-    for n, arg in enumerate(args, 1):
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
-            err(f"Error: argument {n} is not valid UTF-8 text (check the terminal's encoding)")
-            sys.exit(2)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-
-import typer
+from typing import TYPE_CHECKING, Annotated, Any
 
 from crm_cli.core.models import Client
 from crm_cli.core.settings import Settings
@@ -19,7 +18,32 @@ from crm_cli.userfiles.config import home_dir, load_settings
 
 DATE_HELP = "The day to act as today (default: today), e.g. 2026-11-23."
 
-DateOption = typer.Option(None, "--date", help=DATE_HELP, metavar="DATE")
+if TYPE_CHECKING:
+    DateOpt = Annotated[str | None, "--date"]
+
+
+def lend_typer(namespace: dict[str, Any]) -> None:
+    """Lend Typer to a command module that does not import it.
+
+    The commands of the fast lane (``crm_cli.cli.lane``) live in modules that import
+    no Typer; their parameters are ``Annotated[..., typer.Option(...)]`` annotations,
+    which stay unevaluated strings until Typer builds the command and evaluates them
+    in the module: the module's ``register`` lends the name first.
+    """
+    import typer
+
+    namespace.setdefault("typer", typer)
+
+
+def __getattr__(name: str) -> Any:
+    """Typer's pieces shared by many commands, made only when Typer builds one."""
+    import typer
+
+    if name == "DateOpt":  # for ``date_: common.DateOpt = None``
+        return Annotated[str | None, typer.Option("--date", help=DATE_HELP, metavar="DATE")]
+    if name == "DateOption":  # for ``date_: str | None = common.DateOption``
+        return typer.Option(None, "--date", help=DATE_HELP, metavar="DATE")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def settings() -> Settings:

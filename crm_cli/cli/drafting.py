@@ -7,55 +7,69 @@ The rules (channel, consent, do-not-contact, file names) are in
 from __future__ import annotations
 
 from pathlib import Path
-
-import typer
+from typing import TYPE_CHECKING, Annotated
 
 from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, table, warn, wrap
 from crm_cli.core import terms
 from crm_cli.services import drafting
 
+if TYPE_CHECKING:
+    import typer
+
 
 def draft(
-    client_ref: str = typer.Argument(
-        ...,
-        metavar="CLIENT",
-        autocompletion=completion.client_ids,
-        help="Id, or part of name or email.",
-    ),
-    purpose: str | None = typer.Option(
-        None,
-        "--purpose",
-        help=f"{terms.choices(terms.PURPOSES)}.",
-        autocompletion=completion.purposes,
-    ),
-    channel: str | None = typer.Option(
-        None,
-        "--channel",
-        help=f"{terms.choices(terms.DRAFT_CHANNELS)}.",
-        autocompletion=completion.draft_channels,
-    ),
-    lang: str | None = typer.Option(
-        None,
-        "--lang",
-        help=f"{terms.choices(terms.LANGUAGES)} (clients without a language).",
-        autocompletion=completion.languages,
-    ),
-    date_: str | None = common.DateOption,
-    template: str | None = typer.Option(
-        None,
-        "--template",
-        help="A template by name, e.g. email/thanks.en.",
-        autocompletion=completion.template_names,
-    ),
-    out_dir: Path | None = typer.Option(
-        None, "--out", help="Write the draft file(s) into DIR.", metavar="DIR"
-    ),
-    force: bool = typer.Option(
-        False,
-        "--force",
-        help="Draft it even when the purpose's premise is missing (no birthday on file...).",
-    ),
+    client_ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="CLIENT",
+            autocompletion=completion.client_ids,
+            help="Id, or part of name or email.",
+        ),
+    ],
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--purpose",
+            help=f"{terms.choices(terms.PURPOSES)}.",
+            autocompletion=completion.purposes,
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            help=f"{terms.choices(terms.DRAFT_CHANNELS)}.",
+            autocompletion=completion.draft_channels,
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help=f"{terms.choices(terms.LANGUAGES)} (clients without a language).",
+            autocompletion=completion.languages,
+        ),
+    ] = None,
+    date_: common.DateOpt = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="A template by name, e.g. email/thanks.en.",
+            autocompletion=completion.template_names,
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write the draft file(s) into DIR.", metavar="DIR")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Draft it even when the purpose's premise is missing (no birthday on file...).",
+        ),
+    ] = False,
 ) -> None:
     """A personal draft for a client's most urgent item (or the purpose you give)."""
     drafting.check_options(purpose, lang)
@@ -97,8 +111,11 @@ def draft(
 
 
 def drafts(
-    date_: str | None = common.DateOption,
-    out_dir: Path = typer.Option(..., "--out", help="Write the drafts into DIR.", metavar="DIR"),
+    *,
+    date_: common.DateOpt = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Write the drafts into DIR.", metavar="DIR")
+    ],
 ) -> None:
     """One draft per client with items due today (all its reasons in it), and a summary."""
     settings = common.settings()
@@ -136,9 +153,12 @@ def drafts(
     failed = sum(not row.drafted for row in rows)
     err(f"{len(rows) - failed} of {len(rows)} drafts written to {out_dir}")
     if failed:
+        import typer
+
         raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
+    common.lend_typer(globals())
     app.command("draft")(draft)
     app.command("drafts")(drafts)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from pathlib import Path
-
-import typer
+from typing import TYPE_CHECKING, Annotated
 
 from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json
@@ -14,11 +13,16 @@ from crm_cli.core.models import Snooze
 from crm_cli.errors import InvalidValue
 from crm_cli.services import planning
 
+if TYPE_CHECKING:
+    import typer
+
 
 def due(
-    date_: str | None = common.DateOption,
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Show only the first N."),
-    as_json: bool = typer.Option(False, "--json", help="A JSON list of items."),
+    date_: common.DateOpt = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Show only the first N.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of items.")] = False,
 ) -> None:
     """Whom to contact today, why, and how: the most urgent first."""
     settings = common.settings()
@@ -35,17 +39,18 @@ def due(
 
 
 def agenda(
-    from_: str | None = typer.Option(
-        None, "--from", help="First day (default today).", metavar="DATE"
-    ),
-    days: int = typer.Option(7, "--days", min=1, max=366, help="How many days."),
-    capacity: int | None = typer.Option(
-        None, "--capacity", min=1, help="Most items per day (default: setting capacity)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="A JSON list of days."),
-    ics: Path | None = typer.Option(
-        None, "--ics", help="Also write the plan as iCalendar.", metavar="FILE"
-    ),
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First day (default today).", metavar="DATE")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="How many days.")] = 7,
+    capacity: Annotated[
+        int | None,
+        typer.Option("--capacity", min=1, help="Most items per day (default: setting capacity)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of days.")] = False,
+    ics: Annotated[
+        Path | None, typer.Option("--ics", help="Also write the plan as iCalendar.", metavar="FILE")
+    ] = None,
 ) -> None:
     """The plan for the next days, check-ins spread so no day is overloaded."""
     settings = common.settings()
@@ -77,12 +82,14 @@ def agenda(
 
 
 def snooze(
-    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
-    until: str = typer.Option(
-        ..., "--until", help="Hide the client's items until DATE.", metavar="DATE"
-    ),
-    reason: str | None = typer.Option(None, "--reason", help="Why (e.g. 'on holiday')."),
-    date_: str | None = common.DateOption,
+    client_ref: Annotated[
+        str, typer.Argument(metavar="CLIENT", autocompletion=completion.client_ids)
+    ],
+    until: Annotated[
+        str, typer.Option("--until", help="Hide the client's items until DATE.", metavar="DATE")
+    ],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (e.g. 'on holiday').")] = None,
+    date_: common.DateOpt = None,
 ) -> None:
     """Hide all of a client's items until a date (it does not count as a contact)."""
     today = common.today(date_)
@@ -96,7 +103,9 @@ def snooze(
 
 
 def unsnooze(
-    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
+    client_ref: Annotated[
+        str, typer.Argument(metavar="CLIENT", autocompletion=completion.client_ids)
+    ],
 ) -> None:
     """End a snooze."""
     with common.book(write=True) as book:
@@ -106,6 +115,7 @@ def unsnooze(
 
 
 def register(app: typer.Typer) -> None:
+    common.lend_typer(globals())
     app.command("due")(due)
     app.command("agenda")(agenda)
     app.command("snooze")(snooze)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-
-import typer
+from typing import TYPE_CHECKING, Annotated
 
 from crm_cli.cli import common, completion
 from crm_cli.cli.output import err, out, print_json, table, warn
@@ -14,44 +13,58 @@ from crm_cli.core.topics import quoted
 from crm_cli.core.views import touchpoint_flags, touchpoint_record
 from crm_cli.services import touchpoints
 
+if TYPE_CHECKING:
+    import typer
+
 
 def log(
-    client_ref: str = typer.Argument(
-        ...,
-        metavar="CLIENT",
-        autocompletion=completion.client_ids,
-        help="Id, or part of name or email.",
-    ),
-    channel: str = typer.Argument(
-        ...,
-        metavar="CHANNEL",
-        help=f"One of: {', '.join(terms.LOG_CHANNELS)}.",
-        autocompletion=completion.log_channels,
-    ),
-    inbound: bool = typer.Option(
-        False, "--in/--out", help="--in: the client reached you; --out (default): you did."
-    ),
-    date_: str | None = common.DateOption,
-    note: str | None = typer.Option(None, "--note", help="What it was about."),
-    needs_reply: bool = typer.Option(
-        False, "--needs-reply", help="An inbound request awaiting your answer."
-    ),
-    incident: bool = typer.Option(
-        False, "--incident", help="Service fell short, even if the client did not complain."
-    ),
-    private: bool = typer.Option(False, "--private", help="Keep the note out of every message."),
-    follow_up: str | None = typer.Option(
-        None, "--follow-up", help="Promise to get back on DATE.", metavar="DATE"
-    ),
-    topic: str | None = typer.Option(
-        None,
-        "--topic",
-        help="What the next message may bring back, in the client's words "
-        "(an inbound request: what it asks about).",
-    ),
-    keep_topic: bool = typer.Option(
-        False, "--keep-topic", help="An outbound contact: keep the newest open topic open."
-    ),
+    client_ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="CLIENT",
+            autocompletion=completion.client_ids,
+            help="Id, or part of name or email.",
+        ),
+    ],
+    channel: Annotated[
+        str,
+        typer.Argument(
+            metavar="CHANNEL",
+            help=f"One of: {', '.join(terms.LOG_CHANNELS)}.",
+            autocompletion=completion.log_channels,
+        ),
+    ],
+    inbound: Annotated[
+        bool,
+        typer.Option("--in/--out", help="--in: the client reached you; --out (default): you did."),
+    ] = False,
+    date_: common.DateOpt = None,
+    note: Annotated[str | None, typer.Option("--note", help="What it was about.")] = None,
+    needs_reply: Annotated[
+        bool, typer.Option("--needs-reply", help="An inbound request awaiting your answer.")
+    ] = False,
+    incident: Annotated[
+        bool,
+        typer.Option("--incident", help="Service fell short, even if the client did not complain."),
+    ] = False,
+    private: Annotated[
+        bool, typer.Option("--private", help="Keep the note out of every message.")
+    ] = False,
+    follow_up: Annotated[
+        str | None, typer.Option("--follow-up", help="Promise to get back on DATE.", metavar="DATE")
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            "--topic",
+            help="What the next message may bring back, in the client's words "
+            "(an inbound request: what it asks about).",
+        ),
+    ] = None,
+    keep_topic: Annotated[
+        bool,
+        typer.Option("--keep-topic", help="An outbound contact: keep the newest open topic open."),
+    ] = False,
 ) -> None:
     """Record a touchpoint; prints its id."""
     name = touchpoints.log_channel(channel)
@@ -89,12 +102,17 @@ def log(
 
 
 def history(
-    client_ref: str = typer.Argument(..., metavar="CLIENT", autocompletion=completion.client_ids),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the newest N."),
-    as_json: bool = typer.Option(False, "--json"),
-    include_private: bool = typer.Option(
-        False, "--include-private", help="With --json: include the notes of private touchpoints."
-    ),
+    client_ref: Annotated[
+        str, typer.Argument(metavar="CLIENT", autocompletion=completion.client_ids)
+    ],
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the newest N.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    include_private: Annotated[
+        bool,
+        typer.Option(
+            "--include-private", help="With --json: include the notes of private touchpoints."
+        ),
+    ] = False,
 ) -> None:
     """A client's timeline, newest first."""
     with common.book() as book:
@@ -124,14 +142,20 @@ def _described(tp: Touchpoint, name: str) -> str:
 
 
 def amend(
-    tp_id: str = typer.Argument(..., metavar="TOUCHPOINT", help="Its id, as 'crm history' shows."),
-    note: str | None = typer.Option(None, "--note", help="The new note ('' clears it)."),
-    date_: str | None = typer.Option(None, "--date", help="The new date.", metavar="DATE"),
-    channel: str | None = typer.Option(
-        None, "--channel", help=f"One of: {', '.join(terms.LOG_CHANNELS)}."
-    ),
-    inbound: bool | None = typer.Option(None, "--in/--out", help="Who reached whom."),
-    topic: str | None = typer.Option(None, "--topic", help="The new topic ('' clears it)."),
+    tp_id: Annotated[
+        str, typer.Argument(metavar="TOUCHPOINT", help="Its id, as 'crm history' shows.")
+    ],
+    note: Annotated[str | None, typer.Option("--note", help="The new note ('' clears it).")] = None,
+    date_: Annotated[
+        str | None, typer.Option("--date", help="The new date.", metavar="DATE")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help=f"One of: {', '.join(terms.LOG_CHANNELS)}.")
+    ] = None,
+    inbound: Annotated[bool | None, typer.Option("--in/--out", help="Who reached whom.")] = None,
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="The new topic ('' clears it).")
+    ] = None,
 ) -> None:
     """Correct a touchpoint: only what you give changes."""
     when = common.parse_day(date_, date.today()) if date_ is not None else None
@@ -148,12 +172,15 @@ def amend(
 
 
 def unlog(
-    tp_id: str | None = typer.Argument(
-        None, metavar="[TOUCHPOINT]", help="Its id, as 'crm history' shows."
-    ),
-    last: bool = typer.Option(
-        False, "--last", help="The touchpoint last logged on this device (undo a 'crm log')."
-    ),
+    tp_id: Annotated[
+        str | None, typer.Argument(metavar="[TOUCHPOINT]", help="Its id, as 'crm history' shows.")
+    ] = None,
+    last: Annotated[
+        bool,
+        typer.Option(
+            "--last", help="The touchpoint last logged on this device (undo a 'crm log')."
+        ),
+    ] = False,
 ) -> None:
     """Remove a touchpoint logged by mistake (--last: undo the last 'crm log')."""
     with common.book(write=True) as book:
@@ -163,6 +190,7 @@ def unlog(
 
 
 def register(app: typer.Typer) -> None:
+    common.lend_typer(globals())
     app.command("log")(log)
     app.command("amend")(amend)
     app.command("unlog")(unlog)

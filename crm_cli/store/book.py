@@ -794,7 +794,7 @@ class Book:
         if self.writable:  # with the command's own transaction
             plan_memo.write(self.db, key, at, rows, replace)
             return
-        from filelock import FileLock, Timeout
+        from crm_cli.store.lockfile import FileLock, Timeout
 
         # Under the book's lock, taken only if free: a writer holding it could otherwise
         # meet this write inside SQLite, and one of the two would fail.
@@ -1496,7 +1496,7 @@ def prepare_home(home: Path, write: bool) -> None:
 
 @contextmanager
 def locked(home: Path) -> Iterator[None]:
-    from filelock import FileLock, Timeout
+    from crm_cli.store.lockfile import FileLock, Timeout
 
     try:
         lock = FileLock(str(home / LOCAL_DIR / LOCK_FILE), timeout=LOCK_TIMEOUT, mode=0o600)

@@ -205,7 +205,7 @@ def capture_lock(home: Path) -> Iterator[None]:
     """One capture at a time on this device: a large one writes the book in several
     steps, and a second capture started by cron meanwhile must not log its messages
     again."""
-    from filelock import FileLock, Timeout
+    from crm_cli.store.lockfile import FileLock, Timeout
 
     folder = home / STATE_DIR
     make_private_dirs(folder)

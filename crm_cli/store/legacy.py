@@ -1348,7 +1348,7 @@ def _prepare_home(home: Path, write: bool) -> None:
 
 @contextmanager
 def _locked(home: Path) -> Iterator[None]:
-    from filelock import FileLock, Timeout
+    from crm_cli.store.lockfile import FileLock, Timeout
 
     try:
         lock = FileLock(str(home / LOCK_FILE), timeout=LOCK_TIMEOUT, mode=0o600)

@@ -82,7 +82,7 @@ class NotifyState:
 @contextmanager
 def notify_lock(home: Path) -> Iterator[None]:
     """One ``crm notify`` at a time on this device (a timer and a hand run at once)."""
-    from filelock import FileLock, Timeout
+    from crm_cli.store.lockfile import FileLock, Timeout
 
     folder = home / STATE_DIR
     make_private_dirs(folder)

@@ -127,7 +127,7 @@ _DIE_WITH_PARENT = _die_with_parent_hook()
 @contextlib.contextmanager
 def sync_lock(home: Path) -> Iterator[None]:
     """One sync at a time on a book (cron and a hand-run sync may meet)."""
-    from filelock import FileLock, Timeout
+    from crm_cli.store.lockfile import FileLock, Timeout
 
     folder = home / "local"
     folder.mkdir(parents=True, exist_ok=True)
