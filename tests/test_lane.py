@@ -267,3 +267,16 @@ def test_a_closed_pipe_ends_a_command_quietly(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(exits._state, "debug", True)  # even when debugging
     assert exits.failed(BrokenPipeError(errno.EPIPE, "Broken pipe")) == 1
     assert sys.stdout.name == sys.stderr.name == "/dev/null"
+
+
+@pytest.mark.parametrize("columns", ["", "120", "x", "-3", "0", "45"])
+def test_the_terminal_width_reads_as_shutil_reads_it(
+    columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tables fit the terminal without importing shutil on every command."""
+    import shutil
+
+    from crm_cli.cli.output import terminal_columns
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size((80, 24)).columns

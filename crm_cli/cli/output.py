@@ -7,11 +7,27 @@ must start fast. ``--json`` output is stable: sorted keys, ISO dates.
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import sys
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
+
+
+def terminal_columns(fallback: int = 80) -> int:
+    """The terminal's width, as ``shutil.get_terminal_size`` reads it (``COLUMNS``
+    first), without importing shutil (and its bz2 and lzma) on every command."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or fallback
 
 
 def out(text: str = "") -> None:
@@ -74,7 +90,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
     When too wide, the columns listed in ``shrink`` (by index) are clipped
     with an ellipsis, widest first, so ids and dates stay whole.
     """
-    total = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    total = terminal_columns() if sys.stdout.isatty() else 80
     cells = [[" ".join(str(v).split()) for v in row] for row in rows]
     widths = [text_width(h) for h in headers]
     narrow_only = all(map(narrow, headers))
