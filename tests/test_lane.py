@@ -224,6 +224,7 @@ SAME = [
     ["log", "mario", "pigeon"],
     ["log", "mario", "email", "--date", "31/31/2026"],
     ["show", "mario", "--bogus"],
+    ["today", "--date", FIXED_DATE],  # not a terminal: the same refusal
 ]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # The commands of the morning: what a user runs many times a day, where start-up shows.
-LANE = ("due", "agenda", "list", "show", "history", "log", "draft")
+LANE = ("due", "agenda", "list", "show", "history", "log", "draft", "today")
 
 SPECS_FILE = Path(__file__).with_name("lane_specs.py")
 

@@ -99,4 +99,9 @@ SPECS: dict[str, dict[str, Any]] = {
             {"kind": "flag", "name": "changes", "opts": ["--changes"]},
         ],
     },
+    "today": {
+        "function": "today",
+        "module": "today",
+        "params": [{"kind": "option", "name": "date_", "opts": ["--date"], "type": "str"}],
+    },
 }

@@ -17,8 +17,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 from crm_cli.cli import common
 from crm_cli.cli.output import wrap
 from crm_cli.cli.views import late_label
@@ -27,6 +25,7 @@ from crm_cli.errors import CrmError, UsageError
 from crm_cli.services import today as work
 
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
 
     from crm_cli.core.settings import Settings
@@ -46,7 +45,7 @@ CLIPBOARDS = (
 )
 
 
-def today(date_: str | None = common.DateOption) -> None:
+def today(date_: common.DateOpt = None) -> None:
     """Work through today's plan one client at a time: send, log, snooze, skip."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError(NOT_A_TERMINAL)
@@ -419,4 +418,5 @@ def copy_to_clipboard(text: str) -> str | None:
 
 
 def register(app: typer.Typer) -> None:
+    common.lend_typer(globals())
     app.command("today")(today)
