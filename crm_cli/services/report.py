@@ -32,7 +32,7 @@ def figures(book: Book, settings: Settings, start: date, end: date) -> dict[str,
     from crm_cli.core.report import build_report
 
     clients = book.clients(ordered=False)
-    records = book.export_parts()["touchpoints"]
+    records = book.touchpoint_records()
     try:
         return build_report(clients, records, settings, start, end)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

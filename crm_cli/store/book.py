@@ -1280,26 +1280,29 @@ class Book:
         def by_id(rows: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
             return sorted(rows, key=lambda r: str(r[key]))  # unique: no tie to break
 
-        def touchpoints() -> Iterator[dict[str, Any]]:
-            import orjson
-
-            # The cache keeps each touchpoint as Touchpoint.to_dict() made it (a log op's
-            # record, amended field by field): no model round trip for 250,000 of them.
-            cursor = self.db.cursor()
-            cursor.execute("SELECT doc FROM tps ORDER BY ord, id")
-            while rows := cursor.fetchmany(2000):
-                for (doc,) in rows:
-                    record = orjson.loads(doc)
-                    record.pop("_st", None)
-                    yield record
-
         return {
             "meta": {"schema": SCHEMA_VERSION, "next_touchpoint": self.counter()},
             "clients": by_id((c.to_dict() for c in self._client_map().values()), "id"),
-            "touchpoints": touchpoints(),
+            "touchpoints": self.touchpoint_records(),
             "snoozes": by_id((s.to_dict() for s in self.snoozes().values()), "client_id"),
             "runs": ordered((s.to_dict() for s in self.steps()), "client_id", "started"),
         }
+
+    def touchpoint_records(self) -> Iterator[dict[str, Any]]:
+        """Every touchpoint as ``Touchpoint.to_dict()`` made it, in the order logged
+        (what an export writes and the report reads), streamed."""
+        import orjson
+
+        self._flush()
+        # The cache keeps each touchpoint as its record (a log op's, amended field by
+        # field): no model round trip for 250,000 of them.
+        cursor = self.db.cursor()
+        cursor.execute("SELECT doc FROM tps ORDER BY ord, id")
+        while rows := cursor.fetchmany(2000):
+            for (doc,) in rows:
+                record = orjson.loads(doc)
+                record.pop("_st", None)
+                yield record
 
     def export_data(self) -> dict[str, Any]:
         parts = self.export_parts()
