@@ -88,9 +88,13 @@ INTS = ["0", "1", "2", "7", "366", "367", "+3", "007", "-2", "1e2", " 4"]
 TEXTS = ["mario", "Mario Rossi", FIXED_DATE, "x=y", "é", "-", "", "--json", "-h", "a b"]
 
 
+# What a command line can hold: any text but NUL, which no argv can carry.
+ARGV_TEXT = st.text(st.characters(blacklist_characters="\x00"), max_size=6)
+
+
 def _value(kind: str) -> st.SearchStrategy[str]:
     pool = INTS if kind == "int" else TEXTS
-    return st.one_of(st.sampled_from(pool), st.text(max_size=5))
+    return st.one_of(st.sampled_from(pool), ARGV_TEXT)
 
 
 @st.composite
@@ -100,7 +104,9 @@ def _plausible(draw: st.DrawFn, name: str) -> list[str]:
     arguments: list[str] = []
     for param in SPECS[name]["params"]:
         if param["kind"] == "argument":
-            arguments.append(draw(st.sampled_from(TEXTS[:6]) | st.text(min_size=1, max_size=5)))
+            if param.get("optional") and draw(st.booleans()):
+                continue
+            arguments.append(draw(st.sampled_from(TEXTS[:6]) | ARGV_TEXT.filter(bool)))
             continue
         for _ in range(draw(st.integers(0, 2))):
             opt = draw(st.sampled_from([*param["opts"], *param.get("off", ())]))
@@ -119,7 +125,8 @@ def _plausible(draw: st.DrawFn, name: str) -> list[str]:
 
 def _noisy(name: str) -> st.SearchStrategy[list[str]]:
     opts = [o for p in SPECS[name]["params"] for o in [*p.get("opts", ()), *p.get("off", ())]]
-    value = st.one_of(st.sampled_from(TEXTS + INTS), st.text(max_size=6))
+    opts = opts or ["--json"]  # a command of arguments only
+    value = st.one_of(st.sampled_from(TEXTS + INTS), ARGV_TEXT)
     token = st.one_of(
         st.sampled_from(opts),
         value,
@@ -156,6 +163,10 @@ def test_every_command_line_the_lane_takes_reads_as_typer_reads_it(name: str, da
         ("list", ["--tag", "vip", "--tag", "wine", "--archived"]),
         ("history", ["mario", "--limit", "5"]),
         ("agenda", ["--from", FIXED_DATE, "--days", "14", "--ics", "plan.ics"]),
+        ("snooze", ["mario", "--until", "2026-12-24", "--reason", "on holiday"]),
+        ("unlog", ["--last"]),
+        ("unlog", ["t2abcdefg"]),
+        ("amend", ["t2abcdefg", "--out", "--note", ""]),
     ],
 )
 def test_the_morning_command_lines_go_by_the_lane(name: str, argv: list[str]) -> None:
@@ -179,6 +190,8 @@ def test_the_morning_command_lines_go_by_the_lane(name: str, argv: list[str]) ->
         ["due", "--", "x"],
         ["agenda", "--days", "367"],
         ["log", "mario", "email", "-n", "x"],
+        ["snooze", "mario"],  # --until is required
+        ["unlog", "a", "b"],
     ],
 )
 def test_what_the_lane_does_not_take_is_left_to_typer(argv: list[str]) -> None:
@@ -225,6 +238,11 @@ SAME = [
     ["log", "mario", "email", "--date", "31/31/2026"],
     ["show", "mario", "--bogus"],
     ["today", "--date", FIXED_DATE],  # not a terminal: the same refusal
+    ["snooze", "mario"],
+    ["snooze", "mario", "--until", "2026-11-01", "--date", FIXED_DATE],
+    ["unsnooze", "maria"],
+    ["unlog"],
+    ["amend", "t2abcdefg", "--note", "x"],
 ]
 
 

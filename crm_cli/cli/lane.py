@@ -99,10 +99,13 @@ def parse(spec: dict[str, Any], args: list[str]) -> dict[str, Any] | None:
             kwargs.setdefault(param["name"], []).append(converted)
         else:
             kwargs[param["name"]] = converted
-    if len(positional) != len(arguments):
+    needed = sum(1 for param in arguments if not param.get("optional"))
+    if not needed <= len(positional) <= len(arguments):
         return None
-    for param, value in zip(arguments, positional, strict=True):
+    for param, value in zip(arguments, positional, strict=False):
         kwargs[param["name"]] = value
+    if any(param.get("required") and param["name"] not in kwargs for param in spec["params"]):
+        return None  # a required option left out: Typer says which
     return kwargs
 
 

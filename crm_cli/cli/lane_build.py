@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 # The commands of the morning: what a user runs many times a day, where start-up shows.
-LANE = ("due", "agenda", "list", "show", "history", "log", "draft", "today")
+LANE = (
+    *("due", "agenda", "list", "show", "history", "log", "draft", "today"),
+    *("snooze", "unsnooze", "amend", "unlog"),
+)
 
 SPECS_FILE = Path(__file__).with_name("lane_specs.py")
 
@@ -71,9 +74,12 @@ def describe(command: Any) -> list[dict[str, Any]]:
         if param.callback is not None:
             raise Unsupported(f"{param.name}: a callback")
         if param.param_type_name == "argument":
-            if not param.required or param.type is not STRING:
-                raise Unsupported(f"{param.name}: an optional or typed argument")
-            params.append({"name": param.name, "kind": "argument"})
+            if param.type is not STRING:
+                raise Unsupported(f"{param.name}: a typed argument")
+            entry_arg: dict[str, Any] = {"name": param.name, "kind": "argument"}
+            if not param.required:
+                entry_arg["optional"] = True
+            params.append(entry_arg)
             continue
         if param.is_flag:
             if param.count or not param.is_bool_flag:
@@ -88,6 +94,8 @@ def describe(command: Any) -> list[dict[str, Any]]:
         entry = {"name": param.name, "kind": "option", "opts": list(param.opts), **_type_of(param)}
         if param.multiple:
             entry["multiple"] = True
+        if param.required:
+            entry["required"] = True
         params.append(entry)
     return params
 

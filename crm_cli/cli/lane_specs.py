@@ -22,6 +22,18 @@ SPECS: dict[str, dict[str, Any]] = {
             {"kind": "option", "name": "ics", "opts": ["--ics"], "readable": True, "type": "path"},
         ],
     },
+    "amend": {
+        "function": "amend",
+        "module": "touchpoints",
+        "params": [
+            {"kind": "argument", "name": "tp_id"},
+            {"kind": "option", "name": "note", "opts": ["--note"], "type": "str"},
+            {"kind": "option", "name": "date_", "opts": ["--date"], "type": "str"},
+            {"kind": "option", "name": "channel", "opts": ["--channel"], "type": "str"},
+            {"kind": "flag", "name": "inbound", "off": ["--out"], "opts": ["--in"]},
+            {"kind": "option", "name": "topic", "opts": ["--topic"], "type": "str"},
+        ],
+    },
     "draft": {
         "function": "draft",
         "module": "drafting",
@@ -99,9 +111,38 @@ SPECS: dict[str, dict[str, Any]] = {
             {"kind": "flag", "name": "changes", "opts": ["--changes"]},
         ],
     },
+    "snooze": {
+        "function": "snooze",
+        "module": "plan",
+        "params": [
+            {"kind": "argument", "name": "client_ref"},
+            {
+                "kind": "option",
+                "name": "until",
+                "opts": ["--until"],
+                "required": True,
+                "type": "str",
+            },
+            {"kind": "option", "name": "reason", "opts": ["--reason"], "type": "str"},
+            {"kind": "option", "name": "date_", "opts": ["--date"], "type": "str"},
+        ],
+    },
     "today": {
         "function": "today",
         "module": "today",
         "params": [{"kind": "option", "name": "date_", "opts": ["--date"], "type": "str"}],
+    },
+    "unlog": {
+        "function": "unlog",
+        "module": "touchpoints",
+        "params": [
+            {"kind": "argument", "name": "tp_id", "optional": True},
+            {"kind": "flag", "name": "last", "opts": ["--last"]},
+        ],
+    },
+    "unsnooze": {
+        "function": "unsnooze",
+        "module": "plan",
+        "params": [{"kind": "argument", "name": "client_ref"}],
     },
 }
