@@ -74,11 +74,24 @@ def test_a_killed_holder_leaves_the_lock_free(tmp_path: Path) -> None:
     lock.release()
 
 
-def test_the_lock_file_is_made_private_when_asked(tmp_path: Path) -> None:
-    lock = FileLock(str(tmp_path / "lock"), timeout=0, mode=0o600)
-    lock.acquire()
-    lock.release()
-    assert stat.S_IMODE((tmp_path / "lock").stat().st_mode) & 0o077 == 0
+def test_the_lock_file_is_private_when_asked_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o000)
+    try:
+        lock = FileLock(str(tmp_path / "new" / "lock"), timeout=0, mode=0o600)
+        lock.acquire()  # its folder made first
+        lock.release()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new" / "lock").stat().st_mode) == 0o600
+
+
+def test_a_lock_file_planted_as_a_link_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("someone else's file")
+    (tmp_path / "lock").symlink_to(target)
+    with pytest.raises(OSError):
+        FileLock(str(tmp_path / "lock"), timeout=0).acquire()
+    assert target.read_text() == "someone else's file"
 
 
 def test_a_locked_book_is_one_line_and_nothing_written(

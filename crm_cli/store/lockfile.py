@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from contextlib import suppress
 
 __all__ = ["FileLock", "Timeout"]
 
@@ -50,7 +51,7 @@ class FileLock:
             raise RuntimeError(f"{self.path} is already locked by this object")
         wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, self.mode)
+        fd = _open(self.path, self.mode)
         try:
             while True:
                 try:
@@ -70,3 +71,17 @@ class FileLock:
         if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+
+def _open(path: str, mode: int) -> int:
+    """The lock file, made if missing (its folder too, as filelock did), never through a
+    planted link, with ``mode`` whatever the umask."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+        fd = os.open(path, flags, mode)
+    with suppress(PermissionError):  # another user's lock file keeps its mode
+        os.fchmod(fd, mode)
+    return fd
