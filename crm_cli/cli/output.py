@@ -93,11 +93,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
     total = terminal_columns() if sys.stdout.isatty() else 80
     cells = [[" ".join(str(v).split()) for v in row] for row in rows]
     widths = [text_width(h) for h in headers]
-    narrow_only = all(map(narrow, headers))
+    # Per column: whether every cell (header too) takes one terminal cell a character.
+    narrow_columns = [narrow(h) for h in headers]
     for i, column in enumerate(zip(*cells, strict=True)):
         # A column of one-cell characters (the usual) is measured by len, in one pass.
         narrow_column = all(map(narrow, column))
-        narrow_only &= narrow_column
+        narrow_columns[i] &= narrow_column
         widths[i] = max(widths[i], *map(len if narrow_column else text_width, column))
     natural = list(widths)
     gap = 2
@@ -111,9 +112,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
         cut = min(over, widths[i] - floor)
         widths[i] -= cut
         over -= cut
-    if narrow_only and widths == natural:  # nothing to clip: one format call a row
-        line = (" " * gap).join(f"{{:<{width}}}" for width in widths)
-        return "\n".join(line.format(*row).rstrip() for row in [headers, *cells])
+    if widths == natural:  # nothing to clip: one format call a row
+        body = [list(headers), *cells]
+        formats = []
+        for i, width in enumerate(widths):
+            if narrow_columns[i]:
+                formats.append(f"{{:<{width}}}")
+                continue
+            # A column with a wide character: its cells padded to the width in cells.
+            formats.append("{}")
+            for row in body:
+                value = row[i]
+                room = width - (len(value) if narrow(value) else text_width(value))
+                row[i] = value + " " * room
+        line = (" " * gap).join(formats)
+        return "\n".join(line.format(*row).rstrip() for row in body)
     lines = []
     for row in [list(headers), *cells]:
         padded = []

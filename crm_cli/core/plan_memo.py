@@ -19,8 +19,10 @@ from crm_cli.core.scheduler import Item, sort_key
 MEMO_SHAPE = "3"
 
 
-def item_record(item: Item) -> list[Any]:
+def item_record(item: Item, key: tuple[Any, ...] | None = None) -> list[Any]:
+    """The record of ``item``; ``key``: its ``sort_key``, when the caller has it."""
     source = item.source
+    step = item.step
     return [
         item.client_id,
         item.client,
@@ -35,8 +37,8 @@ def item_record(item: Item) -> list[Any]:
         source.id if source else None,
         item.purpose,
         item.quoted,
-        item.step.to_dict() if item.step else None,
-        list(sort_key(item)[:3]),  # the order's folded name, once (not again per read)
+        step.to_dict() if step else None,
+        list((key or sort_key(item))[:3]),  # the order's folded name, once (not per read)
     ]
 
 
