@@ -3,7 +3,18 @@ the reference paths give (the same table, the same memo records, the same client
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crm_cli.cli.output import table
+from crm_cli.core.models import Client, ClientReader
+from crm_cli.core.summary import ClientSummary, summary_of_record
 
 
 def test_a_column_with_a_wide_name_is_padded_in_cells_without_clipping() -> None:
@@ -27,3 +38,131 @@ def test_a_wide_header_and_narrow_cells() -> None:
         "ab      1",
         "abcdef  22",
     ]
+
+
+# --------------------------------------------------------------------------- records
+
+_TEXT = st.text(alphabet="abz 0129-:Tt@.é王", max_size=12)
+_JSONISH = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    _TEXT,
+    st.lists(_TEXT, max_size=3),
+    st.dictionaries(st.sampled_from(["label", "date", "city", "x"]), _TEXT, max_size=2),
+)
+_DAY = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)).map(date.isoformat)
+
+
+def _outcome(read: Callable[[dict[str, Any]], Any], data: dict[str, Any]) -> Any:
+    try:
+        return ("ok", read(copy.deepcopy(data)))
+    except Exception as exc:  # the same error, word for word, or the same record
+        return ("error", type(exc).__name__, str(exc))
+
+
+@st.composite
+def client_records(draw: st.DrawFn) -> dict[str, Any]:
+    names = sorted(f.name for f in fields(Client))
+    data: dict[str, Any] = {"id": draw(_TEXT), "name": draw(_TEXT)}
+    data["since"] = draw(st.one_of(_DAY, _DAY, _DAY, _JSONISH))
+    for name in draw(st.lists(st.sampled_from([*names, "unknown"]), max_size=8, unique=True)):
+        if name in ("emails", "phones", "mobiles", "tags", "likes", "closed_topics"):
+            data[name] = draw(st.one_of(st.lists(_TEXT, max_size=3), _JSONISH))
+        else:
+            data[name] = draw(_JSONISH)
+    for name in draw(st.lists(st.sampled_from(["id", "name", "since"]), max_size=1)):
+        del data[name]
+    return data
+
+
+@settings(max_examples=400, deadline=None)
+@given(client_records())
+def test_the_client_reader_reads_what_from_dict_reads(data: dict[str, Any]) -> None:
+    assert _outcome(ClientReader(), data) == _outcome(Client.from_dict, data)
+
+
+@st.composite
+def digest_records(draw: st.DrawFn) -> dict[str, Any]:
+    def mark() -> Any:
+        parts = [
+            draw(st.sampled_from(["t1", "t22", "x"])),
+            draw(_DAY),
+            draw(st.sampled_from(["email", "call"])),
+        ]
+        parts += draw(st.lists(st.sampled_from(["12", "0", "x", "²"]), max_size=2))
+        return " ".join(parts) if draw(st.integers(0, 9)) else draw(_JSONISH)
+
+    def touch() -> Any:
+        record = {
+            "id": "t3",
+            "date": draw(_DAY),
+            "channel": "email",
+            "order": draw(st.integers(0, 9)),
+        }
+        for key in draw(
+            st.lists(
+                st.sampled_from(["note", "private", "follow_up", "awaiting", "thread"]), max_size=3
+            )
+        ):
+            record[key] = draw(st.one_of(_DAY, _JSONISH))
+        return record if draw(st.integers(0, 9)) else draw(_JSONISH)
+
+    data: dict[str, Any] = {"client_id": draw(_TEXT), "count": draw(st.integers(0, 99))}
+    if draw(st.booleans()):
+        data["last_contact"] = draw(st.one_of(_DAY, _DAY, _JSONISH))
+    if draw(st.booleans()):
+        data["last_outs"] = [mark() for _ in range(draw(st.integers(0, 2)))]
+    for key in ("last_in", "last_handled"):
+        if draw(st.booleans()):
+            data[key] = mark()
+    for key in ("open_requests", "open_incidents", "open_promises"):
+        if draw(st.integers(0, 3)) == 0:
+            data[key] = [touch() for _ in range(draw(st.integers(0, 2)))]
+    for key in draw(
+        st.lists(
+            st.sampled_from(
+                ["private_notes", "captured", "count", "recent", "last_out", "unknown", "client_id"]
+            ),
+            max_size=2,
+        )
+    ):
+        if key == "client_id":
+            data.pop(key, None)
+        else:
+            data[key] = draw(st.one_of(st.integers(0, 5), _JSONISH))
+    return data
+
+
+@settings(max_examples=400, deadline=None)
+@given(digest_records())
+def test_the_digest_reader_reads_what_from_dict_reads(data: dict[str, Any]) -> None:
+    assert _outcome(summary_of_record, data) == _outcome(ClientSummary.from_dict, data)
+
+
+def test_the_readers_read_the_stored_shapes() -> None:
+    client = {
+        "id": "mario-rossi",
+        "name": "Mario Rossi",
+        "since": "2020-01-02",
+        "tags": ["vip"],
+        "emails": ["m@example.org"],
+        "tier": "A",
+        "formal": True,
+        "phones": None,
+    }
+    assert ClientReader()(dict(client)) == Client.from_dict(dict(client))
+    digest = {
+        "client_id": "mario-rossi",
+        "count": 7,
+        "last_contact": "2026-10-27",
+        "last_in": "t245296 2026-10-27 visit 915711181103038904",
+        "last_outs": ["t243485 2026-10-16 email 915711180914295461", "t2 2026-04-24 call"],
+        "open_requests": [
+            {"id": "t9", "date": "2026-11-20", "channel": "email", "note": "?", "order": 4}
+        ],
+    }
+    fast = summary_of_record(copy.deepcopy(digest))
+    assert fast == ClientSummary.from_dict(copy.deepcopy(digest))
+    assert fast.last_out == date(2026, 10, 16) and fast.last_out_channels == ["email", "call"]
+    assert fast.last_in is not None and fast.last_in.order == 915711181103038904

@@ -754,12 +754,16 @@ class Book:
         with ``by_gid``); a global id no client has is left out."""
         import orjson
 
+        from crm_cli.core.models import ClientReader
+        from crm_cli.core.summary import summary_of_record
+
         found: list[tuple[str, Client, ClientSummary | None]] = []
         sql = (
             "SELECT c.gid, c.doc, s.doc FROM clients c LEFT JOIN summaries s USING (gid)"
             f" WHERE c.{'gid' if by_gid else 'id'} IN"
         )
-        parse_client, parse_digest = Client.from_dict, ClientSummary.from_dict
+        # Readers of records fresh from JSON (from_dict's answers, and its errors).
+        parse_client, parse_digest = ClientReader(), summary_of_record
         paused = gc.isenabled()
         gc.disable()  # thousands of records, no cycles among them
         try:
