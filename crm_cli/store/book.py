@@ -1102,37 +1102,33 @@ class Book:
         from crm_cli.core.scheduler import Hint
 
         self._flush()
-        fromiso = date.fromisoformat
-        hints = []
-        # Two scans of the covering indexes, joined here: 20,000 look-ups of a digest
-        # by its id cost more than reading every digest's two columns.
-        by_index = "INDEXED BY summaries_plan" if self.plan_indexed else ""
-        digests = {
-            gid: (last, is_open)
-            for gid, last, is_open in self.db.execute(
-                f"SELECT gid, last, open FROM summaries {by_index}"
-            )
-        }
+        fromiso, new = date.fromisoformat, tuple.__new__  # a Hint as a plain tuple is made
+        hints: list[Hint] = []
+        # One scan of the clients' covering index, each digest's two columns found in its
+        # own (a search by gid in C): cheaper than two scans joined in a dict here.
         by_index = "INDEXED BY clients_plan" if self.plan_indexed else ""
+        digests = "INDEXED BY summaries_plan" if self.plan_indexed else ""
         rows = self.db.execute(
-            f"SELECT gid, id, since, cadence, tier, birthday, excluded FROM clients {by_index}"
+            "SELECT c.id, c.since, s.last, c.cadence, c.tier, c.birthday, s.open, c.excluded"
+            f" FROM clients c {by_index} LEFT JOIN summaries s {digests} ON s.gid = c.gid"
         )
-        none = (None, 0)
         try:
-            for gid, cid, since, cadence, tier, birthday, excluded in rows:
+            for cid, since, last, cadence, tier, birthday, is_open, excluded in rows:
                 if only is not None and cid not in only:
                     continue
-                last, is_open = digests.get(gid, none)
                 hints.append(
-                    Hint(
-                        cid,
-                        fromiso(since),
-                        fromiso(last) if last else None,
-                        cadence,
-                        tier,
-                        birthday,
-                        bool(is_open),
-                        bool(excluded),
+                    new(
+                        Hint,
+                        (
+                            cid,
+                            fromiso(since),
+                            fromiso(last) if last else None,
+                            cadence,
+                            tier,
+                            birthday,
+                            bool(is_open),
+                            bool(excluded),
+                        ),
                     )
                 )
         except (KeyError, TypeError, ValueError, AttributeError):
