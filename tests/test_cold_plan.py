@@ -6,13 +6,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import fields
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_cli.cli.output import table
+from crm_cli.core import scheduler
+from crm_cli.core.dates import birthday_in_year
 from crm_cli.core.models import Client, ClientReader
 from crm_cli.core.summary import ClientSummary, summary_of_record
 
@@ -166,3 +168,45 @@ def test_the_readers_read_the_stored_shapes() -> None:
     assert fast == ClientSummary.from_dict(copy.deepcopy(digest))
     assert fast.last_out == date(2026, 10, 16) and fast.last_out_channels == ["email", "call"]
     assert fast.last_in is not None and fast.last_in.order == 915711181103038904
+
+
+# --------------------------------------------------------------------------- scheduler
+
+
+def _yearly_by_birthday_in_year(
+    anchor: str | date, month: int, day: int, start: date, horizon: date, first_year: int
+) -> list[date]:
+    """The days of a yearly event as birthday_in_year gives them, year by year."""
+    text = anchor.isoformat() if isinstance(anchor, date) else anchor
+    found = []
+    for year in range(max(start.year, first_year, 1), min(horizon.year, 9999) + 1):
+        when = birthday_in_year(text, year)
+        if start <= when <= horizon:
+            found.append(when)
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2400, 12, 31)),
+    st.booleans(),
+    st.dates(min_value=date(1890, 1, 1), max_value=date(2500, 12, 31)),
+    st.integers(0, 800),
+)
+def test_yearly_days_are_birthday_in_year_s(
+    born: date, with_year: bool, start: date, span: int
+) -> None:
+    horizon = start + timedelta(days=span)
+    anchor = born.isoformat() if with_year else f"--{born.month:02d}-{born.day:02d}"
+    for kind in (anchor, born):  # a stored birthday, and a client's 'since'
+        month_day = (born.month, born.day)
+        first = born.year + 1
+        got = scheduler._yearly(kind, *month_day, start, horizon, first)
+        assert got == _yearly_by_birthday_in_year(kind, *month_day, start, horizon, first)
+
+
+def test_29_february_falls_on_28_february_in_common_years() -> None:
+    days = scheduler._yearly("--02-29", 2, 29, date(2099, 1, 1), date(2101, 12, 31), 1)
+    assert days == [date(2099, 2, 28), date(2100, 2, 28), date(2101, 2, 28)]
+    days = scheduler._yearly("2000-02-29", 2, 29, date(2000, 1, 1), date(2004, 3, 1), 2001)
+    assert days == [date(2001, 2, 28), date(2002, 2, 28), date(2003, 2, 28), date(2004, 2, 29)]

@@ -331,10 +331,12 @@ def _yearly(
     found = []
     low, high = start.toordinal() - 1, horizon.toordinal() + 1
     for year in range(max(start.year, first_year, 1), min(horizon.year, 9999) + 1):
-        # A cheap filter (within a day of the real date) first; birthday_in_year decides.
+        # A cheap filter (within a day of the real date) first, then the day itself, as
+        # birthday_in_year gives it: ``month`` and ``day`` are the anchor's, read by it
+        # (_month_day) or a date's, so only 29 Feb of a common year moves (to 28 Feb).
         if low <= date(year, month, near_day).toordinal() <= high:
-            text = anchor.isoformat() if isinstance(anchor, date) else anchor
-            when = birthday_in_year(text, year)
+            leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            when = date(year, month, day) if near_day == day or leap else date(year, 2, 28)
             if start <= when <= horizon:
                 found.append(when)
     return found
