@@ -632,7 +632,9 @@ def items_for_client(
         _follow_ups(b, summary, steps, horizon)
     if client.birthday:
         _birthdays(b, summary, horizon, not_before)
-    if not any(today <= day <= today + timedelta(days=PLANNED_DAYS) for day in planned):
+    if not planned or not any(
+        today <= day <= today + timedelta(days=PLANNED_DAYS) for day in planned
+    ):
         _check_in(b, summary, rhythm, base, horizon)
     _anniversaries(b, summary, horizon, not_before)
     if summary.open_promises:
