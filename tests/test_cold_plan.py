@@ -4,11 +4,13 @@ the reference paths give (the same table, the same memo records, the same client
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
+from conftest import FIXED_DATE, Crm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -210,3 +212,29 @@ def test_29_february_falls_on_28_february_in_common_years() -> None:
     assert days == [date(2099, 2, 28), date(2100, 2, 28), date(2101, 2, 28)]
     days = scheduler._yearly("2000-02-29", 2, 29, date(2000, 1, 1), date(2004, 3, 1), 2001)
     assert days == [date(2001, 2, 28), date(2002, 2, 28), date(2003, 2, 28), date(2004, 2, 29)]
+
+
+# --------------------------------------------------------------------------- the collector
+
+
+def test_planning_leaves_the_collector_running_and_nothing_frozen(crm: Crm) -> None:
+    crm.add("Mario Rossi", "--email", "mario@example.com", "--since", "2024-01-10")
+    gc.unfreeze()
+    due = crm.ok("due", "--date", FIXED_DATE).stdout  # the first of the day: no memo
+    assert "Mario Rossi" in due
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # what it made went back to the collector's care
+
+
+def test_planning_keeps_what_the_process_froze_frozen(crm: Crm) -> None:
+    crm.add("Mario Rossi", "--email", "mario@example.com", "--since", "2024-01-10")
+    kept = [[n] for n in range(1000)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert "Mario Rossi" in crm.ok("due", "--date", FIXED_DATE).stdout
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
+    assert kept

@@ -89,26 +89,30 @@ def planned_items(book: Book, settings: Settings, start: date, horizon: date) ->
         _resume_collector(paused)
 
 
-def _pause_collector() -> bool:
-    """The cycle collector paused while a day is planned from the records (whether it
-    ran): tens of thousands of acyclic records and items, which it would walk again and
-    again, and all at once when enabled again (50 ms of a cold `crm due` on D3)."""
+def _pause_collector() -> tuple[bool, bool]:
+    """The cycle collector paused while a day is planned from the records: tens of
+    thousands of acyclic records and items, which it would walk again and again, and all
+    at once when enabled again (50 ms of a cold `crm due` on D3). Whether it ran, and
+    whether objects were frozen already (by whoever runs this process)."""
     import gc
 
     paused = gc.isenabled()
     gc.disable()
-    return paused
+    return paused, gc.get_freeze_count() > 0
 
 
-def _resume_collector(paused: bool) -> None:
-    """The collector runs again, with what the plan made moved to the oldest generation
-    unwalked (freeze, then unfreeze: no copy, no traversal), where only a full collection
-    looks at it; cycles among it, if any, are still collected then."""
+def _resume_collector(paused: tuple[bool, bool]) -> None:
+    """The collector runs again, what the plan made moved out of its way unwalked: frozen
+    (no copy, no traversal) and, unless the process froze objects of its own, unfrozen
+    into the oldest generation, which only a full collection looks at (cycles among them,
+    if any, are still collected then)."""
     import gc
 
-    if paused:
+    ran, frozen = paused
+    if ran:
         gc.freeze()
-        gc.unfreeze()
+        if not frozen:
+            gc.unfreeze()
         gc.enable()
 
 
