@@ -52,20 +52,20 @@ def item_of(record: list[Any]) -> Item:
     """The item ``item_record`` made (ValueError, TypeError or KeyError if damaged)."""
     (cid, name, reason, channel, due, late, neglected, detail, urgency) = record[:9]
     kind, source_id, purpose, quoted, step = record[9:14]
-    return Item(
-        client_id=cid,
-        client=name,
-        reason=reason,
-        channel=channel,
-        due=date.fromisoformat(due),
-        overdue_days=int(late),
-        neglected=bool(neglected),
-        detail=detail,
-        urgency=float(urgency),
-        source=Source(kind, source_id) if kind else None,
-        purpose=purpose,
-        quoted=quoted,
-        step=PlannedStep.from_dict(step) if step else None,
+    return Item(  # by position, in the fields' order: half the cost of keywords
+        cid,
+        name,
+        reason,
+        channel,
+        date.fromisoformat(due),
+        int(late),
+        bool(neglected),
+        detail,
+        float(urgency),
+        Source(kind, source_id) if kind else None,
+        purpose,
+        quoted,
+        PlannedStep.from_dict(step) if step else None,
     )
 
 

@@ -380,20 +380,20 @@ class _Builder:
         if channel == terms.NO_CHANNEL:
             detail = f"{detail} — no way to reach them: {missing_reach(self.client)}"
         self.items.append(
-            Item(
-                client_id=self.client.id,
-                client=self.client.name,
-                reason=reason,
-                channel=channel,
-                due=due,
-                overdue_days=(self.today - due).days if overdue is None else overdue,
-                neglected=self.neglected,
-                detail=detail,
-                urgency=urgency,
-                source=source,
-                purpose=purpose or reason,
-                quoted=quoted,
-                step=step,
+            Item(  # by position, in the fields' order: half the cost of keywords
+                self.client.id,
+                self.client.name,
+                reason,
+                channel,
+                due,
+                (self.today - due).days if overdue is None else overdue,
+                self.neglected,
+                detail,
+                urgency,
+                source,
+                purpose or reason,
+                quoted,
+                step,
             )
         )
 
