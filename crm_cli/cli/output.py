@@ -93,12 +93,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
     total = terminal_columns() if sys.stdout.isatty() else 80
     cells = [[" ".join(str(v).split()) for v in row] for row in rows]
     widths = [text_width(h) for h in headers]
-    narrow_only = all(map(narrow, headers))
+    # Per column: whether every cell (header too) takes one terminal cell a character,
+    # and else the cells' widths in cells (for the padding below).
+    narrow_columns = [narrow(h) for h in headers]
+    cell_widths: dict[int, list[int]] = {}
     for i, column in enumerate(zip(*cells, strict=True)):
-        # A column of one-cell characters (the usual) is measured by len, in one pass.
-        narrow_column = all(map(narrow, column))
-        narrow_only &= narrow_column
-        widths[i] = max(widths[i], *map(len if narrow_column else text_width, column))
+        # A column of one-cell characters (the usual) is told by one look at all of it
+        # (its characters are all narrow if their concatenation is) and measured by len.
+        if narrow("".join(column)):
+            widths[i] = max(widths[i], *map(len, column))
+            if not narrow_columns[i]:  # a wide header over narrow cells
+                cell_widths[i] = list(map(len, column))
+        else:
+            narrow_columns[i] = False
+            cell_widths[i] = list(map(text_width, column))
+            widths[i] = max(widths[i], *cell_widths[i])
     natural = list(widths)
     gap = 2
     over = sum(widths) + gap * (len(widths) - 1) - total
@@ -111,9 +120,20 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequenc
         cut = min(over, widths[i] - floor)
         widths[i] -= cut
         over -= cut
-    if narrow_only and widths == natural:  # nothing to clip: one format call a row
-        line = (" " * gap).join(f"{{:<{width}}}" for width in widths)
-        return "\n".join(line.format(*row).rstrip() for row in [headers, *cells])
+    if widths == natural:  # nothing to clip: one format call a row
+        body = [list(headers), *cells]
+        formats = []
+        for i, width in enumerate(widths):
+            if narrow_columns[i]:
+                formats.append(f"{{:<{width}}}")
+                continue
+            # A column with a wide character: its cells padded to the width in cells.
+            formats.append("{}")
+            body[0][i] += " " * (width - text_width(headers[i]))
+            for row, used in zip(body[1:], cell_widths.get(i, []), strict=True):
+                row[i] += " " * (width - used)
+        line = (" " * gap).join(formats)
+        return "\n".join(line.format(*row).rstrip() for row in body)
     lines = []
     for row in [list(headers), *cells]:
         padded = []

@@ -19,8 +19,10 @@ from crm_cli.core.scheduler import Item, sort_key
 MEMO_SHAPE = "3"
 
 
-def item_record(item: Item) -> list[Any]:
+def item_record(item: Item, key: tuple[Any, ...] | None = None) -> list[Any]:
+    """The record of ``item``; ``key``: its ``sort_key``, when the caller has it."""
     source = item.source
+    step = item.step
     return [
         item.client_id,
         item.client,
@@ -35,8 +37,8 @@ def item_record(item: Item) -> list[Any]:
         source.id if source else None,
         item.purpose,
         item.quoted,
-        item.step.to_dict() if item.step else None,
-        list(sort_key(item)[:3]),  # the order's folded name, once (not again per read)
+        step.to_dict() if step else None,
+        list((key or sort_key(item))[:3]),  # the order's folded name, once (not per read)
     ]
 
 
@@ -50,20 +52,20 @@ def item_of(record: list[Any]) -> Item:
     """The item ``item_record`` made (ValueError, TypeError or KeyError if damaged)."""
     (cid, name, reason, channel, due, late, neglected, detail, urgency) = record[:9]
     kind, source_id, purpose, quoted, step = record[9:14]
-    return Item(
-        client_id=cid,
-        client=name,
-        reason=reason,
-        channel=channel,
-        due=date.fromisoformat(due),
-        overdue_days=int(late),
-        neglected=bool(neglected),
-        detail=detail,
-        urgency=float(urgency),
-        source=Source(kind, source_id) if kind else None,
-        purpose=purpose,
-        quoted=quoted,
-        step=PlannedStep.from_dict(step) if step else None,
+    return Item(  # by position, in the fields' order: half the cost of keywords
+        cid,
+        name,
+        reason,
+        channel,
+        date.fromisoformat(due),
+        int(late),
+        bool(neglected),
+        detail,
+        float(urgency),
+        Source(kind, source_id) if kind else None,
+        purpose,
+        quoted,
+        PlannedStep.from_dict(step) if step else None,
     )
 
 

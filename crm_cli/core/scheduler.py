@@ -331,10 +331,12 @@ def _yearly(
     found = []
     low, high = start.toordinal() - 1, horizon.toordinal() + 1
     for year in range(max(start.year, first_year, 1), min(horizon.year, 9999) + 1):
-        # A cheap filter (within a day of the real date) first; birthday_in_year decides.
+        # A cheap filter (within a day of the real date) first, then the day itself, as
+        # birthday_in_year gives it: ``month`` and ``day`` are the anchor's, read by it
+        # (_month_day) or a date's, so only 29 Feb of a common year moves (to 28 Feb).
         if low <= date(year, month, near_day).toordinal() <= high:
-            text = anchor.isoformat() if isinstance(anchor, date) else anchor
-            when = birthday_in_year(text, year)
+            leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            when = date(year, month, day) if near_day == day or leap else date(year, 2, 28)
             if start <= when <= horizon:
                 found.append(when)
     return found
@@ -378,20 +380,20 @@ class _Builder:
         if channel == terms.NO_CHANNEL:
             detail = f"{detail} — no way to reach them: {missing_reach(self.client)}"
         self.items.append(
-            Item(
-                client_id=self.client.id,
-                client=self.client.name,
-                reason=reason,
-                channel=channel,
-                due=due,
-                overdue_days=(self.today - due).days if overdue is None else overdue,
-                neglected=self.neglected,
-                detail=detail,
-                urgency=urgency,
-                source=source,
-                purpose=purpose or reason,
-                quoted=quoted,
-                step=step,
+            Item(  # by position, in the fields' order: half the cost of keywords
+                self.client.id,
+                self.client.name,
+                reason,
+                channel,
+                due,
+                (self.today - due).days if overdue is None else overdue,
+                self.neglected,
+                detail,
+                urgency,
+                source,
+                purpose or reason,
+                quoted,
+                step,
             )
         )
 
@@ -630,7 +632,9 @@ def items_for_client(
         _follow_ups(b, summary, steps, horizon)
     if client.birthday:
         _birthdays(b, summary, horizon, not_before)
-    if not any(today <= day <= today + timedelta(days=PLANNED_DAYS) for day in planned):
+    if not planned or not any(
+        today <= day <= today + timedelta(days=PLANNED_DAYS) for day in planned
+    ):
         _check_in(b, summary, rhythm, base, horizon)
     _anniversaries(b, summary, horizon, not_before)
     if summary.open_promises:

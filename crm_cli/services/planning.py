@@ -68,15 +68,52 @@ def planned_items(book: Book, settings: Settings, start: date, horizon: date) ->
         items = _from_memo(book, memo, key, settings, start, horizon, planned)
         if items is not None:
             return items
-    at = book.plan_position()  # before the records: a change made meanwhile is seen
-    view, gids = _book_view(book, settings, start, horizon, planned)
-    found = items_by_client(view, settings, start, horizon)
-    if at is not None and gids is not None:
-        rows: dict[str, str | None] = {gids[cid]: _memo_doc(its) for cid, its in found.items()}
-        book.save_plan_memo(key, at, rows, replace=True)
-    items = [item for its in found.values() for item in its]
-    items.sort(key=sort_key)
-    return items
+    paused = _pause_collector()
+    try:
+        at = book.plan_position()  # before the records: a change made meanwhile is seen
+        view, gids = _book_view(book, settings, start, horizon, planned)
+        found = items_by_client(view, settings, start, horizon)
+        items = [item for its in found.values() for item in its]
+        keys = [sort_key(item) for item in items]  # once each: for the memo and the order
+        if at is not None and gids is not None:
+            rows: dict[str, str | None] = {}
+            done = 0
+            for cid, its in found.items():
+                rows[gids[cid]] = _memo_doc(its, keys[done : done + len(its)])
+                done += len(its)
+            book.save_plan_memo(key, at, rows, replace=True)
+        # A stable sort of the positions by key: the order items.sort(key=sort_key) gives.
+        order = sorted(range(len(items)), key=keys.__getitem__)
+        return [items[i] for i in order]
+    finally:
+        _resume_collector(paused)
+
+
+def _pause_collector() -> tuple[bool, bool]:
+    """The cycle collector paused while a day is planned from the records: tens of
+    thousands of acyclic records and items, which it would walk again and again, and all
+    at once when enabled again (50 ms of a cold `crm due` on D3). Whether it ran, and
+    whether objects were frozen already (by whoever runs this process)."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    return paused, gc.get_freeze_count() > 0
+
+
+def _resume_collector(paused: tuple[bool, bool]) -> None:
+    """The collector runs again, what the plan made moved out of its way unwalked: frozen
+    (no copy, no traversal) and, unless the process froze objects of its own, unfrozen
+    into the oldest generation, which only a full collection looks at (cycles among them,
+    if any, are still collected then)."""
+    import gc
+
+    ran, frozen = paused
+    if ran:
+        gc.freeze()
+        if not frozen:
+            gc.unfreeze()
+        gc.enable()
 
 
 def _from_memo(
@@ -115,12 +152,17 @@ def _from_memo(
         return None
 
 
-def _memo_doc(items: list[Item]) -> str:
+def _memo_doc(
+    items: list[Item], keys: list[tuple[int, float, str, str, date, str]] | None = None
+) -> str:
+    """A client's items as the memo keeps them; ``keys``: their ``sort_key``, if known."""
     import orjson
 
     from crm_cli.core.plan_memo import item_record
 
-    return orjson.dumps([item_record(item) for item in items]).decode("utf-8")
+    if keys is None:
+        return orjson.dumps([item_record(item) for item in items]).decode("utf-8")
+    return orjson.dumps([item_record(i, k) for i, k in zip(items, keys, strict=True)]).decode()
 
 
 def _memo_key(

@@ -754,12 +754,16 @@ class Book:
         with ``by_gid``); a global id no client has is left out."""
         import orjson
 
+        from crm_cli.core.models import ClientReader
+        from crm_cli.core.summary import summary_of_record
+
         found: list[tuple[str, Client, ClientSummary | None]] = []
         sql = (
             "SELECT c.gid, c.doc, s.doc FROM clients c LEFT JOIN summaries s USING (gid)"
             f" WHERE c.{'gid' if by_gid else 'id'} IN"
         )
-        parse_client, parse_digest = Client.from_dict, ClientSummary.from_dict
+        # Readers of records fresh from JSON (from_dict's answers, and its errors).
+        parse_client, parse_digest = ClientReader(), summary_of_record
         paused = gc.isenabled()
         gc.disable()  # thousands of records, no cycles among them
         try:
@@ -1098,37 +1102,33 @@ class Book:
         from crm_cli.core.scheduler import Hint
 
         self._flush()
-        fromiso = date.fromisoformat
-        hints = []
-        # Two scans of the covering indexes, joined here: 20,000 look-ups of a digest
-        # by its id cost more than reading every digest's two columns.
-        by_index = "INDEXED BY summaries_plan" if self.plan_indexed else ""
-        digests = {
-            gid: (last, is_open)
-            for gid, last, is_open in self.db.execute(
-                f"SELECT gid, last, open FROM summaries {by_index}"
-            )
-        }
+        fromiso, new = date.fromisoformat, tuple.__new__  # a Hint as a plain tuple is made
+        hints: list[Hint] = []
+        # One scan of the clients' covering index, each digest's two columns found in its
+        # own (a search by gid in C): cheaper than two scans joined in a dict here.
         by_index = "INDEXED BY clients_plan" if self.plan_indexed else ""
+        digests = "INDEXED BY summaries_plan" if self.plan_indexed else ""
         rows = self.db.execute(
-            f"SELECT gid, id, since, cadence, tier, birthday, excluded FROM clients {by_index}"
+            "SELECT c.id, c.since, s.last, c.cadence, c.tier, c.birthday, s.open, c.excluded"
+            f" FROM clients c {by_index} LEFT JOIN summaries s {digests} ON s.gid = c.gid"
         )
-        none = (None, 0)
         try:
-            for gid, cid, since, cadence, tier, birthday, excluded in rows:
+            for cid, since, last, cadence, tier, birthday, is_open, excluded in rows:
                 if only is not None and cid not in only:
                     continue
-                last, is_open = digests.get(gid, none)
                 hints.append(
-                    Hint(
-                        cid,
-                        fromiso(since),
-                        fromiso(last) if last else None,
-                        cadence,
-                        tier,
-                        birthday,
-                        bool(is_open),
-                        bool(excluded),
+                    new(
+                        Hint,
+                        (
+                            cid,
+                            fromiso(since),
+                            fromiso(last) if last else None,
+                            cadence,
+                            tier,
+                            birthday,
+                            bool(is_open),
+                            bool(excluded),
+                        ),
                     )
                 )
         except (KeyError, TypeError, ValueError, AttributeError):

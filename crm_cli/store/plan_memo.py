@@ -170,7 +170,7 @@ def write(
         db.executemany("DELETE FROM plan_items WHERE m=? AND gid=?", [(m, gid) for gid in rows])
     db.executemany(
         "INSERT INTO plan_items VALUES (?, ?, ?)",
-        [(m, gid, doc) for gid, doc in rows.items() if doc is not None],
+        sorted((m, gid, doc) for gid, doc in rows.items() if doc is not None),
     )
     for (old,) in db.execute(
         "SELECT m FROM plan_memos ORDER BY used DESC LIMIT -1 OFFSET ?", (MEMOS_KEPT,)
