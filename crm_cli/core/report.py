@@ -176,6 +176,8 @@ class _Next:
 
 @dataclass(slots=True)
 class _Request:
+    """One request of the client's, and when it was answered or handled."""
+
     day: date
     thread: str | None
     answered: date | None = None
@@ -294,6 +296,8 @@ def _lateness(
 
 @dataclass(slots=True)
 class _Measured:
+    """One client's lateness against their cadence, for the report's groups."""
+
     client: Client
     lateness: int
     neglected: bool

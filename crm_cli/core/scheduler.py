@@ -63,6 +63,8 @@ _NOTE_CHARS = 80
 
 @dataclass(slots=True)  # not frozen: its __init__ would cost 10x, on thousands of items
 class Item:
+    """One thing to do for a client on a day: a line of ``crm due`` and the agenda."""
+
     client_id: str
     client: str  # display name
     reason: str
@@ -243,6 +245,8 @@ def is_local(client: Client, settings: Settings) -> bool:
 
 @dataclass(slots=True)
 class _Reach:
+    """The channels a client may be reached by, and the one they prefer."""
+
     allowed: tuple[str, ...]
     preferred: str | None
 

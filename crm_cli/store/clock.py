@@ -89,6 +89,8 @@ def order_of(stamp: str, n: int) -> int:
 
 @dataclass
 class Clock:
+    """This device's hybrid logical clock: the last stamp it gave."""
+
     device: str
     wall: int = 0
     counter: int = 0

@@ -367,6 +367,8 @@ def encode(meta: dict[str, Any], ops: Iterable[dict[str, Any] | bytes]) -> bytes
 
 @dataclass
 class Written:
+    """A device file as it was written: its ops, bytes and stat (size, mtime)."""
+
     path: Path
     ops: int
     raw: bytes

@@ -62,6 +62,8 @@ _SUFFIX = ".j2"
 
 @dataclass
 class Draft:
+    """A rendered draft, with the warnings and details the guards found in it."""
+
     template: str  # e.g. "email/check-in.en"
     channel: str  # email | sms | coffee | call
     lang: str
