@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crm_cli.core.patterns import lazy
 from crm_cli.errors import CorruptBook, StoreError
 from crm_cli.store import fsops
 
@@ -39,7 +40,7 @@ KEEP_BACKUPS = 3
 ROLL_BYTES = 2_000_000
 
 LEGACY_BACKUP = "schema-2"  # the files of the old layout, after their migration
-BACKUP_NAME = re.compile(r"\d{4}-\d{2}(?:\.\d+)?~\d{8}T\d{12}Z(?:-\d+)?\.json", re.ASCII)
+BACKUP_NAME = lazy(r"\d{4}-\d{2}(?:\.\d+)?~\d{8}T\d{12}Z(?:-\d+)?\.json", re.ASCII)
 FILE_NAME = re.compile(r"(\d{4}-\d{2})(?:\.(\d+))?\.json", re.ASCII)
 DEVICE_NAME = re.compile(r"[a-z2-7]{8}", re.ASCII)
 # Syncthing, Dropbox, Nextcloud/ownCloud, Resilio, Google Drive...
@@ -279,7 +280,7 @@ def backups_of(home: Path, device: str, name: str) -> list[Path]:
     found = [
         p
         for p in folder.iterdir()
-        if p.name.startswith(stem + "~") and BACKUP_NAME.fullmatch(p.name)
+        if p.name.startswith(stem + "~") and BACKUP_NAME().fullmatch(p.name)
     ]
     return sorted(found, key=_backup_order)
 
