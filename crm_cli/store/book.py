@@ -40,6 +40,7 @@ from crm_cli.store.fold import (
     op_key,
     summary_of,
 )
+from crm_cli.store.lock import FileLock, LockBusy
 
 if TYPE_CHECKING:
     from crm_cli.core.scheduler import Hint, PlanIndex
@@ -794,14 +795,12 @@ class Book:
         if self.writable:  # with the command's own transaction
             plan_memo.write(self.db, key, at, rows, replace)
             return
-        from filelock import FileLock, Timeout
-
         # Under the book's lock, taken only if free: a writer holding it could otherwise
         # meet this write inside SQLite, and one of the two would fail.
-        lock = FileLock(str(self.home / LOCAL_DIR / LOCK_FILE), timeout=0, mode=0o600)
+        lock = FileLock(self.home / LOCAL_DIR / LOCK_FILE, timeout=0)
         try:
             lock.acquire()
-        except (Timeout, OSError):
+        except (LockBusy, OSError):
             return  # a writer is at work: a later command keeps the memo
         try:
             plan_memo.write_apart(str(cache_path(self.home)), key, at, rows, replace)
@@ -1496,12 +1495,10 @@ def prepare_home(home: Path, write: bool) -> None:
 
 @contextmanager
 def locked(home: Path) -> Iterator[None]:
-    from filelock import FileLock, Timeout
-
     try:
-        lock = FileLock(str(home / LOCAL_DIR / LOCK_FILE), timeout=LOCK_TIMEOUT, mode=0o600)
+        lock = FileLock(home / LOCAL_DIR / LOCK_FILE, timeout=LOCK_TIMEOUT)
         lock.acquire()
-    except Timeout:
+    except LockBusy:
         raise BookLocked(
             f"the book in {home} is locked by another crm process "
             f"(waited {LOCK_TIMEOUT:g} s); try again"
