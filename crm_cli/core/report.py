@@ -174,7 +174,7 @@ class _Next:
             return found
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Request:
     """One request of the client's, and when it was answered or handled."""
 
@@ -184,7 +184,7 @@ class _Request:
     handled: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Walk:
     """What one client's history gives, up to the period's end."""
 
@@ -294,7 +294,7 @@ def _lateness(
     return worst, base
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Measured:
     """One client's lateness against their cadence, for the report's groups."""
 

@@ -243,7 +243,7 @@ def is_local(client: Client, settings: Settings) -> bool:
     return bool(mine) and mine == _fold(client.city or "")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Reach:
     """The channels a client may be reached by, and the one they prefer."""
 
@@ -753,7 +753,7 @@ def screen(
     return kept
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class PlanIndex:
     """Where each active client stands, kept by the store beside the digests and
     rebuilt whenever clients or digests are written.

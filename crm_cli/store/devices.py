@@ -96,7 +96,7 @@ def sha(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class DeviceFile:
     """One parsed device file."""
 
@@ -366,7 +366,7 @@ def encode(meta: dict[str, Any], ops: Iterable[dict[str, Any] | bytes]) -> bytes
     return b"".join(pieces)  # one copy of the ops, not one per op and one of the whole
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class Written:
     """A device file as it was written: its ops, bytes and stat (size, mtime)."""
 
