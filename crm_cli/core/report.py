@@ -38,6 +38,7 @@ from typing import Any
 from crm_cli.core import terms
 from crm_cli.core.dates import Cadence
 from crm_cli.core.models import Client, Touchpoint
+from crm_cli.core.months import SERIES_MONTHS, month_index, month_labels, monthly_counts
 from crm_cli.core.scheduler import add_workdays, client_cadence
 from crm_cli.core.settings import Settings
 
@@ -56,7 +57,6 @@ __all__ = [
     "tenure_years",
 ]
 
-SERIES_MONTHS = 24  # the per-client series, as `crm show` draws it
 SLIPPING = 10
 SAME_ATTENTION_POINTS = 5  # shares this close count as "the same attention"
 LONG_STANDING_YEARS = 5
@@ -91,28 +91,6 @@ def _band(years: int) -> str:
         if years >= low and (high is None or years < high):
             return label
     return TENURE_BANDS[-1][0]  # pragma: no cover - the last band has no end
-
-
-def _month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def month_labels(end: date, months: int = SERIES_MONTHS) -> list[str]:
-    """``YYYY-MM`` of the ``months`` months ending with ``end``'s, oldest first."""
-    last = _month_index(end)
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - months + 1, last + 1)]
-
-
-def monthly_counts(days: Iterable[date], end: date, months: int = SERIES_MONTHS) -> list[int]:
-    """Contacts per month over the ``months`` months ending with ``end``'s (none after it)."""
-    first = _month_index(end) - months + 1
-    counts = [0] * months
-    for day in days:
-        if day <= end:
-            at = _month_index(day) - first
-            if at >= 0:
-                counts[at] += 1
-    return counts
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -204,7 +182,7 @@ class _Tally:
         self.weeks = (end - self.first).days // 7 + 1
         self.direction = {d: [0] * self.weeks for d in terms.DIRECTIONS}
         self.channels = {c: [0] * self.weeks for c in CHANNELS}
-        self.first_month = _month_index(end) - SERIES_MONTHS + 1
+        self.first_month = month_index(end) - SERIES_MONTHS + 1
 
 
 def _walk(records: list[Record], tally: _Tally) -> _Walk:
@@ -429,7 +407,7 @@ def _fairness(measured: list[_Measured]) -> tuple[dict[str, Any], str]:
 
 def _months_between(start: date, end: date) -> list[str]:
     return [
-        f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(_month_index(start), _month_index(end) + 1)
+        f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(month_index(start), month_index(end) + 1)
     ]
 
 
