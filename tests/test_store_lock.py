@@ -79,6 +79,13 @@ def test_the_lock_file_is_private_whatever_the_umask(tmp_path: Path) -> None:
     assert path.exists()  # kept: waiters and the next command share one file
 
 
-def test_a_lock_that_cannot_be_opened_is_an_os_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        FileLock(tmp_path / "missing" / "lock", timeout=0).acquire()
+def test_a_missing_folder_is_made_and_a_lock_that_cannot_be_opened_is_an_os_error(
+    tmp_path: Path,
+) -> None:
+    lock = FileLock(tmp_path / "new" / "lock", timeout=0)
+    lock.acquire()  # as filelock does
+    lock.release()
+    assert (tmp_path / "new" / "lock").is_file()
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(OSError):
+        FileLock(tmp_path / "file" / "lock", timeout=0).acquire()

@@ -92,7 +92,11 @@ class FileLock:
 
 def _open(path: Path, mode: int) -> int:
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags, mode)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileNotFoundError:  # its folder made first, as filelock does
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, flags, mode)
     with suppress(PermissionError):  # another user's lock file keeps its mode
         os.fchmod(fd, mode)  # the mode asked for, whatever the umask
     return fd
