@@ -129,18 +129,6 @@ def _quick_commands(crm: Crm) -> dict[str, tuple[str, ...]]:
     }
 
 
-def test_the_quick_commands_take_the_books_lock_without_filelock(
-    crm: Crm, home: Path, config: Path, tmp_path: Path
-) -> None:
-    """filelock brings logging, secrets and decimal (10-15 ms): the book's own lock is a
-    flock of crm's (store/lock.py), and only the slow commands' locks are filelock's."""
-    for name, args in _quick_commands(crm).items():
-        at_exit = _modules_at_exit(home, config, tmp_path, *args)
-        assert f"crm_cli.cli.{COMMANDS[name][0]}" in at_exit, name
-        for package in ("filelock", "logging", "decimal"):
-            assert not _loaded(at_exit, package), (name, package)
-
-
 # Patterns that every run of a quick command matches with: compiled at import, as the
 # others are not (core.patterns.lazy compiles those on first use).
 EAGER_PATTERNS = {

@@ -38,7 +38,8 @@ from typing import Any
 from crm_cli.core import terms
 from crm_cli.core.dates import Cadence
 from crm_cli.core.models import Client, Touchpoint
-from crm_cli.core.months import SERIES_MONTHS, month_index, month_labels, monthly_counts
+from crm_cli.core.months import SERIES_MONTHS, month_labels, monthly_counts
+from crm_cli.core.months import month_index as _month_index
 from crm_cli.core.scheduler import add_workdays, client_cadence
 from crm_cli.core.settings import Settings
 
@@ -182,7 +183,7 @@ class _Tally:
         self.weeks = (end - self.first).days // 7 + 1
         self.direction = {d: [0] * self.weeks for d in terms.DIRECTIONS}
         self.channels = {c: [0] * self.weeks for c in CHANNELS}
-        self.first_month = month_index(end) - SERIES_MONTHS + 1
+        self.first_month = _month_index(end) - SERIES_MONTHS + 1
 
 
 def _walk(records: list[Record], tally: _Tally) -> _Walk:
@@ -407,7 +408,7 @@ def _fairness(measured: list[_Measured]) -> tuple[dict[str, Any], str]:
 
 def _months_between(start: date, end: date) -> list[str]:
     return [
-        f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(month_index(start), month_index(end) + 1)
+        f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(_month_index(start), _month_index(end) + 1)
     ]
 
 

@@ -40,7 +40,6 @@ from crm_cli.store.fold import (
     op_key,
     summary_of,
 )
-from crm_cli.store.lock import FileLock, LockBusy
 
 if TYPE_CHECKING:
     from crm_cli.core.scheduler import Hint, PlanIndex
@@ -795,12 +794,14 @@ class Book:
         if self.writable:  # with the command's own transaction
             plan_memo.write(self.db, key, at, rows, replace)
             return
+        from filelock import FileLock, Timeout
+
         # Under the book's lock, taken only if free: a writer holding it could otherwise
         # meet this write inside SQLite, and one of the two would fail.
-        lock = FileLock(self.home / LOCAL_DIR / LOCK_FILE, timeout=0)
+        lock = FileLock(str(self.home / LOCAL_DIR / LOCK_FILE), timeout=0, mode=0o600)
         try:
             lock.acquire()
-        except (LockBusy, OSError):
+        except (Timeout, OSError):
             return  # a writer is at work: a later command keeps the memo
         try:
             plan_memo.write_apart(str(cache_path(self.home)), key, at, rows, replace)
@@ -1495,10 +1496,12 @@ def prepare_home(home: Path, write: bool) -> None:
 
 @contextmanager
 def locked(home: Path) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
     try:
-        lock = FileLock(home / LOCAL_DIR / LOCK_FILE, timeout=LOCK_TIMEOUT)
+        lock = FileLock(str(home / LOCAL_DIR / LOCK_FILE), timeout=LOCK_TIMEOUT, mode=0o600)
         lock.acquire()
-    except LockBusy:
+    except Timeout:
         raise BookLocked(
             f"the book in {home} is locked by another crm process "
             f"(waited {LOCK_TIMEOUT:g} s); try again"
