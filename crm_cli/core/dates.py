@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
+from crm_cli.core.patterns import lazy
 from crm_cli.errors import InvalidValue
 
 __all__ = [
@@ -54,9 +55,9 @@ _COUNT = r"(?P<n>\d+|a|an|one|un|uno|una)"
 _UNIT = r"(?P<u>[a-z]+)"
 _RELATIVE = [
     # (pattern, sign): sign -1 goes back in time.
-    (re.compile(rf"{_COUNT} {_UNIT} (?:ago|fa)", re.ASCII), -1),
-    (re.compile(rf"(?:in|tra|fra) {_COUNT} {_UNIT}", re.ASCII), 1),
-    (re.compile(rf"(?P<sign>[+-]) ?(?P<n>\d+) ?{_UNIT}", re.ASCII), 0),
+    (lazy(rf"{_COUNT} {_UNIT} (?:ago|fa)", re.ASCII), -1),
+    (lazy(rf"(?:in|tra|fra) {_COUNT} {_UNIT}", re.ASCII), 1),
+    (lazy(rf"(?P<sign>[+-]) ?(?P<n>\d+) ?{_UNIT}", re.ASCII), 0),
 ]
 
 _WORDS: dict[str, int] = {
@@ -89,11 +90,11 @@ _NEXT_WORDS = {"next", "prossimo", "prossima"}
 _LAST_WORDS = {"last", "scorso", "scorsa"}
 
 # Same separator on both sides, so "23/11-2026" is rejected rather than guessed.
-_ISO = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", re.ASCII)
-_NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{2}|\d{4})", re.ASCII)
-_ISO_NO_YEAR = re.compile(r"(?:--)?(\d{1,2})-(\d{1,2})|--(\d{2})(\d{2})", re.ASCII)
-_NUMERIC_NO_YEAR = re.compile(r"(\d{1,2})[/.](\d{1,2})", re.ASCII)
-_STORED_BIRTHDAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})|--(\d{2})-(\d{2})", re.ASCII)
+_ISO = lazy(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", re.ASCII)
+_NUMERIC = lazy(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{2}|\d{4})", re.ASCII)
+_ISO_NO_YEAR = lazy(r"(?:--)?(\d{1,2})-(\d{1,2})|--(\d{2})(\d{2})", re.ASCII)
+_NUMERIC_NO_YEAR = lazy(r"(\d{1,2})[/.](\d{1,2})", re.ASCII)
+_STORED_BIRTHDAY = lazy(r"(\d{4})-(\d{2})-(\d{2})|--(\d{2})-(\d{2})", re.ASCII)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -156,9 +157,9 @@ def _explicit_date(s: str, order: str, not_after: date | None = None) -> date | 
 
     A two-digit year is 20yy, or 19yy when that would fall after ``not_after``.
     """
-    if m := _ISO.fullmatch(s):
+    if m := _ISO().fullmatch(s):
         return _date_or_none(int(m[1]), int(m[3]), int(m[4]))
-    if m := _NUMERIC.fullmatch(s):
+    if m := _NUMERIC().fullmatch(s):
         first, second, year_text = int(m[1]), int(m[3]), m[4]
         day, month = (first, second) if order == "DMY" else (second, first)
         if len(year_text) == 4:
@@ -194,7 +195,7 @@ def _relative(s: str, today: date) -> date | None:
     if s in _WORDS:
         return today + timedelta(days=_WORDS[s])
     for pattern, sign in _RELATIVE:
-        m = pattern.fullmatch(s)
+        m = pattern().fullmatch(s)
         if m is None or m["u"] not in _UNITS:
             continue
         n = 1 if m["n"] in _ONE else int(m["n"])
@@ -252,7 +253,7 @@ def parse_birthday(text: str, *, today: date, date_order: str = "DMY") -> str:
 
     # A two-digit year in a birthday is a past year: "14/03/85" is 1985, not 2085.
     full = _explicit_date(s, order, not_after=today)
-    if full is None and (_ISO.fullmatch(s) or _NUMERIC.fullmatch(s)):
+    if full is None and (_ISO().fullmatch(s) or _NUMERIC().fullmatch(s)):
         raise _birthday_error(text, order)  # the right shape but an impossible day
     if full is not None:
         if full > today:
@@ -263,9 +264,9 @@ def parse_birthday(text: str, *, today: date, date_order: str = "DMY") -> str:
             raise InvalidValue(f"invalid birthday {_show(text)}: {RANGE_TEXT}")
         return full.isoformat()
 
-    if m := _ISO_NO_YEAR.fullmatch(s):
+    if m := _ISO_NO_YEAR().fullmatch(s):
         month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
-    elif m := _NUMERIC_NO_YEAR.fullmatch(s):
+    elif m := _NUMERIC_NO_YEAR().fullmatch(s):
         first, second = int(m[1]), int(m[2])
         day, month = (first, second) if order == "DMY" else (second, first)
     else:
@@ -281,7 +282,7 @@ def birthday_in_year(birthday: str, year: int) -> date:
     29 Feb is celebrated on 28 Feb in non-leap years.
     """
     month = day = 0  # an invalid month-day unless the text matches
-    if m := _STORED_BIRTHDAY.fullmatch(birthday.strip()):
+    if m := _STORED_BIRTHDAY().fullmatch(birthday.strip()):
         month, day = (int(m[2]), int(m[3])) if m[1] else (int(m[4]), int(m[5]))
     if not _month_day_ok(month, day) or not 1 <= year <= 9999:
         raise InvalidValue(
@@ -300,8 +301,8 @@ _RRULE_KEYS = {
     "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
     "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
 }  # fmt: skip
-_RRULE_PART = re.compile(r"([A-Z]+)=([A-Z0-9,+\-]+)", re.ASCII)
-_UNTIL = re.compile(r"(\d{4})(\d{4})(T\d{6})?Z?", re.ASCII)
+_RRULE_PART = lazy(r"([A-Z]+)=([A-Z0-9,+\-]+)", re.ASCII)
+_UNTIL = lazy(r"(\d{4})(\d{4})(T\d{6})?Z?", re.ASCII)
 # dateutil checks UNTIL only on matching dates, so a rule that never matches again
 # (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30, or a COUNT not yet reached) is walked day by day
 # to year 9999: seconds of work. The Gregorian calendar repeats exactly every 400 years
@@ -324,7 +325,7 @@ def _rule_parts(rule: str) -> dict[str, str]:
     """The KEY=VALUE parts of a normalised rule, checked beyond what dateutil checks."""
     parts: dict[str, str] = {}
     for part in rule.split(";"):
-        m = _RRULE_PART.fullmatch(part)
+        m = _RRULE_PART().fullmatch(part)
         if m is None or m[1] in parts or m[1] not in _RRULE_KEYS:
             raise _cadence_error(rule)
         parts[m[1]] = m[2]
@@ -336,7 +337,7 @@ def _rule_parts(rule: str) -> dict[str, str]:
     for key in ("COUNT", "INTERVAL"):  # INTERVAL=0 sends dateutil into an endless loop
         if key in parts and not re.fullmatch(r"[1-9]\d{0,8}", parts[key]):
             raise _cadence_error(rule)
-    if "UNTIL" in parts and not _UNTIL.fullmatch(parts["UNTIL"]):
+    if "UNTIL" in parts and not _UNTIL().fullmatch(parts["UNTIL"]):
         raise _cadence_error(rule)
     return parts
 
@@ -360,7 +361,7 @@ def _occurrences(rule: str, start: date, *, honour_limits: bool) -> Iterator[dat
     cycles = max(0, (9999 - _RRULE_MIN_HORIZON_YEARS - start.year) // _GREGORIAN_CYCLE_YEARS)
     shift = cycles * _GREGORIAN_CYCLE_YEARS
     if "UNTIL" in parts:
-        m = _UNTIL.fullmatch(parts.pop("UNTIL"))
+        m = _UNTIL().fullmatch(parts.pop("UNTIL"))
         assert m is not None  # checked by _rule_parts
         if int(m[1]) + shift <= 9999:  # else it ends after the search does anyway
             # The UTC "Z" is dropped: dateutil wants a naive UNTIL with a naive dtstart,
@@ -444,8 +445,8 @@ _NAMED: dict[str, Cadence] = {
     ),
     **dict.fromkeys(("yearly", "annually", "annual", "annuale"), Cadence("interval", 1, "years")),
 }
-_EVERY_N = re.compile(rf"(?:(?:every|ogni) )?(?P<n>-?\d{{1,9}}) ?{_UNIT}", re.ASCII)
-_EVERY = re.compile(rf"(?:every|ogni) (?P<other>other )?{_UNIT}", re.ASCII)
+_EVERY_N = lazy(rf"(?:(?:every|ogni) )?(?P<n>-?\d{{1,9}}) ?{_UNIT}", re.ASCII)
+_EVERY = lazy(rf"(?:every|ogni) (?P<other>other )?{_UNIT}", re.ASCII)
 
 
 def _parse_rrule(text: str) -> Cadence:
@@ -473,9 +474,9 @@ def parse_cadence(text: str) -> Cadence:
         return _parse_rrule(text)
     if s in _NAMED:
         return _NAMED[s]
-    if m := _EVERY_N.fullmatch(s):
+    if m := _EVERY_N().fullmatch(s):
         n_text, unit = m["n"], m["u"]
-    elif m := _EVERY.fullmatch(s):
+    elif m := _EVERY().fullmatch(s):
         n_text, unit = ("2" if m["other"] else "1"), m["u"]
     else:
         raise _cadence_error(text)

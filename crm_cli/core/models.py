@@ -34,6 +34,8 @@ def _iso(value: date | None) -> str | None:
 
 @dataclass(slots=True)
 class Client:
+    """A client of the book: who they are, how to reach them, what they agreed to."""
+
     id: str
     name: str
     since: date
@@ -155,6 +157,8 @@ _CLIENT_LISTS = (
 
 @dataclass(slots=True)
 class Touchpoint:
+    """One contact with a client (or a note about them), on one day."""
+
     id: str
     client_id: str
     date: date
@@ -248,6 +252,8 @@ class Touchpoint:
 
 @dataclass(slots=True)
 class Snooze:
+    """No reminders for a client until a day."""
+
     client_id: str
     until: date
     reason: str | None = None

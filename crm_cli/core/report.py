@@ -38,6 +38,8 @@ from typing import Any
 from crm_cli.core import terms
 from crm_cli.core.dates import Cadence
 from crm_cli.core.models import Client, Touchpoint
+from crm_cli.core.months import SERIES_MONTHS, month_labels, monthly_counts
+from crm_cli.core.months import month_index as _month_index
 from crm_cli.core.scheduler import add_workdays, client_cadence
 from crm_cli.core.settings import Settings
 
@@ -56,7 +58,6 @@ __all__ = [
     "tenure_years",
 ]
 
-SERIES_MONTHS = 24  # the per-client series, as `crm show` draws it
 SLIPPING = 10
 SAME_ATTENTION_POINTS = 5  # shares this close count as "the same attention"
 LONG_STANDING_YEARS = 5
@@ -91,28 +92,6 @@ def _band(years: int) -> str:
         if years >= low and (high is None or years < high):
             return label
     return TENURE_BANDS[-1][0]  # pragma: no cover - the last band has no end
-
-
-def _month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def month_labels(end: date, months: int = SERIES_MONTHS) -> list[str]:
-    """``YYYY-MM`` of the ``months`` months ending with ``end``'s, oldest first."""
-    last = _month_index(end)
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - months + 1, last + 1)]
-
-
-def monthly_counts(days: Iterable[date], end: date, months: int = SERIES_MONTHS) -> list[int]:
-    """Contacts per month over the ``months`` months ending with ``end``'s (none after it)."""
-    first = _month_index(end) - months + 1
-    counts = [0] * months
-    for day in days:
-        if day <= end:
-            at = _month_index(day) - first
-            if at >= 0:
-                counts[at] += 1
-    return counts
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -174,15 +153,17 @@ class _Next:
             return found
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Request:
+    """One request of the client's, and when it was answered or handled."""
+
     day: date
     thread: str | None
     answered: date | None = None
     handled: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Walk:
     """What one client's history gives, up to the period's end."""
 
@@ -312,8 +293,10 @@ def _lateness(
     return worst, base
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Measured:
+    """One client's lateness against their cadence, for the report's groups."""
+
     client: Client
     lateness: int
     neglected: bool

@@ -63,6 +63,8 @@ _NOTE_CHARS = 80
 
 @dataclass(slots=True)  # not frozen: its __init__ would cost 10x, on thousands of items
 class Item:
+    """One thing to do for a client on a day: a line of ``crm due`` and the agenda."""
+
     client_id: str
     client: str  # display name
     reason: str
@@ -241,8 +243,10 @@ def is_local(client: Client, settings: Settings) -> bool:
     return bool(mine) and mine == _fold(client.city or "")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # never compared: no __eq__ to compile at import
 class _Reach:
+    """The channels a client may be reached by, and the one they prefer."""
+
     allowed: tuple[str, ...]
     preferred: str | None
 
@@ -753,7 +757,7 @@ def screen(
     return kept
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class PlanIndex:
     """Where each active client stands, kept by the store beside the digests and
     rebuilt whenever clients or digests are written.

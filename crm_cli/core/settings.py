@@ -21,6 +21,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class Settings:
+    """The user's settings, each with its default (``SPEC`` checks the values)."""
+
     my_name: str = ""
     my_gender: str = ""  # terms.GENDERS, or empty: unknown (for Italian agreement only)
     signature: str = ""

@@ -141,6 +141,8 @@ class OpenTouch:
 
 @dataclass(slots=True)
 class ClientSummary:
+    """What a client's history adds up to: enough for ``crm due`` without the history."""
+
     client_id: str
     last_contact: date | None = None  # latest non-note touchpoint, in or out
     last_out: date | None = None  # latest outbound touchpoint (non-note)

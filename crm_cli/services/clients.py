@@ -29,6 +29,8 @@ def add_client(
 
 @dataclass
 class Edited:
+    """A client before and after an edit, and the warnings it raised."""
+
     before: Client
     after: Client
     warnings: list[str]

@@ -45,7 +45,7 @@ def figures(book: Book, settings: Settings, start: date, end: date) -> dict[str,
 
 def client_months(book: Book, client_id: str, end: date) -> list[int]:
     """The client's contacts per month over the 24 months ending with ``end``'s."""
-    from crm_cli.core.report import monthly_counts
+    from crm_cli.core.months import monthly_counts
 
     return monthly_counts(book.contact_dates(client_id), end)
 

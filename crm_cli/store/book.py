@@ -52,7 +52,7 @@ FOLD_CHUNK = 20_000  # records a batch's fold holds in memory before writing the
 LEGACY_FILES = ("book.json", "summaries.json", "index.json", "history", "recent", "backups")
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class Repair:
     """What rebuilding the cache found (``crm doctor``)."""
 

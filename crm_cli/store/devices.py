@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crm_cli.core.patterns import lazy
 from crm_cli.errors import CorruptBook, StoreError
 from crm_cli.store import fsops
 
@@ -39,7 +40,7 @@ KEEP_BACKUPS = 3
 ROLL_BYTES = 2_000_000
 
 LEGACY_BACKUP = "schema-2"  # the files of the old layout, after their migration
-BACKUP_NAME = re.compile(r"\d{4}-\d{2}(?:\.\d+)?~\d{8}T\d{12}Z(?:-\d+)?\.json", re.ASCII)
+BACKUP_NAME = lazy(r"\d{4}-\d{2}(?:\.\d+)?~\d{8}T\d{12}Z(?:-\d+)?\.json", re.ASCII)
 FILE_NAME = re.compile(r"(\d{4}-\d{2})(?:\.(\d+))?\.json", re.ASCII)
 DEVICE_NAME = re.compile(r"[a-z2-7]{8}", re.ASCII)
 # Syncthing, Dropbox, Nextcloud/ownCloud, Resilio, Google Drive...
@@ -95,7 +96,7 @@ def sha(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class DeviceFile:
     """One parsed device file."""
 
@@ -279,7 +280,7 @@ def backups_of(home: Path, device: str, name: str) -> list[Path]:
     found = [
         p
         for p in folder.iterdir()
-        if p.name.startswith(stem + "~") and BACKUP_NAME.fullmatch(p.name)
+        if p.name.startswith(stem + "~") and BACKUP_NAME().fullmatch(p.name)
     ]
     return sorted(found, key=_backup_order)
 
@@ -365,8 +366,10 @@ def encode(meta: dict[str, Any], ops: Iterable[dict[str, Any] | bytes]) -> bytes
     return b"".join(pieces)  # one copy of the ops, not one per op and one of the whole
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class Written:
+    """A device file as it was written: its ops, bytes and stat (size, mtime)."""
+
     path: Path
     ops: int
     raw: bytes

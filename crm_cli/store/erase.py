@@ -67,7 +67,7 @@ def scrub_files(book: Book, keys: dict[str, str], shorts: set[str]) -> None:
                     _scrub_backup(Path(root) / name, gone, shorts)
         elif devices.DEVICE_NAME.fullmatch(folder.name):
             for path in sorted(folder.iterdir()):
-                if devices.BACKUP_NAME.fullmatch(path.name):
+                if devices.BACKUP_NAME().fullmatch(path.name):
                     _scrub_backup(path, gone, shorts)
 
 

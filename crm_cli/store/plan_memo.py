@@ -45,7 +45,7 @@ CREATE TRIGGER IF NOT EXISTS plan_{table}_{event.lower()} AFTER {event} ON {tabl
 )
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no __eq__ to compile at import
 class PlanMemo:
     """A memo as read: the items of the clients unchanged since it was made, and the
     clients changed since (to be planned again)."""

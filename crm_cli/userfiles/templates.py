@@ -38,6 +38,8 @@ SUFFIX = ".j2"
 
 @dataclass(frozen=True)
 class TemplateInfo:
+    """A template: its name, what it is for, and where it comes from."""
+
     name: str
     channel: str
     purpose: str

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from crm_cli.core.contacts import fold
+from crm_cli.core.patterns import lazy
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
@@ -49,18 +50,18 @@ def _message_id(
     return f"<crm.{purpose}.{digest}{topic}@{domain}>"
 
 
-_DRAFT_ID = re.compile(r"<?crm\.([a-z0-9-]+)\.[0-9a-f]{20,32}(?:\.([A-Za-z0-9-]+))?@[^>]+>?")
+_DRAFT_ID = lazy(r"<?crm\.([a-z0-9-]+)\.[0-9a-f]{20,32}(?:\.([A-Za-z0-9-]+))?@[^>]+>?")
 
 
 def draft_purpose(message_id: str | None) -> str | None:
     """The purpose a crm draft's Message-ID carries (``crm.reply.<hash>@...``), or None."""
-    match = _DRAFT_ID.fullmatch((message_id or "").strip())
+    match = _DRAFT_ID().fullmatch((message_id or "").strip())
     return match.group(1) if match else None
 
 
 def draft_topic(message_id: str | None) -> str | None:
     """The id of the topic a crm draft brought back (``crm.reply.<hash>.t5@...``), or None."""
-    match = _DRAFT_ID.fullmatch((message_id or "").strip())
+    match = _DRAFT_ID().fullmatch((message_id or "").strip())
     return match.group(2) if match else None
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
+from crm_cli.core.patterns import lazy
 from crm_cli.errors import InvalidValue
 
 __all__ = ["mailto_link", "sms_link"]
 
-_E164 = re.compile(r"\+[1-9]\d{1,14}")
+_E164 = lazy(r"\+[1-9]\d{1,14}")
 
 
 def _lines(text: str, newline: str) -> str:
@@ -34,6 +34,6 @@ def mailto_link(to: str, subject: str, body: str) -> str:
 def sms_link(number_e164: str, body: str) -> str:
     """``sms:+393471234567?body=...`` for a number already in E.164 form."""
     number = number_e164.strip()
-    if not _E164.fullmatch(number):
+    if not _E164().fullmatch(number):
         raise InvalidValue(f"'{number_e164}' is not an E.164 number such as +393471234567")
     return f"sms:{number}" + _query([("body", _lines(body, "\n"))])

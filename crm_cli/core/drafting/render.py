@@ -34,6 +34,7 @@ from crm_cli.core.drafting.context import (
 from crm_cli.core.drafting.guard import check_privacy, is_personal, specific_details
 from crm_cli.core.drafting.sms import sms_info
 from crm_cli.core.models import Client, PlannedStep, Touchpoint
+from crm_cli.core.patterns import lazy
 from crm_cli.core.settings import Settings
 from crm_cli.core.terms import PURPOSES
 from crm_cli.errors import CrmError, InvalidValue, NotFound, TemplateError
@@ -62,6 +63,8 @@ _SUFFIX = ".j2"
 
 @dataclass
 class Draft:
+    """A rendered draft, with the warnings and details the guards found in it."""
+
     template: str  # e.g. "email/check-in.en"
     channel: str  # email | sms | coffee | call
     lang: str
@@ -206,9 +209,9 @@ MAX_BITS = 4096
 """The largest whole number a template may compute (about 1,200 digits)."""
 
 # A width or precision of a million or more: '%0999999d', '{:>999999}'.
-_WIDE_PERCENT = re.compile(r"%[-+ #0]*(\d{6,}|\d*\.\d{6,})")
-_WIDE_FORMAT = re.compile(r"\{[^{}]*:[^{}]*\d{6,}[^{}]*\}")
-_NESTED = re.compile(r"\{[^{}]*:[^{}]*\{")  # '{:>{w}}': a width from the arguments
+_WIDE_PERCENT = lazy(r"%[-+ #0]*(\d{6,}|\d*\.\d{6,})")
+_WIDE_FORMAT = lazy(r"\{[^{}]*:[^{}]*\d{6,}[^{}]*\}")
+_NESTED = lazy(r"\{[^{}]*:[^{}]*\{")  # '{:>{w}}': a width from the arguments
 
 
 class TemplateLimit(Exception):
@@ -463,7 +466,7 @@ def _environment() -> Any:
             elif operator == "+" and _size(left) and _size(right):
                 _check_size(_size(left) + _size(right))
             elif operator == "%" and isinstance(left, str):
-                if _WIDE_PERCENT.search(left):
+                if _WIDE_PERCENT().search(left):
                     _check_size(MAX_TEXT + 1)
                 if "*" in left:  # '%*d' % (width, n): the width is an argument
                     _check_args("", right if isinstance(right, tuple) else [right])
@@ -475,10 +478,10 @@ def _environment() -> Any:
             if wrapped is None:
                 return None
             spec = value.__self__
-            nested = _NESTED.search(spec) is not None
+            nested = _NESTED().search(spec) is not None
 
             def checked(*args: Any, **kwargs: Any) -> str:
-                if _WIDE_FORMAT.search(spec):
+                if _WIDE_FORMAT().search(spec):
                     _check_size(MAX_TEXT + 1)
                 if nested:  # a width given as an argument
                     _check_args("", [*args, *kwargs.values()])

@@ -34,6 +34,8 @@ WARN_SEGMENTS = 2
 
 @dataclass(frozen=True)
 class SmsInfo:
+    """How an SMS text is encoded and how many segments it takes."""
+
     encoding: str  # "GSM-7" | "UCS-2"
     units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
     segments: int  # at least 1, even for an empty text

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from crm_cli.core.patterns import lazy
+
 __all__ = [
     "DELAYS",
     "TENURES",
@@ -172,15 +174,15 @@ def tenure_band(years: int) -> str:
 
 # The preposition "a" before a word in a-: a lone lower-case "a" anywhere, a capital
 # "A" only where a sentence starts (a capital mid-sentence is a label: "fascia A").
-_A_BEFORE_A = re.compile(r"(?<![\w'\u2019.])a (?=[aAàÀ]\w)")
-_CAP_A_BEFORE_A = re.compile(r"(?:(?<=^)|(?<=[\n.!?«\"“] )|(?<=[\n«\"“]))A (?=[aAàÀ]\w)")
+_A_BEFORE_A = lazy(r"(?<![\w'\u2019.])a (?=[aAàÀ]\w)")
+_CAP_A_BEFORE_A = lazy(r"(?:(?<=^)|(?<=[\n.!?«\"“] )|(?<=[\n«\"“]))A (?=[aAàÀ]\w)")
 # "dal agosto 2023" → "dall'agosto 2023": the articled prepositions elide before the
 # months that start with a vowel (the only vowel-initial words crm writes after them).
-_ELIDED_MONTH = re.compile(r"\b([Dd]al|[Nn]el|[Dd]el|[Aa]l)l? (?=(?:aprile|agosto|ottobre)\b)")
+_ELIDED_MONTH = lazy(r"\b([Dd]al|[Nn]el|[Dd]el|[Aa]l)l? (?=(?:aprile|agosto|ottobre)\b)")
 _DOUBLE_STOP = re.compile(r"(?<=\w\.)\.(?![.\w])")
 # A note ending in "?", "!" or "…" before a template's own full stop ("Il conto?.").
 _STOP_AFTER_MARK = re.compile(r"(?<=[?!…])\.(?![.\w])")
-_SALUTATION = re.compile(
+_SALUTATION = lazy(
     r"\A\s*(?P<greeting>(?:Gentil\w*|Car[oaie]|Ciao|Buongiorno|Buonasera|Salve|Egregi\w*)"
     r"\b[^\n,]*,)(?P<gap>\s+)(?P<word>\w+)"
 )
@@ -222,10 +224,10 @@ def polish(text: str, lang: str, names: Iterable[str] = ()) -> str:
     text = _STOP_AFTER_MARK.sub("", _DOUBLE_STOP.sub("", text))
     if _lang(lang) != "it":
         return text
-    text = _A_BEFORE_A.sub("ad ", text)
-    text = _ELIDED_MONTH.sub(lambda m: f"{m[1]}l'", text)
-    text = _CAP_A_BEFORE_A.sub("Ad ", text)
-    match = _SALUTATION.match(text)
+    text = _A_BEFORE_A().sub("ad ", text)
+    text = _ELIDED_MONTH().sub(lambda m: f"{m[1]}l'", text)
+    text = _CAP_A_BEFORE_A().sub("Ad ", text)
+    match = _SALUTATION().match(text)
     if match:
         word = match["word"]
         proper = {w for name in names for w in re.findall(r"\w+", name or "")}
