@@ -187,3 +187,15 @@ def test_what_the_quick_commands_import_does_little_at_import(
         if undocumented or extra:
             found[module] = (undocumented, sorted(extra))
     assert found == {}
+
+
+def test_the_quick_commands_load_no_typer_lock_library_or_logging(
+    crm: Crm, home: Path, config: Path, tmp_path: Path
+) -> None:
+    """The lane runs them without Typer (40-50 ms of import), the store's own flock
+    without filelock (logging, secrets, decimal: 10-50 ms)."""
+    for name, args in _quick_commands(crm).items():
+        modules = _modules_at_exit(home, config, tmp_path, *args)
+        assert "crm_cli.cli.lane" in modules, name
+        for package in ["typer", "click", "filelock", "logging", "decimal", "secrets"]:
+            assert not _loaded(modules, package), (name, package)

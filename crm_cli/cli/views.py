@@ -75,7 +75,7 @@ def render_due(items: list[Item], total: int, today: date) -> str:
 
 def contacts_line(months: list[int], today: date) -> str:
     """``crm show``'s sparkline: contacts per month over the 24 months up to ``today``'s."""
-    from crm_cli.core.report import month_labels
+    from crm_cli.core.months import month_labels
     from crm_cli.core.sparkline import sparkline
 
     labels = month_labels(today, len(months))
