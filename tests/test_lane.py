@@ -15,13 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import FIXED_DATE, Crm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_cli.cli import lane, lane_build
 from crm_cli.cli.app import COMMANDS, load_commands
 from crm_cli.cli.lane_specs import SPECS
-from tests.conftest import FIXED_DATE, Crm
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXED_DATE, Crm
 
 from crm_cli.store import book as store_book
 from crm_cli.store.lockfile import FileLock, Timeout
-from tests.conftest import FIXED_DATE, Crm
 
 HOLD = """
 import sys, time
