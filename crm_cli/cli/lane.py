@@ -38,10 +38,9 @@ def run(args: list[str]) -> int | None:
     kwargs = parse(spec, args[1:])
     if kwargs is None:
         return None
-    module = importlib.import_module(f"crm_cli.cli.{spec['module']}")
-    command = getattr(module, spec["function"])
     try:
-        command(**kwargs)
+        module = importlib.import_module(f"crm_cli.cli.{spec['module']}")
+        getattr(module, spec["function"])(**kwargs)
     except KeyboardInterrupt:
         sys.stderr.write("\n")  # as click leaves it, before the one line
         return interrupted()
