@@ -20,6 +20,7 @@ DATE_HELP = "The day to act as today (default: today), e.g. 2026-11-23."
 
 if TYPE_CHECKING:
     DateOpt = Annotated[str | None, "--date"]
+    ClientArg = Annotated[str, "CLIENT"]
 
 
 def lend_typer(namespace: dict[str, Any]) -> None:
@@ -41,6 +42,17 @@ def __getattr__(name: str) -> Any:
 
     if name == "DateOpt":  # for ``date_: common.DateOpt = None``
         return Annotated[str | None, typer.Option("--date", help=DATE_HELP, metavar="DATE")]
+    if name == "ClientArg":  # for ``client_ref: common.ClientArg``: a client named
+        from crm_cli.cli import completion
+
+        return Annotated[
+            str,
+            typer.Argument(
+                metavar="CLIENT",
+                autocompletion=completion.client_ids,
+                help="Id, or part of name or email.",
+            ),
+        ]
     if name == "DateOption":  # for ``date_: str | None = common.DateOption``
         return typer.Option(None, "--date", help=DATE_HELP, metavar="DATE")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,14 +19,7 @@ if TYPE_CHECKING:
 
 
 def draft(
-    client_ref: Annotated[
-        str,
-        typer.Argument(
-            metavar="CLIENT",
-            autocompletion=completion.client_ids,
-            help="Id, or part of name or email.",
-        ),
-    ],
+    client_ref: common.ClientArg,
     purpose: Annotated[
         str | None,
         typer.Option(

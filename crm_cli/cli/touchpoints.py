@@ -18,14 +18,7 @@ if TYPE_CHECKING:
 
 
 def log(
-    client_ref: Annotated[
-        str,
-        typer.Argument(
-            metavar="CLIENT",
-            autocompletion=completion.client_ids,
-            help="Id, or part of name or email.",
-        ),
-    ],
+    client_ref: common.ClientArg,
     channel: Annotated[
         str,
         typer.Argument(
